@@ -1,0 +1,5 @@
+import sys
+
+from civdesk.cli import main
+
+sys.exit(main())

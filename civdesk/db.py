@@ -1,0 +1,115 @@
+"""The library database: SQLite through SQLAlchemy, WAL, foreign keys, Alembic.
+
+Opening a database made by an older CivDesk upgrades it in place after copying
+it to a dated backup beside it (``library.db.bak-YYYYmmdd-HHMMSS``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class SchemaTooNewError(RuntimeError):
+    """The database was written by a newer CivDesk than this one."""
+
+
+def make_engine(db_path: Path) -> Engine:
+    engine = create_engine(
+        f"sqlite:///{db_path}",
+        connect_args={"check_same_thread": False, "timeout": 30},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    return engine
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, db_path: Path, revision: str = "head") -> str | None:
+    """Bring the schema to ``revision``; back up an existing older database first.
+
+    Returns the path of the backup made, or None when nothing was upgraded.
+    """
+    script = ScriptDirectory.from_config(alembic_config())
+    current = current_revision(engine)
+    target = script.get_current_head() if revision == "head" else revision
+    if current == target:
+        return None
+    if current is not None and not _known(script, current):
+        raise SchemaTooNewError(
+            f"资料库由更新版本的 CivDesk 创建（数据库版本 {current}），请升级本程序后再打开。"
+        )
+    backup = None
+    if current is not None:
+        backup = _backup(db_path, current)
+    cfg = alembic_config()
+    with engine.connect() as conn:
+        # Batch migrations recreate tables: with foreign keys on, dropping the
+        # old table would cascade-delete rows that refer to it.
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.commit()
+        with conn.begin():
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"升级后数据库外键检查失败：{broken[:5]}")
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        conn.commit()
+    return str(backup) if backup else None
+
+
+def _known(script: ScriptDirectory, rev: str) -> bool:
+    try:
+        return script.get_revision(rev) is not None
+    except Exception:  # noqa: BLE001 - alembic raises several kinds for unknown ids
+        return False
+
+
+def _backup(db_path: Path, revision: str) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    dest = db_path.with_name(f"{db_path.name}.bak-{stamp}-{revision}")
+    src = sqlite3.connect(db_path)
+    try:
+        out = sqlite3.connect(dest)
+        with out:
+            src.backup(out)
+        out.close()
+    finally:
+        src.close()
+    return dest

@@ -1,0 +1,265 @@
+"""The database schema (SQLAlchemy 2 typed ORM).
+
+ORM objects never leave the core: :mod:`civdesk.library` turns them into
+frozen dataclasses.  Every schema change gets an Alembic revision in
+``civdesk/migrations/versions``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Checklist(Base):
+    """One edition of a checklist (测评体系), e.g. the city checklist 2024."""
+
+    __tablename__ = "checklists"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    family: Mapped[str] = mapped_column(String(200), index=True)
+    edition: Mapped[str] = mapped_column(String(100), default="")
+    source_name: Mapped[str] = mapped_column(String(500), default="")
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    nodes: Mapped[list[ChecklistNode]] = relationship(
+        back_populates="checklist", cascade="all, delete-orphan"
+    )
+
+
+class ChecklistNode(Base):
+    """A checklist item: 测评项目 (1), 指标 (2) or 测评内容 (3)."""
+
+    __tablename__ = "checklist_nodes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checklist_id: Mapped[int] = mapped_column(ForeignKey("checklists.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("checklist_nodes.id", ondelete="CASCADE"), index=True
+    )
+    level: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(50))
+    source_code: Mapped[str] = mapped_column(String(50), default="")
+    title: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    checklist: Mapped[Checklist] = relationship(back_populates="nodes")
+    standards: Mapped[list[Standard]] = relationship(
+        back_populates="node", cascade="all, delete-orphan", order_by="Standard.position"
+    )
+
+
+class Standard(Base):
+    """A numbered standard (测评标准) under a 测评内容."""
+
+    __tablename__ = "standards"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("checklist_nodes.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    methods: Mapped[list[str]] = mapped_column(JSON, default=list)
+    requirement_text: Mapped[str] = mapped_column(Text, default="")
+    requirements: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    requirement_unparsed: Mapped[str] = mapped_column(Text, default="")
+    deadline: Mapped[Optional[dt.date]] = mapped_column(Date)
+    points: Mapped[Optional[float]] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    node: Mapped[ChecklistNode] = relationship(back_populates="standards")
+    units: Mapped[list[StandardUnit]] = relationship(cascade="all, delete-orphan")
+
+
+class Unit(Base):
+    """A responsible department (责任单位)."""
+
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    contact: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
+
+
+class StandardUnit(Base):
+    __tablename__ = "standard_units"
+    standard_id: Mapped[int] = mapped_column(ForeignKey("standards.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(10), default="coop")  # 'lead' 牵头 / 'coop' 配合
+
+
+class Period(Base):
+    """The declaration period (测评周期) of a checklist for one year."""
+
+    __tablename__ = "periods"
+    __table_args__ = (UniqueConstraint("checklist_id", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checklist_id: Mapped[int] = mapped_column(ForeignKey("checklists.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(Integer)
+    start: Mapped[dt.date] = mapped_column(Date)
+    end: Mapped[dt.date] = mapped_column(Date)
+
+
+class Material(Base):
+    """One original file in the vault, with the metadata a clerk edits."""
+
+    __tablename__ = "materials"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    original_name: Mapped[str] = mapped_column(String(1000))
+    kind: Mapped[str] = mapped_column(String(20), default="unknown", index=True)
+    mime: Mapped[str] = mapped_column(String(100), default="")
+    category: Mapped[str] = mapped_column(String(20), default="")  # 类别: 正式发文/说明报告/图片…
+    title: Mapped[str] = mapped_column(Text, default="")
+    date: Mapped[Optional[dt.date]] = mapped_column(Date, index=True)
+    date_source: Mapped[str] = mapped_column(String(20), default="")
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), index=True)
+    doc_number: Mapped[str] = mapped_column(String(200), default="")
+    secrecy: Mapped[str] = mapped_column(String(20), default="")
+    caption_time: Mapped[str] = mapped_column(String(100), default="")
+    caption_place: Mapped[str] = mapped_column(String(200), default="")
+    caption_people: Mapped[str] = mapped_column(String(500), default="")
+    caption_event: Mapped[str] = mapped_column(String(500), default="")
+    caption_background: Mapped[str] = mapped_column(Text, default="")
+    caption_photographer: Mapped[str] = mapped_column(String(100), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    pages: Mapped[Optional[int]] = mapped_column(Integer)
+    width: Mapped[Optional[int]] = mapped_column(Integer)
+    height: Mapped[Optional[int]] = mapped_column(Integer)
+    text_status: Mapped[str] = mapped_column(String(20), default="pending")
+    encrypted: Mapped[bool] = mapped_column(Boolean, default=False)
+    problem: Mapped[str] = mapped_column(Text, default="")  # why the file could not be read
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # added in revision 0002 (import pipeline, quality measures, search state)
+    taken_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    blur: Mapped[Optional[float]] = mapped_column(Float)
+    phash: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    jpeg_quality: Mapped[Optional[int]] = mapped_column(Integer)
+    thumb: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
+    indexed_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    links: Mapped[list[Link]] = relationship(back_populates="material", cascade="all, delete-orphan")
+
+
+class MaterialText(Base):
+    """Extracted (or OCR) text of a material, one row per page."""
+
+    __tablename__ = "material_texts"
+    material_id: Mapped[int] = mapped_column(ForeignKey("materials.id", ondelete="CASCADE"), primary_key=True)
+    page: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(10), default="text")  # 'text' | 'ocr'
+
+
+class Link(Base):
+    """A material filed under a standard (many-to-many, with a note)."""
+
+    __tablename__ = "links"
+    __table_args__ = (UniqueConstraint("material_id", "standard_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    material_id: Mapped[int] = mapped_column(ForeignKey("materials.id", ondelete="CASCADE"), index=True)
+    standard_id: Mapped[int] = mapped_column(ForeignKey("standards.id", ondelete="CASCADE"), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    source: Mapped[str] = mapped_column(String(20), default="manual", server_default="manual")
+
+    material: Mapped[Material] = relationship(back_populates="links")
+
+
+class ImportRun(Base):
+    """One run of an import, with its report entries."""
+
+    __tablename__ = "import_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    user: Mapped[str] = mapped_column(String(100), default="")
+    sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running/done/cancelled/failed
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ImportEntry(Base):
+    """One input file (or zip entry) of an import run and what became of it."""
+
+    __tablename__ = "import_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))  # imported / duplicate / refused
+    reason: Mapped[str] = mapped_column(Text, default="")
+    material_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("materials.id", ondelete="SET NULL"), index=True)
+
+
+class Suggestion(Base):
+    """A filing suggestion from folder/file names, waiting for the clerk."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (UniqueConstraint("material_id", "standard_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    material_id: Mapped[int] = mapped_column(ForeignKey("materials.id", ondelete="CASCADE"), index=True)
+    standard_id: Mapped[Optional[int]] = mapped_column(ForeignKey("standards.id", ondelete="CASCADE"))
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending/accepted/rejected
+
+
+class AuditEntry(Base):
+    """Who changed what, when."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user: Mapped[str] = mapped_column(String(100), default="")
+    action: Mapped[str] = mapped_column(String(50))
+    target: Mapped[str] = mapped_column(String(50), default="")
+    target_id: Mapped[Optional[int]] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Setting(Base):
+    """Per-library settings (platform limits, rules…), as JSON values."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+Index("ix_materials_unit_date", Material.unit_id, Material.date)

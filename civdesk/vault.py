@@ -1,0 +1,159 @@
+"""The vault: original files addressed by their SHA-256, never modified.
+
+A file enters through a temporary file in ``vault/.tmp``: it is copied while
+hashed, flushed to disk (fsync), verified, then renamed to
+``vault/ab/abcdef…`` (the full hex digest).  A crash leaves at most a stray
+temporary file, which :meth:`Vault.clean_temp` removes at the next open.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+CHUNK = 1 << 20
+
+
+class VaultError(OSError):
+    """A file could not be stored; the message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    sha256: str
+    size: int
+    path: Path
+    new: bool  # False when the same content was already in the vault
+
+
+def hash_file(path: Path) -> tuple[str, int]:
+    """SHA-256 hex digest and size of a file, streamed."""
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+def _fsync_dir(path: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Vault:
+    def __init__(self, root: Path):
+        self.root = root
+        self.tmp = root / ".tmp"
+
+    def ensure(self) -> None:
+        self.tmp.mkdir(parents=True, exist_ok=True)
+
+    def path_for(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256
+
+    def has(self, sha256: str) -> bool:
+        return self.path_for(sha256).is_file()
+
+    def clean_temp(self) -> int:
+        """Remove temporary files left by an interrupted store; returns how many."""
+        removed = 0
+        if self.tmp.is_dir():
+            for p in self.tmp.iterdir():
+                try:
+                    p.unlink()
+                    removed += 1
+                except OSError:
+                    pass
+        return removed
+
+    def store_stream(self, src: BinaryIO, expected_sha256: str | None = None) -> Stored:
+        """Copy a stream into the vault, hashing as it goes; verify before the rename."""
+        self.ensure()
+        tmp = self.tmp / f"{uuid.uuid4().hex}.part"
+        h = hashlib.sha256()
+        size = 0
+        try:
+            with open(tmp, "wb") as out:
+                while chunk := src.read(CHUNK):
+                    h.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            digest = h.hexdigest()
+            if expected_sha256 is not None and digest != expected_sha256:
+                raise VaultError("文件在导入过程中被修改（前后校验值不一致）")
+            dest = self.path_for(digest)
+            if dest.is_file() and self._matches(dest, digest):
+                tmp.unlink()
+                return Stored(digest, size, dest, new=False)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            # Verify what landed on disk, not what we meant to write.
+            if hash_file(tmp)[0] != digest:
+                raise VaultError("写入原件库后校验失败（磁盘可能有问题）")
+            os.replace(tmp, dest)
+            _fsync_dir(dest.parent)
+            _make_readonly(dest)
+            return Stored(digest, size, dest, new=True)
+        except BaseException:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+            raise
+
+    def store_file(self, path: Path, expected_sha256: str | None = None) -> Stored:
+        with open(path, "rb") as f:
+            return self.store_stream(f, expected_sha256)
+
+    def _matches(self, path: Path, digest: str) -> bool:
+        return hash_file(path)[0] == digest
+
+    def iter_files(self) -> Iterator[Path]:
+        """Every file in the vault proper (temporary files excluded)."""
+        if not self.root.is_dir():
+            return
+        for sub in sorted(self.root.iterdir()):
+            if sub == self.tmp:
+                continue
+            if sub.is_file():
+                yield sub
+                continue
+            for p in sorted(sub.iterdir()):
+                yield p
+
+    def remove(self, sha256: str) -> None:
+        p = self.path_for(sha256)
+        if p.exists():
+            _make_writable(p)
+            p.unlink()
+
+
+def _make_readonly(path: Path) -> None:
+    try:
+        path.chmod(0o444)
+    except OSError:
+        pass
+
+
+def _make_writable(path: Path) -> None:
+    try:
+        path.chmod(0o644)
+    except OSError:
+        pass
+
+
+def copy_out(sha256_path: Path, dest: Path) -> None:
+    """Copy a vault file to ``dest`` (exports); the copy is writable."""
+    shutil.copyfile(sha256_path, dest)

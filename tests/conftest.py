@@ -1,0 +1,58 @@
+"""Fixtures shared by the core and UI tests."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path_factory, monkeypatch):
+    """Never touch the real user's settings or default library."""
+    home = tmp_path_factory.mktemp("civdesk-home")
+    monkeypatch.setenv("CIVDESK_HOME", str(home))
+    monkeypatch.delenv("CIVDESK_LIBRARY", raising=False)
+    yield
+
+
+@pytest.fixture
+def shared() -> Path:
+    if not SHARED.is_dir():
+        pytest.fail(f"shared/ data not found beside the checkout: {SHARED}")
+    return SHARED
+
+
+@pytest.fixture
+def empty_lib(tmp_path):
+    from civdesk.library import Library
+
+    lib = Library.create(tmp_path / "lib", sample=False)
+    yield lib
+    lib.close()
+
+
+@pytest.fixture
+def sample_lib(tmp_path):
+    from civdesk.library import Library
+
+    lib = Library.create(tmp_path / "lib")
+    yield lib
+    lib.close()
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 120):
+    """Run ``python -m civdesk ARGS`` in a subprocess; returns CompletedProcess."""
+    import subprocess
+
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    full_env["PYTHONPATH"] = str(ROOT) + os.pathsep + full_env.get("PYTHONPATH", "")
+    return subprocess.run([sys.executable, "-m", "civdesk", *args], capture_output=True,
+                          text=True, encoding="utf-8", env=full_env, timeout=timeout, cwd=ROOT)

@@ -1,0 +1,92 @@
+"""GUI entry point: opens the main window on the default (or last) library.
+
+``python main.py [--library PATH] [--screenshot FILE] [--quit-after MS]``
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from civdesk.library import Library, LibraryError
+from civdesk.lock import LibraryLockedError
+from civdesk.settings import AppSettings, resolve_library
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="civdesk-gui", description="CivDesk 图形界面")
+    p.add_argument("--library", "-L", help="资料库文件夹")
+    p.add_argument("--screenshot", help="（测试用）启动后截图保存到此文件并退出")
+    p.add_argument("--quit-after", type=int, default=0, help="（测试用）若干毫秒后自动退出")
+    return p.parse_args(argv)
+
+
+def choose_font(app: QApplication) -> None:
+    """Prefer a CJK UI font when one is installed."""
+    families = set(QFontDatabase.families())
+    for name in ("Microsoft YaHei UI", "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC",
+                 "Source Han Sans SC", "WenQuanYi Micro Hei"):
+        if name in families:
+            font = QFont(name)
+            font.setPointSize(10)
+            app.setFont(font)
+            return
+
+
+def open_library_interactively(path: Path) -> Library | None:
+    """Open (or create) the library; on failure let the clerk pick another."""
+    while True:
+        try:
+            return Library.open(path, create=True)
+        except (LibraryError, LibraryLockedError, OSError) as exc:
+            answer = QMessageBox.warning(
+                None, "无法打开资料库", f"{exc}\n\n是否选择另一个资料库文件夹？",
+                QMessageBox.Yes | QMessageBox.No)
+            if answer != QMessageBox.Yes:
+                return None
+            chosen = QFileDialog.getExistingDirectory(None, "选择或新建资料库文件夹")
+            if not chosen:
+                return None
+            path = Path(chosen)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("CivDesk")
+    app.setApplicationDisplayName("CivDesk 文明创建材料管理")
+    app.setOrganizationName("CivDesk")
+    choose_font(app)
+
+    from ui.main_window import MainWindow
+
+    path = resolve_library(args.library)
+    lib = open_library_interactively(path)
+    if lib is None:
+        return 1
+    try:
+        AppSettings.load().remember(lib.path)
+    except OSError:
+        pass
+    window = MainWindow(lib)
+    window.show()
+    if args.screenshot:
+        def shoot() -> None:
+            window.grab().save(args.screenshot)
+            window.close()
+        QTimer.singleShot(max(args.quit_after, 800), shoot)
+    elif args.quit_after:
+        QTimer.singleShot(args.quit_after, window.close)
+    code = app.exec()
+    lib.close()
+    return code
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("QT_ENABLE_HIGHDPI_SCALING", "1")
+    sys.exit(main())
