@@ -128,11 +128,21 @@ class Library:
             self.engine = db.make_engine(self.db_path)
             self.backup_made = db.upgrade(self.engine, self.db_path)
             self._sessions = db.make_sessionmaker(self.engine)
+            self._recover_vault()
         except BaseException:
             if self.engine is not None:
                 self.engine.dispose()
             self._lock.release()
             raise
+
+    def _recover_vault(self) -> None:
+        """Finish or undo imports interrupted by a crash (see :mod:`civdesk.vault`)."""
+        staged = [p.name for p in self.vault.staging.iterdir()] if self.vault.staging.is_dir() else []
+        if not staged:
+            return
+        with self.session() as s:
+            known = set(s.scalars(select(Material.sha256).where(Material.sha256.in_(staged))))
+        self.vault.recover(known)
 
     def close(self) -> None:
         if self.engine is not None:
@@ -216,6 +226,17 @@ class Library:
             done += 1
             progress.update(done, total, p.name)
         return VerifyReport(checked_files=len(rows), problems=tuple(problems))
+
+    def thumb_path(self, sha256: str) -> Path:
+        return self.thumbs_dir / sha256[:2] / f"{sha256}.jpg"
+
+    # ---------------------------------------------------------------- import
+    def import_paths(self, paths: list[Path], options: Any = None,
+                     progress: Progress | None = None) -> Any:
+        """Import files, folders and zips (see :mod:`civdesk.importer`)."""
+        from civdesk.importer import import_paths
+
+        return import_paths(self, [Path(p) for p in paths], options, progress)
 
     # --------------------------------------------------------------- checklist
     def load_sample_checklist(self) -> None:

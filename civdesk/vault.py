@@ -4,6 +4,12 @@ A file enters through a temporary file in ``vault/.tmp``: it is copied while
 hashed, flushed to disk (fsync), verified, then renamed to
 ``vault/ab/abcdef…`` (the full hex digest).  A crash leaves at most a stray
 temporary file, which :meth:`Vault.clean_temp` removes at the next open.
+
+Imports go one step further: a new file is stored under ``vault/.staging``
+and moved to its place only after the database row that refers to it has been
+committed (:meth:`Vault.promote`).  At the next open, :meth:`Vault.recover`
+promotes staged files whose rows exist and deletes the others, so a kill at
+any moment leaves no row without its file and no file without its row.
 """
 from __future__ import annotations
 
@@ -55,9 +61,48 @@ class Vault:
     def __init__(self, root: Path):
         self.root = root
         self.tmp = root / ".tmp"
+        self.staging = root / ".staging"
 
     def ensure(self) -> None:
         self.tmp.mkdir(parents=True, exist_ok=True)
+        self.staging.mkdir(parents=True, exist_ok=True)
+
+    def staged_path(self, sha256: str) -> Path:
+        return self.staging / sha256
+
+    def promote(self, sha256: str) -> None:
+        """Move a staged file to its place (its database row is committed)."""
+        src = self.staged_path(sha256)
+        dest = self.path_for(sha256)
+        if dest.is_file():
+            if src.exists():
+                _make_writable(src)
+                src.unlink()
+            return
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dest)
+        _fsync_dir(dest.parent)
+
+    def discard_staged(self, sha256: str) -> None:
+        p = self.staged_path(sha256)
+        if p.exists():
+            _make_writable(p)
+            p.unlink()
+
+    def recover(self, known: "set[str] | frozenset[str]") -> tuple[int, int]:
+        """Finish or undo interrupted imports; returns (promoted, removed)."""
+        promoted = removed = 0
+        if not self.staging.is_dir():
+            return 0, 0
+        for p in list(self.staging.iterdir()):
+            if p.name in known and p.name == hash_file(p)[0]:
+                self.promote(p.name)
+                promoted += 1
+            else:
+                _make_writable(p)
+                p.unlink()
+                removed += 1
+        return promoted, removed
 
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
@@ -77,8 +122,12 @@ class Vault:
                     pass
         return removed
 
-    def store_stream(self, src: BinaryIO, expected_sha256: str | None = None) -> Stored:
-        """Copy a stream into the vault, hashing as it goes; verify before the rename."""
+    def store_stream(self, src: BinaryIO, expected_sha256: str | None = None,
+                     staged: bool = False) -> Stored:
+        """Copy a stream into the vault, hashing as it goes; verify before the rename.
+
+        With ``staged`` the file lands in ``.staging`` and waits for :meth:`promote`.
+        """
         self.ensure()
         tmp = self.tmp / f"{uuid.uuid4().hex}.part"
         h = hashlib.sha256()
@@ -94,7 +143,7 @@ class Vault:
             digest = h.hexdigest()
             if expected_sha256 is not None and digest != expected_sha256:
                 raise VaultError("文件在导入过程中被修改（前后校验值不一致）")
-            dest = self.path_for(digest)
+            dest = self.staged_path(digest) if staged else self.path_for(digest)
             if dest.is_file() and self._matches(dest, digest):
                 tmp.unlink()
                 return Stored(digest, size, dest, new=False)
@@ -113,9 +162,10 @@ class Vault:
                 pass
             raise
 
-    def store_file(self, path: Path, expected_sha256: str | None = None) -> Stored:
+    def store_file(self, path: Path, expected_sha256: str | None = None,
+                   staged: bool = False) -> Stored:
         with open(path, "rb") as f:
-            return self.store_stream(f, expected_sha256)
+            return self.store_stream(f, expected_sha256, staged)
 
     def _matches(self, path: Path, digest: str) -> bool:
         return hash_file(path)[0] == digest
@@ -125,7 +175,7 @@ class Vault:
         if not self.root.is_dir():
             return
         for sub in sorted(self.root.iterdir()):
-            if sub == self.tmp:
+            if sub in (self.tmp, self.staging):
                 continue
             if sub.is_file():
                 yield sub
