@@ -1,8 +1,241 @@
-"""Subcommands of the checklist, import, search, check and export features."""
+"""Subcommands of the checklist and import features (``civdesk checklist …``, ``civdesk import``)."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+from dataclasses import asdict
+from pathlib import Path
+
+from civdesk import checklists as cl
+from civdesk.checklist import ChecklistFormatError
+from civdesk.cli import EXIT_OK, EXIT_PROBLEMS, UsageError, command, emit_json, open_library
+from civdesk.progress import TextProgress
 
 
 def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    return None
+    p = sub.add_parser("checklist", parents=[common], help="测评体系：导入、查看、对比、测评周期")
+    csub = p.add_subparsers(dest="checklist_command", metavar="子命令")
+    csub.required = True
+    sp = csub.add_parser("import", parents=[common], help="导入 Word/Excel 测评体系表格")
+    sp.add_argument("file", type=Path)
+    sp.add_argument("--dry-run", action="store_true", help="只显示识别结果，不写入")
+    sp.add_argument("--name", help="测评体系名称")
+    sp.add_argument("--edition", default="", help="版本（如 2024）")
+    sp.add_argument("--edition-of", type=int, metavar="ID", help="作为此测评体系的新版本导入")
+    sp.add_argument("--separate", action="store_true", help="作为独立测评体系导入")
+    csub.add_parser("list", parents=[common], help="列出测评体系")
+    sp = csub.add_parser("show", parents=[common], help="显示测评体系树")
+    sp.add_argument("id", type=int, nargs="?")
+    sp = csub.add_parser("diff", parents=[common], help="对比两个版本（编号或文件）")
+    sp.add_argument("old")
+    sp.add_argument("new")
+    sp = csub.add_parser("period", parents=[common], help="查看或设置测评周期")
+    sp.add_argument("id", type=int, nargs="?")
+    sp.add_argument("--start", type=_date)
+    sp.add_argument("--end", type=_date)
+    sp.add_argument("--year", type=int)
+    csub.add_parser("units", parents=[common], help="责任单位列表")
+
+    sp = sub.add_parser("import", parents=[common], help="导入材料：文件、文件夹、zip 压缩包")
+    sp.add_argument("paths", nargs="+", type=Path)
+    sp.add_argument("--standard", action="append", default=[], metavar="CODE",
+                    help="归档到测评标准（如 Ⅲ-9:1），可重复")
+    sp.add_argument("--unit", help="责任单位名称")
+    sp.add_argument("--accept-suggestions", action="store_true", help="接受全部归档建议")
+    sp.add_argument("--wait-ocr", action="store_true", help="等待扫描件文字识别完成")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.replace("/", "-").replace(".", "-"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text}") from None
+
+
+# ---------------------------------------------------------------- checklist
+@command("checklist")
+def cmd_checklist(args: argparse.Namespace) -> int:
+    handler = {
+        "import": _import, "list": _list, "show": _show, "diff": _diff, "period": _period,
+        "units": _units,
+    }[args.checklist_command]
+    with open_library(args) as lib:
+        try:
+            return handler(lib, args)
+        except ChecklistFormatError as exc:
+            if args.json:
+                emit_json({"error": str(exc), "row": exc.row, "column": exc.column})
+            else:
+                print(f"无法导入：{exc}")
+            return EXIT_PROBLEMS
+        except cl.ChecklistNotFound as exc:
+            raise UsageError(str(exc)) from None
+
+
+def _import(lib, args) -> int:  # noqa: ANN001
+    preview = cl.preview_import(lib, args.file, name=args.name, edition_of=args.edition_of,
+                                separate=args.separate)
+    parsed = preview.parsed
+    doc = {
+        "dry_run": args.dry_run, "checklist_id": None, "name": preview.name,
+        "replaces": preview.replaces.id if preview.replaces else None,
+        "counts": parsed.counts(), "units": list(parsed.units()),
+        "problems": [{"row": p.row, "column": p.column, "message": p.message}
+                     for p in parsed.problems],
+        "diff": _diff_json(preview.diff) if preview.diff else None,
+    }
+    if not args.json:
+        print(preview.text)
+    if args.dry_run:
+        if args.json:
+            emit_json(doc)
+        else:
+            print("\n（试运行：未写入资料库）")
+        return EXIT_OK
+    outcome = cl.commit_import(lib, preview, edition=args.edition)
+    doc["checklist_id"] = outcome.checklist_id
+    doc["links_carried"] = outcome.links_carried
+    doc["removed_with_materials"] = [{"standard": c, "text": t, "materials": n}
+                                     for c, t, n in outcome.removed_with_materials]
+    if args.json:
+        emit_json(doc)
+    else:
+        print(f"\n已导入测评体系 #{outcome.checklist_id}「{preview.name}」：{outcome.standards} 条测评标准。")
+        if preview.replaces:
+            print(f"作为「{preview.replaces.label}」的新版本，已带过 {outcome.links_carried} 条归档关联。")
+        for code, text, n in outcome.removed_with_materials:
+            if n:
+                print(f"  已删除的标准 {code}「{text}」有 {n} 件材料，请重新归档（材料仍保留在旧版本中）。")
+    return EXIT_OK
+
+
+def _diff_json(diff) -> dict:  # noqa: ANN001
+    def key(k):  # noqa: ANN001, ANN202
+        return {"code": f"{k.item_code}:{k.number}", "text": k.text}
+
+    return {
+        "unchanged": [{"old": key(o), "new": key(n)} for o, n in diff.unchanged],
+        "reworded": [{"old": key(o), "new": key(n), "similarity": round(s, 3)}
+                     for o, n, s in diff.reworded],
+        "added": [key(n) for n in diff.added],
+        "removed": [key(o) for o in diff.removed],
+    }
+
+
+def _list(lib, args) -> int:  # noqa: ANN001
+    infos = cl.list_checklists(lib)
+    if args.json:
+        emit_json([{**asdict(i), "label": i.label} for i in infos])
+        return EXIT_OK
+    for i in infos:
+        periods = "、".join(f"{p.year}年度 {p.start}～{p.end}" for p in i.periods) or "未设置测评周期"
+        print(f"#{i.id}  {i.label}  {i.items} 个条目 / {i.standards} 条标准  {periods}")
+    return EXIT_OK
+
+
+def _show(lib, args) -> int:  # noqa: ANN001
+    tree = cl.checklist_tree(lib, args.id)
+    if args.json:
+        emit_json(cl.tree_as_json(tree))
+        return EXIT_OK
+    print(f"#{tree.checklist.id} {tree.checklist.label}")
+    for root in tree.roots:
+        for node in root.walk():
+            print(f"{'  ' * (node.level - 1)}{node.code} {node.title}")
+            for s in node.standards:
+                extra = []
+                if s.all_units:
+                    extra.append("单位：" + "、".join(s.all_units))
+                if s.deadline:
+                    extra.append(f"时限：{s.deadline}")
+                if s.requirements:
+                    extra.append("要求：" + "；".join(f"{r.kind}≥{r.min_count}" for r in s.requirements))
+                print(f"{'  ' * node.level}{s.number}）{s.text}［{'、'.join(s.methods)}］"
+                      + (f"  {'  '.join(extra)}" if extra else ""))
+    return EXIT_OK
+
+
+def _diff(lib, args) -> int:  # noqa: ANN001
+    def resolve(x: str) -> int | None:
+        return int(x) if x.isdigit() else None
+
+    old_id, new_id = resolve(args.old), resolve(args.new)
+    if old_id is None:
+        raise UsageError("旧版本须为资料库中的测评体系编号")
+    if new_id is not None:
+        diff = cl.diff_checklists(lib, old_id, new_id)
+    else:
+        diff = cl.preview_import(lib, Path(args.new), edition_of=old_id).diff
+    if args.json:
+        emit_json(_diff_json(diff))
+    else:
+        print(cl.describe_diff(diff, "对比结果"))
+    return EXIT_OK
+
+
+def _period(lib, args) -> int:  # noqa: ANN001
+    if args.start or args.end:
+        if not (args.start and args.end):
+            raise UsageError("设置测评周期需要同时给出 --start 和 --end")
+        try:
+            cl.set_period(lib, args.id, args.start, args.end, args.year)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    info = cl.get_checklist(lib, args.id)
+    if args.json:
+        emit_json([asdict(p) for p in info.periods])
+    else:
+        for p in info.periods or ():
+            print(f"{info.label}  {p.year} 年度测评周期：{p.start} ～ {p.end}")
+        if not info.periods:
+            print(f"{info.label}：尚未设置测评周期")
+    return EXIT_OK
+
+
+def _units(lib, args) -> int:  # noqa: ANN001
+    units = cl.list_units(lib)
+    if args.json:
+        emit_json([asdict(u) for u in units])
+    else:
+        for u in units:
+            print(f"#{u.id} {u.name}  牵头 {u.lead} 条 / 配合 {u.coop} 条  {u.contact} {u.phone}".rstrip())
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------- import
+@command("import")
+def cmd_import(args: argparse.Namespace) -> int:
+    from civdesk.importer import ImportAborted, ImportOptions
+
+    progress = TextProgress()
+    with open_library(args) as lib:
+        try:
+            ids = tuple(cl.find_standard(lib, code).id for code in args.standard)
+        except cl.ChecklistNotFound as exc:
+            raise UsageError(str(exc)) from None
+        options = ImportOptions(standard_ids=ids, unit=args.unit,
+                                accept_suggestions=args.accept_suggestions)
+        try:
+            report = lib.import_paths(args.paths, options, progress)
+            aborted = None
+        except ImportAborted as exc:
+            report, aborted = exc.report, str(exc)
+        progress.finish()
+        if args.wait_ocr:
+            from civdesk.ocr import run_pending_ocr
+
+            run_pending_ocr(lib, progress)
+            progress.finish()
+    if args.json:
+        emit_json([asdict(e) for e in report.entries])
+    else:
+        for e in report.entries:
+            if e.status != "imported" or e.reason:
+                label = {"imported": "已导入（有问题）", "duplicate": "重复", "refused": "拒绝"}[e.status]
+                print(f"[{label}] {e.path}\n    {e.reason}")
+        print(report.summary())
+        if aborted:
+            print(aborted)
+    if aborted:
+        return EXIT_PROBLEMS
+    return EXIT_PROBLEMS if report.count("refused") else EXIT_OK
