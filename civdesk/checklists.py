@@ -201,8 +201,17 @@ def _key(k: StandardKey) -> str:
 
 
 def commit_import(lib: Library, preview: ImportPreview, *, edition: str = "") -> ImportOutcome:
-    """Write the previewed checklist in one transaction (all or nothing)."""
+    """Write the previewed checklist in one transaction (all or nothing).
+
+    A table with rows whose standards could not be placed is refused as a
+    whole: a half-imported checklist would hide missing standards.
+    """
     parsed = preview.parsed
+    if parsed.errors:
+        first = parsed.errors[0]
+        raise ChecklistFormatError(
+            f"表格有 {len(parsed.errors)} 处无法识别，未导入任何内容。首个问题：{first}",
+            row=first.row, column=first.column)
     with lib.session() as s:
         family = preview.replaces.family if preview.replaces else preview.name
         position = (s.scalar(select(func.max(Checklist.position))) or 0) + 1

@@ -102,6 +102,10 @@ class ChecklistImportWizard(QDialog):
         counts = self.preview.parsed.counts()
         follow = (f"将作为「{self.preview.replaces.label}」的新版本导入，未变和轻微修改的标准保留已归档材料。"
                   if self.preview.replaces else "将作为新的测评体系导入。")
+        if self.preview.parsed.errors:
+            self.status.setText(f"<span style='color:#b00'>有 {len(self.preview.parsed.errors)} 处无法识别"
+                                "（见预览末尾，已标明行和列），请修改表格后重新选择。</span>")
+            return
         self.status.setText(f"识别出 {counts['standards']} 条测评标准。{follow}")
         self.ok.setEnabled(counts["standards"] > 0)
 

@@ -129,7 +129,7 @@ class DetailPanel(QTextBrowser):
             ("测评方法", "、".join(st.methods) or "—"),
             ("需上传材料", "是" if st.needs_materials else "否（实地考察/问卷等）"),
             ("牵头单位", "、".join(st.lead_units) or "—"),
-            ("责任单位", "、".join(st.units) or "—"),
+            ("配合单位", "、".join(st.units) or "—"),
             ("完成时限", st.deadline.isoformat() if st.deadline else "—"),
             ("材料要求", f"{req}<br><span style='color:#777'>原文：{st.requirement_text or '—'}</span>"),
             ("已归档材料", f"{st.material_count} 件"),
@@ -281,6 +281,33 @@ class MainWindow(QMainWindow):
             node = next(n for r in tree.roots for n in r.walk() if n.id == ident)
             self.centre_title.setText(f"<b>{node.code} {node.title}</b>")
             self.detail.show_node(node)
+
+    def select_standard(self, standard_id: int) -> bool:
+        """Show a standard in the tree (expanding its parents) and its details."""
+        tree = self.checklist_panel.tree
+        stack = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+        while stack:
+            item = stack.pop()
+            if item.data(0, ROLE_KIND) == "standard" and item.data(0, ROLE_ID) == standard_id:
+                parent = item.parent()
+                while parent is not None:
+                    parent.setExpanded(True)
+                    parent = parent.parent()
+                tree.setCurrentItem(item)
+                tree.scrollToItem(item)
+                return True
+            stack.extend(item.child(i) for i in range(item.childCount()))
+        return False
+
+    def screenshot_views(self) -> dict:
+        """Views for scripts/screenshot.py: name -> function preparing it."""
+        def main() -> None:
+            first = next((s for s in cl.checklist_tree(self.lib, self.checklist_panel.checklist_id)
+                          .all_standards() if s.item_code == "Ⅲ-5"), None)
+            if first is not None:
+                self.select_standard(first.id)
+
+        return {"main": main}
 
     # ----------------------------------------------------------------- layout
     def _restore_layout(self) -> None:

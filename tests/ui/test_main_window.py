@@ -1,0 +1,101 @@
+"""The main window: opens on a library with the sample checklist, imports a checklist."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from civdesk import checklists as cl
+from tests.conftest import ROOT
+
+
+def _tree_texts(win) -> list[str]:
+    tree = win.checklist_panel.tree
+    out = []
+
+    def walk(item):
+        out.append(item.text(0))
+        for i in range(item.childCount()):
+            walk(item.child(i))
+
+    for i in range(tree.topLevelItemCount()):
+        walk(tree.topLevelItem(i))
+    return out
+
+
+def test_window_shows_sample_checklist_and_library_path(window):
+    assert "CivDesk" in window.windowTitle()
+    assert str(window.lib.path.resolve()) in window.path_label.text()
+    texts = _tree_texts(window)
+    assert texts[0].startswith("Ⅰ-1")
+    assert any(t.startswith("Ⅲ-5") for t in texts)
+    assert sum(1 for t in texts if "）" in t[:4]) >= 23  # the standards are in the tree
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus[0].startswith("文件") and any(m.startswith("测评体系") for m in menus)
+
+
+def test_selecting_a_standard_shows_methods_units_deadline(window, qtbot):
+    tree = window.checklist_panel.tree
+    st = cl.find_standard(window.lib, "Ⅲ-2:2")
+    item = next(it for it in _items(tree) if it.data(0, 0x0100) == st.id and it.data(0, 0x0101) == "standard")
+    tree.setCurrentItem(item)
+    html = window.detail.toPlainText()
+    assert "材料审核、问卷调查" in html and "市委宣传部" in html and "2024-04-30" in html
+    assert "图片≥4" in html
+
+
+def _items(tree):
+    stack = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    while stack:
+        it = stack.pop()
+        yield it
+        stack.extend(it.child(i) for i in range(it.childCount()))
+
+
+def test_import_wizard_previews_then_imports_new_checklist(window, qtbot, shared, monkeypatch):
+    from ui.checklist_dialogs import ChecklistImportWizard
+
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: QMessageBox.Ok)
+    wizard = ChecklistImportWizard(window)
+    qtbot.addWidget(wizard)
+    wizard.separate.setChecked(True)
+    wizard.name_edit.setText("未成年人思想道德建设测评体系（示例）")
+    wizard.set_path(shared / "fixtures" / "checklists" / "测评体系示例.docx")
+    assert "测评标准 23 条" in wizard.text.toPlainText()
+    assert wizard.ok.isEnabled()
+    assert len(cl.list_checklists(window.lib)) == 1  # nothing written by the preview
+    wizard.ok.click()
+    infos = cl.list_checklists(window.lib)
+    assert len(infos) == 2
+    assert window.checklist_panel.switcher.count() == 2
+    assert "未成年人" in window.checklist_panel.switcher.currentText()
+
+
+def test_period_dialog_saves(window, qtbot):
+    import datetime as dt
+
+    from PySide6.QtCore import QDate
+
+    from ui.checklist_dialogs import PeriodDialog
+
+    dlg = PeriodDialog(window, window.checklist_panel.checklist_id)
+    qtbot.addWidget(dlg)
+    dlg.year.setValue(2025)
+    dlg.start.setDate(QDate(2024, 8, 1))
+    dlg.end.setDate(QDate(2025, 7, 31))
+    dlg._save()
+    periods = cl.get_checklist(window.lib).periods
+    assert any(p.year == 2025 and p.start == dt.date(2024, 8, 1) for p in periods)
+
+
+def test_gui_entry_point_starts_and_quits(tmp_path):
+    """`python main.py` opens the default library (creating it) and stays up until closed."""
+    shot = tmp_path / "shot.png"
+    env = {"CIVDESK_HOME": str(tmp_path / "home"), "QT_QPA_PLATFORM": "offscreen",
+           "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run([sys.executable, "main.py", "--screenshot", str(shot)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert shot.stat().st_size > 10_000
+    assert (tmp_path / "home" / "data" / "资料库" / "library.db").exists()
