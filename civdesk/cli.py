@@ -23,6 +23,7 @@ from civdesk.settings import AppSettings, resolve_library
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 Command = Callable[[argparse.Namespace], int]
+FEATURE_MODULES = ("civdesk.cli_more", "civdesk.cli_search", "civdesk.cli_check", "civdesk.cli_export")
 _COMMANDS: dict[str, Command] = {}
 
 
@@ -149,9 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("info", parents=[common], help="显示资料库概况")
     sub.add_parser("verify", parents=[common], help="原件完整性校验")
 
-    from civdesk import cli_more  # subcommands of later features
+    import importlib
 
-    cli_more.add_parsers(sub, common)
+    for name in FEATURE_MODULES:  # each adds its subcommands
+        importlib.import_module(name).add_parsers(sub, common)
     return p
 
 
