@@ -1,8 +1,77 @@
-"""Subcommands of the search feature."""
+"""``civdesk search`` and ``civdesk index``."""
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
+
+from civdesk import checklists as cl
+from civdesk.cli import EXIT_OK, UsageError, command, emit_json, open_library
+from civdesk.progress import TextProgress
 
 
 def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    return None
+    sp = sub.add_parser("search", parents=[common], help="全文搜索材料")
+    sp.add_argument("query", help='搜索词：多个词同时满足，"引号"内为短语，-词 表示排除')
+    sp.add_argument("--standard", metavar="CODE", help="限定测评内容或标准（如 Ⅲ-5 或 Ⅲ-5:1）")
+    sp.add_argument("--unit", metavar="U", help="限定责任单位")
+    sp.add_argument("--kind", metavar="K", help="限定文件类型（jpeg、pdf、docx…）")
+    sp.add_argument("--year", type=int, help="限定年度")
+    sp.add_argument("--limit", type=int, default=20, help="最多返回条数（0 表示全部）")
+    sp = sub.add_parser("index", parents=[common], help="搜索索引：rebuild 重建 / status 状态")
+    sp.add_argument("action", choices=["rebuild", "status", "update"])
+
+
+@command("search")
+def cmd_search(args: argparse.Namespace) -> int:
+    with open_library(args) as lib:
+        standards = None
+        if args.standard:
+            from civdesk.checklist.codes import normalise_code
+
+            code = args.standard
+            if ":" in code or "：" in code:
+                try:
+                    code = cl.find_standard(lib, code).code
+                except cl.ChecklistNotFound as exc:
+                    raise UsageError(str(exc)) from None
+            else:
+                code = normalise_code(code)
+            standards = code
+        progress = TextProgress()
+        lib.search_index.catch_up(progress)
+        progress.finish()
+        results = lib.search(args.query, standards=standards, unit=args.unit, kind=args.kind,
+                             year=args.year, limit=args.limit or None, catch_up=False)
+    if args.json:
+        emit_json([{"material_id": r.material_id, "title": r.title, "original_name": r.original_name,
+                    "score": r.score, "snippet": r.snippet, "page": r.page} for r in results])
+        return EXIT_OK
+    for r in results:
+        where = f"第 {r.page} 页：" if r.page else ""
+        print(f"#{r.material_id}  {r.title or r.original_name}  （{r.original_name}）")
+        print(f"    {where}{r.marked()}")
+    print(f"共 {len(results)} 条结果")
+    return EXIT_OK
+
+
+@command("index")
+def cmd_index(args: argparse.Namespace) -> int:
+    progress = TextProgress()
+    with open_library(args) as lib:
+        keeper = lib.search_index
+        if args.action == "rebuild":
+            n = keeper.rebuild(progress)
+            progress.finish()
+            out = {"rebuilt": n}
+        elif args.action == "update":
+            n = keeper.catch_up(progress)
+            progress.finish()
+            out = {"indexed": n}
+        else:
+            out = {"status": keeper.index.status, "problem": keeper.index.problem,
+                   "stale": len(keeper.stale_ids())}
+    if args.json:
+        emit_json(out)
+    else:
+        print("，".join(f"{k}: {v}" for k, v in out.items()))
+    return EXIT_OK

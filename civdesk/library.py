@@ -88,6 +88,7 @@ class Library:
         self._sessions = None
         self.backup_made: str | None = None
         self.user = _current_user()
+        self._search = None
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -145,6 +146,9 @@ class Library:
         self.vault.recover(known)
 
     def close(self) -> None:
+        if self._search is not None:
+            self._search.close()
+            self._search = None
         if self.engine is not None:
             self.engine.dispose()
             self.engine = None
@@ -237,6 +241,20 @@ class Library:
         from civdesk.importer import import_paths
 
         return import_paths(self, [Path(p) for p in paths], options, progress)
+
+    # ---------------------------------------------------------------- search
+    @property
+    def search_index(self) -> Any:
+        """The :class:`civdesk.indexing.IndexKeeper` (opened on first use)."""
+        if self._search is None:
+            from civdesk.indexing import IndexKeeper
+
+            self._search = IndexKeeper(self)
+        return self._search
+
+    def search(self, query: str, **filters: Any) -> list[Any]:
+        """Materials containing ``query`` (see :meth:`IndexKeeper.search`)."""
+        return self.search_index.search(query, **filters)
 
     # --------------------------------------------------------------- checklist
     def load_sample_checklist(self) -> None:

@@ -1,0 +1,185 @@
+"""Keeping the search index in step with the database, and searching it.
+
+Every change to a material bumps ``Material.version``; the index is behind
+where ``indexed_version != version``.  :func:`catch_up` feeds those materials
+to the one writer in batches and records, after each committed batch, which
+version the index now holds.  A crash, kill or cancel at any point leaves
+rows still marked stale, so the next catch-up completes them.  A missing or
+corrupted index is rebuilt from the database (:func:`rebuild`).
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Iterator
+
+from sqlalchemy import select, update
+
+from civdesk.models import ChecklistNode, Link, Material, MaterialText, Standard, Unit
+from civdesk.progress import NullProgress, Progress
+from civdesk.search import IndexDoc, SearchIndex
+
+if TYPE_CHECKING:
+    from civdesk.library import Library
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    material_id: int
+    title: str
+    original_name: str
+    score: float
+    snippet: str
+    page: int | None
+    spans: tuple[tuple[int, int], ...] = ()
+    field: str = ""
+
+    def marked(self, open_mark: str = "【", close_mark: str = "】") -> str:
+        out, pos = [], 0
+        for a, b in self.spans:
+            out += [self.snippet[pos:a], open_mark, self.snippet[a:b], close_mark]
+            pos = b
+        out.append(self.snippet[pos:])
+        return "".join(out)
+
+
+class IndexKeeper:
+    """Owns the library's :class:`SearchIndex`; one writer, guarded by a lock."""
+
+    def __init__(self, lib: Library):
+        self.lib = lib
+        self.path: Path = lib.index_dir / "whoosh"
+        self._index: SearchIndex | None = None
+        self._lock = threading.RLock()
+        self.message: str = ""
+
+    @property
+    def index(self) -> SearchIndex:
+        with self._lock:
+            if self._index is None:
+                self._index = SearchIndex.open(self.path)
+                if self._index.status == "needs_rebuild":
+                    self.message = f"搜索索引损坏或缺失，正在从数据库重建：{self._index.problem or ''}"
+                    self._reset_marks()
+            return self._index
+
+    @property
+    def needs_rebuild(self) -> bool:
+        return self.index.status == "needs_rebuild"
+
+    def close(self) -> None:
+        with self._lock:
+            if self._index is not None:
+                self._index.close()
+                self._index = None
+
+    def _reset_marks(self) -> None:
+        with self.lib.session() as s:
+            s.execute(update(Material).values(indexed_version=0))
+
+    # ---------------------------------------------------------------- writes
+    def stale_ids(self) -> list[int]:
+        with self.lib.session() as s:
+            return list(s.scalars(select(Material.id).where(Material.indexed_version != Material.version)
+                                  .order_by(Material.id)))
+
+    def catch_up(self, progress: Progress | None = None) -> int:
+        """Index every material whose current version is not indexed yet."""
+        progress = progress or NullProgress()
+        with self._lock:
+            if self.needs_rebuild:
+                return self.rebuild(progress)
+            ids = self.stale_ids()
+            done = 0
+            for start in range(0, len(ids), BATCH):
+                progress.check_cancelled()
+                chunk = ids[start:start + BATCH]
+                docs = list(self._docs(chunk))
+                self.index.update(docs)
+                self._mark(docs)
+                done += len(chunk)
+                progress.update(done, len(ids), "更新搜索索引")
+            return done
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Rebuild the whole index from the database."""
+        progress = progress or NullProgress()
+        with self._lock:
+            with self.lib.session() as s:
+                ids = list(s.scalars(select(Material.id).order_by(Material.id)))
+            self._reset_marks()
+            indexed: list[IndexDoc] = []
+
+            def docs() -> Iterator[IndexDoc]:
+                for start in range(0, len(ids), BATCH):
+                    progress.check_cancelled()
+                    for d in self._docs(ids[start:start + BATCH]):
+                        indexed.append(d)
+                        yield d
+
+            self.index.rebuild(docs(), total=len(ids), progress=progress)
+            self._mark(indexed)
+            self.message = ""
+            return len(indexed)
+
+    def _mark(self, docs: list[IndexDoc]) -> None:
+        with self.lib.session() as s:
+            for d in docs:
+                s.execute(update(Material).where(Material.id == d.material_id,
+                                                 Material.version == d.version)
+                          .values(indexed_version=d.version))
+
+    def _docs(self, ids: list[int]) -> Iterator[IndexDoc]:
+        with self.lib.session() as s:
+            mats = s.execute(select(Material, Unit.name).outerjoin(Unit, Unit.id == Material.unit_id)
+                             .where(Material.id.in_(ids))).all()
+            texts: dict[int, list[tuple[int, str]]] = {}
+            for mid, page, text in s.execute(select(MaterialText.material_id, MaterialText.page,
+                                                    MaterialText.text)
+                                             .where(MaterialText.material_id.in_(ids))):
+                texts.setdefault(mid, []).append((page, text))
+            codes: dict[int, list[str]] = {}
+            for mid, code, number in s.execute(
+                    select(Link.material_id, ChecklistNode.code, Standard.number)
+                    .join(Standard, Standard.id == Link.standard_id)
+                    .join(ChecklistNode, ChecklistNode.id == Standard.node_id)
+                    .where(Link.material_id.in_(ids))):
+                codes.setdefault(mid, []).append(f"{code}:{number}")
+        for m, unit in mats:
+            pages = [""] * max((p for p, _ in texts.get(m.id, [])), default=0)
+            for p, t in texts.get(m.id, []):
+                pages[p - 1] = t
+            caption = " ".join(x for x in (m.caption_time, m.caption_place, m.caption_people,
+                                           m.caption_event, m.caption_background,
+                                           m.caption_photographer, m.notes) if x)
+            yield IndexDoc(
+                material_id=m.id, version=m.version, title=m.title or "", caption=caption,
+                doc_number=m.doc_number or "", original_name=m.original_name, pages=tuple(pages),
+                unit=unit or "", kind=m.kind, date=m.date, standards=tuple(sorted(set(codes.get(m.id, [])))),
+                filed=bool(codes.get(m.id)))
+
+    # ---------------------------------------------------------------- search
+    def search(self, query: str, *, standards: str | Iterable[str] | None = None,
+               unit: str | None = None, kind: str | None = None, year: int | None = None,
+               filed: bool | None = None, limit: int | None = 20,
+               catch_up: bool = True) -> list[SearchResult]:
+        if catch_up:
+            self.catch_up()
+        if isinstance(standards, str):
+            standards = [standards]
+        hits = self.index.search(query, standards=list(standards) if standards else None,
+                                 unit=unit, kind=kind, year=year, filed=filed,
+                                 limit=limit or None)
+        if not hits:
+            return []
+        with self.lib.session() as s:
+            names = {mid: (title, name) for mid, title, name in s.execute(
+                select(Material.id, Material.title, Material.original_name)
+                .where(Material.id.in_([h.material_id for h in hits])))}
+        return [SearchResult(h.material_id, names.get(h.material_id, ("", ""))[0],
+                             names.get(h.material_id, ("", ""))[1], round(h.score, 4),
+                             h.snippet, h.page, tuple(h.spans), h.field)
+                for h in hits if h.material_id in names]

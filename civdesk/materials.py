@@ -1,0 +1,346 @@
+"""Materials: listing, metadata edits, filing (links), suggestions.
+
+Writes return what they changed (:class:`Changes`) so undo can restore it and
+views know what to refresh.  Every write bumps the material's ``version`` so
+the search index catches up, and goes to the audit log.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable
+
+from sqlalchemy import and_, asc, desc, func, select
+
+from civdesk.models import (
+    ChecklistNode,
+    Link,
+    Material,
+    MaterialText,
+    Standard,
+    Suggestion,
+    Unit,
+    utcnow,
+)
+
+if TYPE_CHECKING:
+    from civdesk.library import Library
+
+CAPTION_FIELDS = ("caption_time", "caption_place", "caption_people", "caption_event",
+                  "caption_background", "caption_photographer")
+CAPTION_LABELS = {"caption_time": "时间", "caption_place": "地点", "caption_people": "人物",
+                  "caption_event": "事由", "caption_background": "背景",
+                  "caption_photographer": "摄影者"}
+EDITABLE = ("title", "date", "unit_id", "category", "doc_number", "secrecy", "notes") + CAPTION_FIELDS
+FIELD_LABELS = {"title": "题名", "date": "形成日期", "unit_id": "责任单位", "category": "类别",
+                "doc_number": "文号", "secrecy": "密级", "notes": "备注", **CAPTION_LABELS}
+CATEGORIES = ("正式发文", "说明报告", "图片", "数据表格", "视频", "评价意见", "台账", "其他")
+SECRECY = ("", "公开", "内部", "秘密", "机密")
+PHOTO_KINDS = frozenset({"jpeg", "png", "heic", "tiff", "webp", "bmp", "gif", "avif"})
+SORTS = {"date": Material.date, "name": Material.original_name, "kind": Material.kind,
+         "unit": Unit.name, "title": Material.title, "imported": Material.id}
+
+
+@dataclass(frozen=True)
+class MaterialRow:
+    id: int
+    sha256: str
+    original_name: str
+    title: str
+    kind: str
+    category: str
+    date: dt.date | None
+    date_source: str
+    unit_id: int | None
+    unit: str
+    doc_number: str
+    secrecy: str
+    notes: str
+    caption_time: str
+    caption_place: str
+    caption_people: str
+    caption_event: str
+    caption_background: str
+    caption_photographer: str
+    pages: int | None
+    width: int | None
+    height: int | None
+    size: int
+    text_status: str
+    problem: str
+    thumb: bool
+    version: int
+    standards: tuple[int, ...] = ()
+
+    @property
+    def is_photo(self) -> bool:
+        return self.kind in PHOTO_KINDS
+
+    def value(self, name: str) -> Any:
+        return getattr(self, name)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a write changed: material ids, and per material the old values."""
+
+    material_ids: tuple[int, ...] = ()
+    before: dict[int, dict[str, Any]] = field(default_factory=dict)
+    links_added: tuple[tuple[int, int], ...] = ()
+    links_removed: tuple[tuple[int, int], ...] = ()
+
+
+# --------------------------------------------------------------------- reads
+def list_ids(lib: Library, *, standard_ids: Iterable[int] | None = None, unfiled: bool = False,
+             unit_id: int | None = None, sort: str = "date", descending: bool = False,
+             kind: str | None = None) -> list[int]:
+    """Material ids for a view, filtered and sorted in SQL."""
+    q = select(Material.id).outerjoin(Unit, Unit.id == Material.unit_id)
+    if standard_ids is not None:
+        ids = list(standard_ids)
+        q = q.where(Material.id.in_(select(Link.material_id).where(Link.standard_id.in_(ids))))
+    if unfiled:
+        q = q.where(~Material.id.in_(select(Link.material_id)))
+    if unit_id is not None:
+        q = q.where(Material.unit_id == unit_id)
+    if kind is not None:
+        q = q.where(Material.kind == kind)
+    col = SORTS.get(sort, Material.date)
+    order = desc(col) if descending else asc(col)
+    q = q.order_by(order.nulls_last(), Material.id)
+    with lib.session() as s:
+        return list(s.scalars(q))
+
+
+def get_rows(lib: Library, ids: Iterable[int]) -> dict[int, MaterialRow]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    out: dict[int, MaterialRow] = {}
+    with lib.session() as s:
+        links: dict[int, list[int]] = {}
+        for chunk in _chunks(ids, 500):
+            for mid, sid in s.execute(select(Link.material_id, Link.standard_id)
+                                      .where(Link.material_id.in_(chunk))):
+                links.setdefault(mid, []).append(sid)
+            rows = s.execute(select(Material, Unit.name).outerjoin(Unit, Unit.id == Material.unit_id)
+                             .where(Material.id.in_(chunk))).all()
+            for m, unit_name in rows:
+                out[m.id] = _row(m, unit_name or "", tuple(links.get(m.id, ())))
+    return out
+
+
+def get_row(lib: Library, material_id: int) -> MaterialRow:
+    rows = get_rows(lib, [material_id])
+    if material_id not in rows:
+        raise LookupError(f"没有编号为 {material_id} 的材料")
+    return rows[material_id]
+
+
+def _row(m: Material, unit: str, standards: tuple[int, ...]) -> MaterialRow:
+    return MaterialRow(
+        id=m.id, sha256=m.sha256, original_name=m.original_name, title=m.title or "",
+        kind=m.kind, category=m.category or "", date=m.date, date_source=m.date_source or "",
+        unit_id=m.unit_id, unit=unit, doc_number=m.doc_number or "", secrecy=m.secrecy or "",
+        notes=m.notes or "", caption_time=m.caption_time or "", caption_place=m.caption_place or "",
+        caption_people=m.caption_people or "", caption_event=m.caption_event or "",
+        caption_background=m.caption_background or "",
+        caption_photographer=m.caption_photographer or "", pages=m.pages, width=m.width,
+        height=m.height, size=m.size, text_status=m.text_status, problem=m.problem or "",
+        thumb=m.thumb == "ok", version=m.version, standards=standards)
+
+
+def _chunks(items: list[int], n: int) -> Iterable[list[int]]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def text_pages(lib: Library, material_id: int) -> list[str]:
+    with lib.session() as s:
+        rows = s.execute(select(MaterialText.page, MaterialText.text)
+                         .where(MaterialText.material_id == material_id)
+                         .order_by(MaterialText.page)).all()
+    if not rows:
+        return []
+    pages = [""] * max(p for p, _ in rows)
+    for p, t in rows:
+        pages[p - 1] = t
+    return pages
+
+
+def counts_by_standard(lib: Library, checklist_id: int) -> dict[int, dict[str, int]]:
+    """Per standard, linked materials counted by 类别 (for the tree's status colour)."""
+    with lib.session() as s:
+        rows = s.execute(
+            select(Link.standard_id, Material.category, func.count())
+            .join(Material, Material.id == Link.material_id)
+            .join(Standard, Standard.id == Link.standard_id)
+            .join(ChecklistNode, ChecklistNode.id == Standard.node_id)
+            .where(ChecklistNode.checklist_id == checklist_id)
+            .group_by(Link.standard_id, Material.category)).all()
+    out: dict[int, dict[str, int]] = {}
+    for sid, category, n in rows:
+        out.setdefault(sid, {})[category or "其他"] = n
+    return out
+
+
+def unfiled_count(lib: Library) -> int:
+    with lib.session() as s:
+        return s.scalar(select(func.count()).select_from(Material)
+                        .where(~Material.id.in_(select(Link.material_id)))) or 0
+
+
+# -------------------------------------------------------------------- writes
+def update(lib: Library, material_ids: Iterable[int], **values: Any) -> Changes:
+    """Set metadata fields on one or several materials (batch edit)."""
+    bad = set(values) - set(EDITABLE)
+    if bad:
+        raise ValueError(f"不能修改的字段：{', '.join(sorted(bad))}")
+    if "date" in values and isinstance(values["date"], str):
+        values["date"] = dt.date.fromisoformat(values["date"]) if values["date"] else None
+    ids = tuple(material_ids)
+    before: dict[int, dict[str, Any]] = {}
+    with lib.session() as s:
+        for mid in ids:
+            m = s.get(Material, mid)
+            if m is None:
+                raise LookupError(f"没有编号为 {mid} 的材料")
+            old = {k: getattr(m, k) for k in values}
+            if "date" in values:
+                old["date_source"] = m.date_source
+            changed = {k: v for k, v in values.items() if getattr(m, k) != v}
+            if not changed:
+                continue
+            before[mid] = old
+            for k, v in changed.items():
+                setattr(m, k, v)
+            if "date" in changed:
+                m.date_source = "manual" if values["date"] else ""
+            m.version += 1
+            m.updated_at = utcnow()
+            lib.audit(s, "material_edit", "material", mid,
+                      changes={k: [_plain(old[k]), _plain(v)] for k, v in changed.items()})
+    return Changes(tuple(before), before)
+
+
+def restore(lib: Library, before: dict[int, dict[str, Any]]) -> Changes:
+    """Put back the values an earlier :func:`update` replaced (undo)."""
+    with lib.session() as s:
+        for mid, old in before.items():
+            m = s.get(Material, mid)
+            if m is None:
+                continue
+            for k, v in old.items():
+                setattr(m, k, v)
+            m.version += 1
+            lib.audit(s, "material_edit_undo", "material", mid,
+                      restored={k: _plain(v) for k, v in old.items()})
+    return Changes(tuple(before), {})
+
+
+def _plain(v: Any) -> Any:
+    return v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v
+
+
+def link(lib: Library, material_ids: Iterable[int], standard_id: int, note: str = "") -> Changes:
+    """File materials under a standard; already-filed ones are left as they are."""
+    added = []
+    with lib.session() as s:
+        if s.get(Standard, standard_id) is None:
+            raise LookupError(f"没有编号为 {standard_id} 的测评标准")
+        for mid in material_ids:
+            exists = s.scalar(select(Link.id).where(Link.material_id == mid,
+                                                    Link.standard_id == standard_id))
+            if exists:
+                continue
+            s.add(Link(material_id=mid, standard_id=standard_id, note=note, source="manual"))
+            s.get(Material, mid).version += 1
+            s.execute(Suggestion.__table__.update()
+                      .where(and_(Suggestion.material_id == mid, Suggestion.standard_id == standard_id))
+                      .values(status="accepted"))
+            added.append((mid, standard_id))
+            lib.audit(s, "link", "material", mid, standard_id=standard_id)
+    return Changes(tuple(m for m, _ in added), links_added=tuple(added))
+
+
+def unlink(lib: Library, material_ids: Iterable[int], standard_id: int) -> Changes:
+    removed = []
+    with lib.session() as s:
+        for mid in material_ids:
+            row = s.scalar(select(Link).where(Link.material_id == mid, Link.standard_id == standard_id))
+            if row is None:
+                continue
+            s.delete(row)
+            s.get(Material, mid).version += 1
+            removed.append((mid, standard_id))
+            lib.audit(s, "unlink", "material", mid, standard_id=standard_id)
+    return Changes(tuple(m for m, _ in removed), links_removed=tuple(removed))
+
+
+# --------------------------------------------------------------- suggestions
+@dataclass(frozen=True)
+class SuggestionView:
+    id: int
+    material_id: int
+    material_name: str
+    standard_id: int | None
+    standard_code: str
+    unit_id: int | None
+    unit: str
+    reason: str
+
+
+def pending_suggestions(lib: Library, material_ids: Iterable[int] | None = None) -> list[SuggestionView]:
+    q = (select(Suggestion, Material.original_name, ChecklistNode.code, Standard.number, Unit.name)
+         .join(Material, Material.id == Suggestion.material_id)
+         .outerjoin(Standard, Standard.id == Suggestion.standard_id)
+         .outerjoin(ChecklistNode, ChecklistNode.id == Standard.node_id)
+         .outerjoin(Unit, Unit.id == Suggestion.unit_id)
+         .where(Suggestion.status == "pending").order_by(Suggestion.id))
+    if material_ids is not None:
+        q = q.where(Suggestion.material_id.in_(list(material_ids)))
+    with lib.session() as s:
+        return [SuggestionView(sg.id, sg.material_id, name, sg.standard_id,
+                               f"{code}:{num}" if code else "", sg.unit_id, unit or "", sg.reason)
+                for sg, name, code, num, unit in s.execute(q)]
+
+
+def accept_suggestions(lib: Library, suggestion_ids: Iterable[int]) -> Changes:
+    """Confirm suggestions: link the standard and set the unit where none is set."""
+    touched: list[int] = []
+    added: list[tuple[int, int]] = []
+    with lib.session() as s:
+        for sid in suggestion_ids:
+            sg = s.get(Suggestion, sid)
+            if sg is None or sg.status != "pending":
+                continue
+            m = s.get(Material, sg.material_id)
+            if sg.standard_id is not None and not s.scalar(select(Link.id).where(
+                    Link.material_id == m.id, Link.standard_id == sg.standard_id)):
+                s.add(Link(material_id=m.id, standard_id=sg.standard_id, source="suggestion"))
+                added.append((m.id, sg.standard_id))
+            if sg.unit_id is not None and m.unit_id is None:
+                m.unit_id = sg.unit_id
+            sg.status = "accepted"
+            m.version += 1
+            touched.append(m.id)
+            lib.audit(s, "suggestion_accept", "material", m.id, suggestion=sid)
+    return Changes(tuple(touched), links_added=tuple(added))
+
+
+def reject_suggestions(lib: Library, suggestion_ids: Iterable[int]) -> Changes:
+    touched = []
+    with lib.session() as s:
+        for sid in suggestion_ids:
+            sg = s.get(Suggestion, sid)
+            if sg is None or sg.status != "pending":
+                continue
+            sg.status = "rejected"
+            touched.append(sg.material_id)
+            lib.audit(s, "suggestion_reject", "material", sg.material_id, suggestion=sid)
+    return Changes(tuple(touched))
+
+
+def units(lib: Library) -> list[tuple[int, str]]:
+    with lib.session() as s:
+        return list(s.execute(select(Unit.id, Unit.name).order_by(Unit.id)).tuples())
