@@ -249,6 +249,8 @@ def link(lib: Library, material_ids: Iterable[int], standard_id: int, note: str 
         if s.get(Standard, standard_id) is None:
             raise LookupError(f"没有编号为 {standard_id} 的测评标准")
         for mid in material_ids:
+            if s.get(Material, mid) is None:
+                raise LookupError(f"没有编号为 {mid} 的材料")
             exists = s.scalar(select(Link.id).where(Link.material_id == mid,
                                                     Link.standard_id == standard_id))
             if exists:

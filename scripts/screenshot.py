@@ -30,9 +30,17 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["CIVDESK_HOME"] = tmp
         lib = Library.create(Path(tmp) / "示例资料库")
+        from bench.make_corpus import make_corpus
+        from civdesk.importer import ImportOptions
+
+        made = Path(tmp) / "各单位报送材料"
+        make_corpus(made, 60, seed=7, photo_size=(1600, 1200))
+        sources = [made]
         corpus = ROOT.parent / "shared" / "corpus"
-        if corpus.is_dir() and hasattr(lib, "import_paths"):
-            lib.import_paths([corpus])
+        if corpus.is_dir():
+            sources.append(corpus)
+        lib.import_paths(sources, ImportOptions(accept_suggestions=True))
+        lib.search_index.catch_up()
         win = MainWindow(lib)
         win.resize(1360, 820)
         win.show()

@@ -108,6 +108,7 @@ class JobRunner(QObject):
         progress = QtProgress()
         job = Job(title, progress)
         task = _Task(fn, progress)
+        job.signals = task.signals  # keep the sender alive until its queued signals arrive
         box = self._dialog(title, progress) if dialog else None
 
         def finish() -> None:

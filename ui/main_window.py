@@ -1,20 +1,31 @@
-"""The main window: checklist tree on the left, the selected item in the centre."""
+"""The main window: checklist tree | materials grid or table | detail panel.
+
+The window talks only to the ``civdesk`` facade.  Anything that can take more
+than ~100 ms (import, search, indexing, OCR) runs as a job; writes go through
+the undo stack and refresh only what they changed.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QSplitter,
-    QTextBrowser,
+    QStackedWidget,
+    QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -22,18 +33,63 @@ from PySide6.QtWidgets import (
 )
 
 from civdesk import checklists as cl
+from civdesk import materials as mat
 from civdesk.library import Library, LibraryError
 from civdesk.lock import LibraryLockedError
 from civdesk.settings import AppSettings
+from ui.detail_panel import DetailPanel
 from ui.jobs import JobRunner
+from ui.material_views import MaterialGrid, MaterialModel, MaterialTable, ThumbnailCache, ids_from_mime
+from ui.undo import EditCommand, LinkCommand, UnlinkCommand
 
 LEVEL_COLOURS = {1: "#1f3a5f", 2: "#2c5d8a", 3: "#333333"}
+STATUS_COLOURS = {"none": "#9aa3ad", "some": "#d98a00", "met": "#2e7d32"}
 ROLE_ID = Qt.UserRole
 ROLE_KIND = Qt.UserRole + 1
+UNFILED = "unfiled"
+SEARCH_DELAY_MS = 300
+
+
+class FilingTree(QTreeWidget):
+    """The checklist tree; materials dropped on a standard are filed under it."""
+
+    dropped = Signal(int, list)  # standard id, material ids
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DropOnly)
+        self.setDropIndicatorShown(True)
+
+    def standard_at(self, pos) -> int | None:  # noqa: ANN001
+        item = self.itemAt(pos)
+        if item is not None and item.data(0, ROLE_KIND) == "standard":
+            return item.data(0, ROLE_ID)
+        return None
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802, ANN001
+        event.setAccepted(bool(ids_from_mime(event.mimeData())))
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802, ANN001
+        ok = bool(ids_from_mime(event.mimeData())) and \
+            self.standard_at(event.position().toPoint()) is not None
+        event.setAccepted(ok)
+        if ok:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802, ANN001
+        sid = self.standard_at(event.position().toPoint())
+        ids = ids_from_mime(event.mimeData())
+        if sid is None or not ids:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.dropped.emit(sid, ids)
 
 
 class ChecklistPanel(QWidget):
-    """The checklist switcher and tree (Ⅰ → Ⅱ → Ⅲ → standards)."""
+    """The checklist switcher and tree (Ⅰ → Ⅱ → Ⅲ → standards) plus 未归类."""
 
     def __init__(self, window: MainWindow):
         super().__init__()
@@ -41,7 +97,7 @@ class ChecklistPanel(QWidget):
         self.switcher = QComboBox()
         self.switcher.setObjectName("checklistSwitcher")
         self.switcher.currentIndexChanged.connect(self._switched)
-        self.tree = QTreeWidget()
+        self.tree = FilingTree()
         self.tree.setObjectName("checklistTree")
         self.tree.setHeaderLabels(["测评体系", "方法", "材料"])
         self.tree.setUniformRowHeights(True)
@@ -56,6 +112,9 @@ class ChecklistPanel(QWidget):
         layout.addWidget(self.switcher)
         layout.addWidget(self.tree)
         self.checklist_id: int | None = None
+        self.tree_view: cl.ChecklistTree | None = None
+        self.standards: dict[int, cl.StandardView] = {}
+        self.nodes: dict[int, cl.NodeView] = {}
 
     def reload(self, select_id: int | None = None) -> None:
         infos = cl.list_checklists(self.window.lib)
@@ -77,17 +136,47 @@ class ChecklistPanel(QWidget):
         if index < 0:
             return
         self.checklist_id = self.switcher.itemData(index)
-        self.show_tree(cl.checklist_tree(self.window.lib, self.checklist_id))
+        self.refresh()
 
-    def show_tree(self, tree: cl.ChecklistTree) -> None:
+    def refresh(self) -> None:
+        """Re-read counts and statuses, keeping expansion and the selection."""
+        if self.checklist_id is None:
+            return
+        current = self.tree.currentItem()
+        keep = (current.data(0, ROLE_KIND), current.data(0, ROLE_ID)) if current else None
+        expanded = {(it.data(0, ROLE_KIND), it.data(0, ROLE_ID)) for it in self._items() if it.isExpanded()}
+        tree = cl.checklist_tree(self.window.lib, self.checklist_id)
+        self.tree_view = tree
+        self.standards = {s.id: s for s in tree.all_standards()}
+        self.nodes = {n.id: n for r in tree.roots for n in r.walk()}
+        counts = mat.counts_by_standard(self.window.lib, self.checklist_id)
+        self.tree.blockSignals(True)
         self.tree.clear()
         for root in tree.roots:
-            self.tree.addTopLevelItem(self._node_item(root))
-        self.tree.expandToDepth(1)
-        if self.tree.topLevelItemCount():
-            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+            self.tree.addTopLevelItem(self._node_item(root, counts))
+        unfiled = QTreeWidgetItem([f"未归类材料", "", str(mat.unfiled_count(self.window.lib))])
+        unfiled.setData(0, ROLE_KIND, UNFILED)
+        unfiled.setData(0, ROLE_ID, 0)
+        unfiled.setForeground(0, QBrush(QColor("#8a4b00")))
+        self.tree.addTopLevelItem(unfiled)
+        if expanded:
+            for it in self._items():
+                it.setExpanded((it.data(0, ROLE_KIND), it.data(0, ROLE_ID)) in expanded)
+        else:
+            self.tree.expandToDepth(1)
+        self.tree.blockSignals(False)
+        target = next((it for it in self._items()
+                       if keep and (it.data(0, ROLE_KIND), it.data(0, ROLE_ID)) == keep), None)
+        self.tree.setCurrentItem(target or self.tree.topLevelItem(0))
 
-    def _node_item(self, node: cl.NodeView) -> QTreeWidgetItem:
+    def _items(self):
+        stack = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        while stack:
+            it = stack.pop()
+            yield it
+            stack.extend(it.child(i) for i in range(it.childCount()))
+
+    def _node_item(self, node: cl.NodeView, counts: dict[int, dict[str, int]]) -> QTreeWidgetItem:
         item = QTreeWidgetItem([f"{node.code}  {node.title}"])
         item.setData(0, ROLE_ID, node.id)
         item.setData(0, ROLE_KIND, "node")
@@ -97,120 +186,222 @@ class ChecklistPanel(QWidget):
         item.setFont(0, font)
         total = 0
         for child in node.children:
-            child_item = self._node_item(child)
+            child_item = self._node_item(child, counts)
             total += int(child_item.text(2) or 0)
             item.addChild(child_item)
         for st in node.standards:
-            s_item = QTreeWidgetItem([f"{st.number}）{st.text}", "、".join(st.methods),
-                                      str(st.material_count)])
+            by_cat = counts.get(st.id, {})
+            n = sum(by_cat.values())
+            s_item = QTreeWidgetItem([f"{st.number}）{st.text}", "、".join(st.methods), str(n)])
             s_item.setData(0, ROLE_ID, st.id)
             s_item.setData(0, ROLE_KIND, "standard")
-            s_item.setToolTip(0, st.text)
-            if not st.needs_materials:
+            state = standard_state(st, by_cat)
+            s_item.setData(0, Qt.UserRole + 2, state)
+            if st.needs_materials:
+                s_item.setForeground(2, QBrush(QColor(STATUS_COLOURS[state])))
+                s_item.setToolTip(0, f"{st.text}\n状态：{STATE_LABELS[state]}")
+            else:
                 s_item.setForeground(0, QBrush(QColor("#888888")))
-            total += st.material_count
+                s_item.setToolTip(0, f"{st.text}\n（{'、'.join(st.methods)}，无需上传材料）")
+            total += n
             item.addChild(s_item)
         item.setText(2, str(total))
         return item
 
+    def item_for_standard(self, standard_id: int) -> QTreeWidgetItem | None:
+        return next((it for it in self._items() if it.data(0, ROLE_KIND) == "standard"
+                     and it.data(0, ROLE_ID) == standard_id), None)
 
-class DetailPanel(QTextBrowser):
-    """What the clerk needs to know about the selected item or standard."""
+    def standard_ids_under(self, item: QTreeWidgetItem) -> list[int]:
+        kind, ident = item.data(0, ROLE_KIND), item.data(0, ROLE_ID)
+        if kind == "standard":
+            return [ident]
+        node = self.nodes.get(ident)
+        return [s.id for n in node.walk() for s in n.standards] if node else []
+
+
+STATE_LABELS = {"none": "尚无材料", "some": "已有部分材料", "met": "材料要求已满足"}
+
+
+def standard_state(st: cl.StandardView, by_category: dict[str, int]) -> str:
+    """nothing yet / some / requirement met, from materials counted by 类别."""
+    total = sum(by_category.values())
+    if total == 0:
+        return "none"
+    if not st.requirements:
+        return "met"
+    met = all(by_category.get(r.kind, 0) >= r.min_count for r in st.requirements)
+    return "met" if met else "some"
+
+
+class UnitPanel(QListWidget):
+    """The by-unit view: each responsible unit with its materials."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.setObjectName("detailPanel")
-        self.setOpenExternalLinks(False)
+        self.setObjectName("unitList")
 
-    def show_standard(self, st: cl.StandardView) -> None:
-        req = "；".join(f"{r.kind}≥{r.min_count}" for r in st.requirements) or "—"
-        rows = [
-            ("编号", st.code),
-            ("测评方法", "、".join(st.methods) or "—"),
-            ("需上传材料", "是" if st.needs_materials else "否（实地考察/问卷等）"),
-            ("牵头单位", "、".join(st.lead_units) or "—"),
-            ("配合单位", "、".join(st.units) or "—"),
-            ("完成时限", st.deadline.isoformat() if st.deadline else "—"),
-            ("材料要求", f"{req}<br><span style='color:#777'>原文：{st.requirement_text or '—'}</span>"),
-            ("已归档材料", f"{st.material_count} 件"),
-        ]
-        if st.requirement_unparsed:
-            rows.append(("未识别的要求", f"<span style='color:#b00'>{st.requirement_unparsed}</span>"))
-        self._render(f"测评标准 {st.code}", st.text, rows)
-
-    def show_node(self, node: cl.NodeView) -> None:
-        level = {1: "测评项目", 2: "指标", 3: "测评内容"}[node.level]
-        standards = [s for n in node.walk() for s in n.standards]
-        rows = [("层级", level), ("测评标准", f"{len(standards)} 条"),
-                ("需上传材料的标准", f"{sum(1 for s in standards if s.needs_materials)} 条"),
-                ("已归档材料", f"{sum(s.material_count for s in standards)} 件")]
-        self._render(f"{node.code} {node.title}", "", rows)
-
-    def _render(self, title: str, body: str, rows: list[tuple[str, str]]) -> None:
-        cells = "".join(f"<tr><td style='color:#555;padding:3px 12px 3px 0;white-space:nowrap'>{k}</td>"
-                        f"<td style='padding:3px 0'>{v}</td></tr>" for k, v in rows)
-        self.setHtml(f"<h3 style='color:#1f3a5f'>{title}</h3>"
-                     f"<p style='font-size:11pt'>{body}</p><table>{cells}</table>")
+    def fill(self, lib: Library) -> None:
+        current = self.currentItem().data(Qt.UserRole) if self.currentItem() else None
+        self.blockSignals(True)
+        self.clear()
+        for u in cl.list_units(lib):
+            n = len(mat.list_ids(lib, unit_id=u.id))
+            item = QListWidgetItem(f"{u.name}（{n} 件，牵头 {u.lead} / 配合 {u.coop} 条标准）")
+            item.setData(Qt.UserRole, u.id)
+            self.addItem(item)
+            if u.id == current:
+                self.setCurrentItem(item)
+        self.blockSignals(False)
 
 
 class MainWindow(QMainWindow):
     def __init__(self, lib: Library):
         super().__init__()
         self.lib = lib
-        self.jobs = JobRunner(self)
         self.setObjectName("mainWindow")
-        self.resize(1280, 800)
+        self.setAcceptDrops(True)
+        self.resize(1360, 820)
+        self.jobs = JobRunner(self)
+        self.background = JobRunner(self, max_threads=1)
+        self.undo_stack = QUndoStack(self)
+        self.thumbs = ThumbnailCache(lib, self)
+        self.model = MaterialModel(lib, self.thumbs, self)
+        self.search_pages: dict[int, int | None] = {}
+        self.search_query = ""
+        self._ocr_job = None
+
         self.checklist_panel = ChecklistPanel(self)
-        self.detail = DetailPanel()
+        self.unit_panel = UnitPanel()
+        self.left_tabs = QTabWidget()
+        self.left_tabs.addTab(self.checklist_panel, "测评体系")
+        self.left_tabs.addTab(self.unit_panel, "按单位")
+
+        self.grid = MaterialGrid(self.model)
+        self.table = MaterialTable(self.model)
+        self.views = QStackedWidget()
+        self.views.addWidget(self.grid)
+        self.views.addWidget(self.table)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._material_selected())
+        self.grid.selectionModel().selectionChanged.connect(lambda *_: self._material_selected())
+        self.table.doubleClicked.connect(lambda _: self.detail.setCurrentWidget(self.detail.preview))
+        self.grid.doubleClicked.connect(lambda _: self.detail.setCurrentWidget(self.detail.preview))
+
+        self.search_box = QLineEdit()
+        self.search_box.setObjectName("searchBox")
+        self.search_box.setPlaceholderText("搜索材料：题名、说明、文件名、正文……（Ctrl+F）")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_scope = QCheckBox("仅当前条目")
+        self.search_kind = QComboBox()
+        self.search_kind.addItem("全部类型", None)
+        for kind, label in (("jpeg", "照片"), ("pdf", "PDF"), ("docx", "Word"), ("xlsx", "Excel")):
+            self.search_kind.addItem(label, kind)
+        self.sort_box = QComboBox()
+        for key, label in (("date", "按日期"), ("name", "按文件名"), ("kind", "按类型"),
+                           ("unit", "按单位"), ("imported", "按导入顺序")):
+            self.sort_box.addItem(label, key)
+        self.sort_box.currentIndexChanged.connect(lambda _: self.show_selection())
+        self.view_toggle = QComboBox()
+        self.view_toggle.addItems(["缩略图", "列表"])
+        self.view_toggle.currentIndexChanged.connect(self.views.setCurrentIndex)
         self.centre_title = QLabel()
         self.centre_title.setObjectName("centreTitle")
+        bar = QHBoxLayout()
+        bar.addWidget(self.search_box, 3)
+        bar.addWidget(self.search_scope)
+        bar.addWidget(self.search_kind)
+        bar.addWidget(self.sort_box)
+        bar.addWidget(self.view_toggle)
         centre = QWidget()
-        cl_layout = QVBoxLayout(centre)
-        cl_layout.setContentsMargins(6, 0, 0, 0)
-        cl_layout.addWidget(self.centre_title)
-        cl_layout.addWidget(self.detail)
+        c_layout = QVBoxLayout(centre)
+        c_layout.setContentsMargins(4, 0, 4, 0)
+        c_layout.addLayout(bar)
+        c_layout.addWidget(self.centre_title)
+        c_layout.addWidget(self.views)
+
+        self.detail = DetailPanel(lib)
+        self.detail.editor.save_requested.connect(self.edit_materials)
+        self.detail.filing.unlink_requested.connect(
+            lambda ids, sid: self.unlink_materials(ids, sid))
+        self.detail.filing.accept_requested.connect(self.accept_suggestions)
+        self.detail.filing.reject_requested.connect(self.reject_suggestions)
+
         splitter = QSplitter()
         splitter.setObjectName("mainSplitter")
-        splitter.addWidget(self.checklist_panel)
+        splitter.addWidget(self.left_tabs)
         splitter.addWidget(centre)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([520, 760])
-        holder = QWidget()
-        h = QHBoxLayout(holder)
-        h.setContentsMargins(6, 6, 6, 6)
-        h.addWidget(splitter)
-        self.setCentralWidget(holder)
+        splitter.addWidget(self.detail)
+        splitter.setSizes([400, 600, 360])
+        self.setCentralWidget(splitter)
         self.splitter = splitter
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.run_search)
+        self.search_box.textChanged.connect(lambda _: self._search_timer.start())
+        self.search_scope.toggled.connect(lambda _: self._search_timer.start())
+        self.search_kind.currentIndexChanged.connect(lambda _: self._search_timer.start())
+        self._index_timer = QTimer(self)
+        self._index_timer.setSingleShot(True)
+        self._index_timer.setInterval(800)
+        self._index_timer.timeout.connect(self.update_index)
+
         self._make_menus()
         self.path_label = QLabel()
         self.statusBar().addPermanentWidget(self.path_label)
         self.jobs.status.connect(lambda m: self.statusBar().showMessage(m, 5000))
-        self.checklist_panel.tree.currentItemChanged.connect(self._selected)
+        self.background.status.connect(lambda m: self.statusBar().showMessage(m, 3000))
+        self.checklist_panel.tree.currentItemChanged.connect(lambda *_: self._tree_selected())
+        self.checklist_panel.tree.dropped.connect(self.file_materials)
+        self.unit_panel.currentItemChanged.connect(lambda *_: self._unit_selected())
+        self.left_tabs.currentChanged.connect(lambda _: self.show_selection())
         self._restore_layout()
         self.set_library(lib)
 
     # ------------------------------------------------------------------ menus
     def _make_menus(self) -> None:
         m = self.menuBar().addMenu("文件(&F)")
+        self._action(m, "导入文件…", self.import_files, "Ctrl+I")
+        self._action(m, "导入文件夹…", self.import_folder, "Ctrl+Shift+O")
+        m.addSeparator()
         self._action(m, "新建资料库…", self.new_library, QKeySequence.New)
         self._action(m, "打开资料库…", self.open_library, QKeySequence.Open)
         self.recent_menu = m.addMenu("最近打开")
         m.addSeparator()
         self._action(m, "退出", self.close, QKeySequence.Quit)
+        m = self.menuBar().addMenu("编辑(&E)")
+        undo = self.undo_stack.createUndoAction(self, "撤销")
+        undo.setShortcut(QKeySequence.Undo)
+        redo = self.undo_stack.createRedoAction(self, "重做")
+        redo.setShortcut(QKeySequence.Redo)
+        m.addAction(undo)
+        m.addAction(redo)
+        m.addSeparator()
+        self._action(m, "搜索", self.focus_search, QKeySequence.Find)
+        self._action(m, "全选", lambda: self.current_view().selectAll(), QKeySequence.SelectAll)
+        self._action(m, "从当前标准移除所选材料", self.unlink_selected, QKeySequence.Delete)
+        m = self.menuBar().addMenu("视图(&V)")
+        self._action(m, "缩略图", lambda: self.view_toggle.setCurrentIndex(0), "Ctrl+1")
+        self._action(m, "列表", lambda: self.view_toggle.setCurrentIndex(1), "Ctrl+2")
+        self._action(m, "刷新", self.refresh_all, QKeySequence.Refresh)
         m = self.menuBar().addMenu("测评体系(&C)")
         self._action(m, "导入测评体系…", self.import_checklist, "Ctrl+Shift+I")
         self._action(m, "设置测评周期…", self.edit_period)
         self._action(m, "责任单位…", self.edit_units)
+        m = self.menuBar().addMenu("工具(&T)")
+        self._action(m, "重建搜索索引", self.rebuild_index)
+        self._action(m, "原件完整性校验", self.verify_library)
         m = self.menuBar().addMenu("帮助(&H)")
         self._action(m, "关于 CivDesk", self.about)
 
-    def _action(self, menu, text, slot, shortcut=None) -> QAction:
+    def _action(self, menu, text, slot, shortcut=None) -> QAction:  # noqa: ANN001
         act = QAction(text, self)
         if shortcut is not None:
             act.setShortcut(QKeySequence(shortcut))
         act.triggered.connect(slot)
         menu.addAction(act)
+        self.addAction(act)
         return act
 
     def _fill_recent(self) -> None:
@@ -222,12 +413,20 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- library
     def set_library(self, lib: Library) -> None:
         self.lib = lib
+        self.model.lib = lib
+        self.thumbs.lib = lib
+        self.detail.preview.lib = lib
+        self.undo_stack.clear()
         self.setWindowTitle(f"CivDesk 文明创建材料管理 — {lib.path.name}")
         self.path_label.setText(f"资料库：{lib.path.resolve()}")
         if lib.backup_made:
             self.statusBar().showMessage(f"资料库已升级，原数据库备份为 {lib.backup_made}", 10000)
         self._fill_recent()
+        self.detail.editor.set_units(mat.units(lib))
+        self.unit_panel.fill(lib)
         self.checklist_panel.reload()
+        self.update_index()
+        self.start_ocr()
 
     def switch_library(self, path: Path, create: bool = False) -> None:
         try:
@@ -235,6 +434,7 @@ class MainWindow(QMainWindow):
         except (LibraryError, LibraryLockedError, OSError) as exc:
             QMessageBox.warning(self, "无法打开资料库", str(exc))
             return
+        self._stop_background()
         self.lib.close()
         AppSettings.load().remember(path)
         self.set_library(new)
@@ -249,12 +449,296 @@ class MainWindow(QMainWindow):
         if chosen:
             self.switch_library(Path(chosen))
 
+    # ------------------------------------------------------------- selection
+    def current_view(self):  # noqa: ANN201
+        return self.views.currentWidget()
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted({i.row() for i in self.current_view().selectionModel().selectedIndexes()})
+        return [self.model.material_id(r) for r in rows]
+
+    def _tree_selected(self) -> None:
+        if self.search_box.text().strip() and self.search_scope.isChecked():
+            self._search_timer.start()
+            return
+        self.search_box.blockSignals(True)
+        self.search_box.clear()
+        self.search_box.blockSignals(False)
+        self.show_selection()
+
+    def _unit_selected(self) -> None:
+        self.show_selection()
+
+    def show_selection(self) -> None:
+        """Fill the centre with the materials of the selected tree node or unit."""
+        if self.search_query:
+            self.run_search()
+            return
+        sort = self.sort_box.currentData()
+        descending = sort == "date"
+        if self.left_tabs.currentWidget() is self.unit_panel:
+            item = self.unit_panel.currentItem()
+            if item is None:
+                self.model.set_ids([])
+                self.centre_title.setText("请选择责任单位")
+                return
+            ids = mat.list_ids(self.lib, unit_id=item.data(Qt.UserRole), sort=sort,
+                               descending=descending)
+            self.centre_title.setText(f"<b>{item.text()}</b>")
+        else:
+            item = self.checklist_panel.tree.currentItem()
+            if item is None:
+                return
+            kind = item.data(0, ROLE_KIND)
+            if kind == UNFILED:
+                ids = mat.list_ids(self.lib, unfiled=True, sort=sort, descending=descending)
+                self.centre_title.setText(f"<b>未归类材料</b>（{len(ids)} 件）")
+                self.detail.standard.setHtml("<p>这些材料还没有归档到任何测评标准。"
+                                             "把它们拖到左侧的测评标准上，或在「归档」页接受建议。</p>")
+            else:
+                standard_ids = self.checklist_panel.standard_ids_under(item)
+                ids = mat.list_ids(self.lib, standard_ids=standard_ids, sort=sort,
+                                   descending=descending)
+                self._show_standard_info(item)
+        self.model.set_ids(ids)
+        self._material_selected()
+
+    def _show_standard_info(self, item: QTreeWidgetItem) -> None:
+        kind, ident = item.data(0, ROLE_KIND), item.data(0, ROLE_ID)
+        if kind == "standard":
+            st = self.checklist_panel.standards[ident]
+            self.centre_title.setText(f"<b>{st.code}</b> {st.text}（{st.material_count} 件）")
+            self.detail.standard.setHtml(standard_html(st, item.data(0, Qt.UserRole + 2)))
+        else:
+            node = self.checklist_panel.nodes[ident]
+            self.centre_title.setText(f"<b>{node.code} {node.title}</b>")
+            standards = [s for n in node.walk() for s in n.standards]
+            self.detail.standard.setHtml(
+                f"<h3>{node.code} {node.title}</h3><p>测评标准 {len(standards)} 条，"
+                f"其中需上传材料 {sum(s.needs_materials for s in standards)} 条；"
+                f"已归档材料 {sum(s.material_count for s in standards)} 件次。</p>")
+
+    def _material_selected(self) -> None:
+        ids = self.selected_ids()
+        rows = list(mat.get_rows(self.lib, ids).values()) if ids else []
+        rows.sort(key=lambda r: ids.index(r.id))
+        self.detail.editor.show_rows(rows)
+        labels = {sid: f"{st.code} {st.text}" for sid, st in self.checklist_panel.standards.items()}
+        self.detail.filing.show_rows(rows, labels, mat.pending_suggestions(self.lib, ids) if ids else [])
+        first = rows[0] if len(rows) == 1 else None
+        self.detail.preview.show_material(first, self.search_pages.get(first.id) if first else None)
+
+    def select_material(self, material_id: int) -> bool:
+        row = self.model.row_of.get(material_id)
+        if row is None:
+            return False
+        view = self.current_view()
+        view.selectionModel().clearSelection()
+        idx = self.model.index(row, 0)
+        view.setCurrentIndex(idx)
+        view.scrollTo(idx)
+        return True
+
+    def select_standard(self, standard_id: int) -> bool:
+        item = self.checklist_panel.item_for_standard(standard_id)
+        if item is None:
+            return False
+        parent = item.parent()
+        while parent is not None:
+            parent.setExpanded(True)
+            parent = parent.parent()
+        self.left_tabs.setCurrentWidget(self.checklist_panel)
+        self.checklist_panel.tree.setCurrentItem(item)
+        self.checklist_panel.tree.scrollToItem(item)
+        return True
+
+    # ---------------------------------------------------------------- changes
+    def changed(self, changes: mat.Changes) -> None:
+        """One place where writes come back: refresh what they touched."""
+        self.model.refresh(list(changes.material_ids))
+        if changes.links_added or changes.links_removed:
+            self.checklist_panel.refresh()
+            self.show_selection()
+        else:
+            self._material_selected()
+        self._index_timer.start()
+
+    def edit_materials(self, ids: list[int], values: dict) -> None:
+        self.undo_stack.push(EditCommand(self.lib, ids, values, self.changed))
+        self.statusBar().showMessage(f"已保存 {len(ids)} 件材料的修改（Ctrl+Z 撤销）", 4000)
+
+    def file_materials(self, standard_id: int, ids: list[int]) -> None:
+        st = self.checklist_panel.standards.get(standard_id)
+        label = st.code if st else f"#{standard_id}"
+        self.undo_stack.push(LinkCommand(self.lib, ids, standard_id, label, self.changed))
+        self.statusBar().showMessage(f"已把 {len(ids)} 件材料归档到 {label}", 4000)
+
+    def unlink_materials(self, ids: list[int], standard_id: int) -> None:
+        st = self.checklist_panel.standards.get(standard_id)
+        label = st.code if st else f"#{standard_id}"
+        self.undo_stack.push(UnlinkCommand(self.lib, ids, standard_id, label, self.changed))
+
+    def unlink_selected(self) -> None:
+        item = self.checklist_panel.tree.currentItem()
+        ids = self.selected_ids()
+        if item is not None and item.data(0, ROLE_KIND) == "standard" and ids:
+            self.unlink_materials(ids, item.data(0, ROLE_ID))
+
+    def accept_suggestions(self, suggestion_ids: list[int]) -> None:
+        if suggestion_ids:
+            self.changed(mat.accept_suggestions(self.lib, suggestion_ids))
+
+    def reject_suggestions(self, suggestion_ids: list[int]) -> None:
+        if suggestion_ids:
+            self.changed(mat.reject_suggestions(self.lib, suggestion_ids))
+
+    def refresh_all(self) -> None:
+        self.thumbs.pixmaps.clear()
+        self.detail.editor.set_units(mat.units(self.lib))
+        self.unit_panel.fill(self.lib)
+        self.checklist_panel.refresh()
+        self.show_selection()
+
+    # ----------------------------------------------------------------- import
+    def import_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "选择要导入的文件（可多选，含 zip 压缩包）")
+        if files:
+            self.start_import([Path(f) for f in files])
+
+    def import_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "选择要导入的文件夹")
+        if folder:
+            self.start_import([Path(folder)])
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802, ANN001
+        if event.mimeData().hasUrls() and all(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802, ANN001
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.start_import(paths)
+
+    def start_import(self, paths: list[Path], options=None, ask: bool = True):  # noqa: ANN001, ANN201
+        """Import on the thread pool with a delayed progress dialog; report at the end."""
+        from ui.import_dialogs import ImportOptionsDialog, ImportReportDialog
+
+        if options is None and ask:
+            item = self.checklist_panel.tree.currentItem()
+            standard = None
+            if item is not None and item.data(0, ROLE_KIND) == "standard":
+                st = self.checklist_panel.standards[item.data(0, ROLE_ID)]
+                standard = (st.id, st.code)
+            dlg = ImportOptionsDialog(self, paths, mat.units(self.lib), standard)
+            if dlg.exec() != ImportOptionsDialog.Accepted:
+                return None
+            options = dlg.options()
+        lib = self.lib
+
+        def done(report) -> None:  # noqa: ANN001
+            self.refresh_all()
+            self.update_index()
+            self.start_ocr()
+            self.statusBar().showMessage(report.summary(), 10000)
+            self.last_report = report
+            dialog = ImportReportDialog(self, report)
+            dialog.setAttribute(Qt.WA_DeleteOnClose)
+            dialog.open()
+            self.report_dialog = dialog
+
+        return self.jobs.run("导入材料", lambda p: lib.import_paths(paths, options, p), on_done=done)
+
+    # ---------------------------------------------------------------- search
+    def focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def run_search(self) -> None:
+        query = self.search_box.text().strip()
+        self.search_query = query
+        if not query:
+            self.search_pages = {}
+            self.show_selection()
+            return
+        standards = None
+        if self.search_scope.isChecked():
+            item = self.checklist_panel.tree.currentItem()
+            if item is not None and item.data(0, ROLE_KIND) in ("standard", "node"):
+                standards = [self.checklist_panel.standards[s].code
+                             for s in self.checklist_panel.standard_ids_under(item)]
+        kind = self.search_kind.currentData()
+        keeper = self.lib.search_index
+
+        def work(_progress):  # noqa: ANN001, ANN202
+            return keeper.search(query, standards=standards, kind=kind, limit=500, catch_up=False)
+
+        def shown(results) -> None:  # noqa: ANN001
+            if self.search_box.text().strip() != query:
+                return  # the clerk typed on: a newer search follows
+            self.search_pages = {r.material_id: r.page for r in results}
+            self.model.set_ids([r.material_id for r in results],
+                               {r.material_id: r.marked() for r in results})
+            self.centre_title.setText(f"<b>搜索「{query}」</b>：{len(results)} 件材料"
+                                      + ("（当前条目内）" if standards else ""))
+            self.last_results = results
+            if results:
+                self.select_material(results[0].material_id)
+
+        self.search_job = self.jobs.run("搜索", work, on_done=shown, dialog=False)
+
+    # -------------------------------------------------------- background work
+    def update_index(self) -> None:
+        keeper = self.lib.search_index
+        message = keeper.message
+
+        def done(n) -> None:  # noqa: ANN001
+            if message:
+                self.statusBar().showMessage("搜索索引已重建", 5000)
+            elif n:
+                self.statusBar().showMessage(f"搜索索引已更新 {n} 件材料", 3000)
+
+        if message:
+            self.statusBar().showMessage(message, 8000)
+        self.index_job = self.background.run("更新搜索索引", keeper.catch_up, on_done=done, dialog=False)
+
+    def rebuild_index(self) -> None:
+        self.jobs.run("重建搜索索引", self.lib.search_index.rebuild)
+
+    def start_ocr(self) -> None:
+        """Read pending scans at low priority; stops quietly when the window closes."""
+        from civdesk import ocr
+
+        if self._ocr_job is not None and not self._ocr_job.finished:
+            return
+        if ocr.pending_count(self.lib) == 0 or ocr.default_engine() is None:
+            return
+        lib = self.lib
+        self._ocr_job = self.background.run(
+            "文字识别", lambda p: ocr.run_pending_ocr(lib, p), dialog=False,
+            on_done=lambda _: self.update_index())
+
+    def _stop_background(self) -> None:
+        for job in list(self.background.jobs) + list(self.jobs.jobs):
+            job.progress.cancel()
+        self.background.wait(30000)
+        self.jobs.wait(30000)
+
+    def verify_library(self) -> None:
+        def done(report) -> None:  # noqa: ANN001
+            if report.ok:
+                QMessageBox.information(self, "原件完整性校验", f"校验通过：{report.checked_files} 个原件完好。")
+            else:
+                QMessageBox.warning(self, "原件完整性校验",
+                                    "\n".join(p.message for p in report.problems[:30]))
+
+        self.jobs.run("原件完整性校验", self.lib.verify, on_done=done)
+
     # -------------------------------------------------------------- checklist
     def import_checklist(self) -> None:
         from ui.checklist_dialogs import ChecklistImportWizard
 
-        wizard = ChecklistImportWizard(self)
-        wizard.open()
+        ChecklistImportWizard(self).open()
 
     def edit_period(self) -> None:
         from ui.checklist_dialogs import PeriodDialog
@@ -267,67 +751,59 @@ class MainWindow(QMainWindow):
 
         UnitsDialog(self).open()
 
-    def _selected(self, current: QTreeWidgetItem | None, _prev=None) -> None:
-        if current is None:
-            return
-        kind = current.data(0, ROLE_KIND)
-        ident = current.data(0, ROLE_ID)
-        tree = cl.checklist_tree(self.lib, self.checklist_panel.checklist_id)
-        if kind == "standard":
-            st = next(s for s in tree.all_standards() if s.id == ident)
-            self.centre_title.setText(f"<b>{st.code}</b>")
-            self.detail.show_standard(st)
-        else:
-            node = next(n for r in tree.roots for n in r.walk() if n.id == ident)
-            self.centre_title.setText(f"<b>{node.code} {node.title}</b>")
-            self.detail.show_node(node)
-
-    def select_standard(self, standard_id: int) -> bool:
-        """Show a standard in the tree (expanding its parents) and its details."""
-        tree = self.checklist_panel.tree
-        stack = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
-        while stack:
-            item = stack.pop()
-            if item.data(0, ROLE_KIND) == "standard" and item.data(0, ROLE_ID) == standard_id:
-                parent = item.parent()
-                while parent is not None:
-                    parent.setExpanded(True)
-                    parent = parent.parent()
-                tree.setCurrentItem(item)
-                tree.scrollToItem(item)
-                return True
-            stack.extend(item.child(i) for i in range(item.childCount()))
-        return False
-
+    # ----------------------------------------------------------------- layout
     def screenshot_views(self) -> dict:
         """Views for scripts/screenshot.py: name -> function preparing it."""
         def main() -> None:
-            first = next((s for s in cl.checklist_tree(self.lib, self.checklist_panel.checklist_id)
-                          .all_standards() if s.item_code == "Ⅲ-5"), None)
-            if first is not None:
-                self.select_standard(first.id)
+            self.view_toggle.setCurrentIndex(0)
+            self.left_tabs.setCurrentIndex(0)
+            target = next((s for s in self.checklist_panel.standards.values()
+                           if s.material_count), None)
+            if target is not None:
+                self.select_standard(target.id)
+            if self.model.ids:
+                self.select_material(self.model.ids[0])
 
-        return {"main": main}
+        def table() -> None:
+            self.view_toggle.setCurrentIndex(1)
+            item = self.checklist_panel.tree.topLevelItem(self.checklist_panel.tree.topLevelItemCount() - 1)
+            self.checklist_panel.tree.setCurrentItem(item)
+            if self.model.ids:
+                self.select_material(self.model.ids[0])
+            self.detail.setCurrentWidget(self.detail.filing)
 
-    # ----------------------------------------------------------------- layout
+        def search() -> None:
+            self.view_toggle.setCurrentIndex(0)
+            self.search_box.setText("文明")
+            self.run_search()
+            self.jobs.wait(10000)
+
+        def preview() -> None:
+            self.detail.setCurrentWidget(self.detail.preview)
+
+        return {"main": main, "table": table, "search": search, "preview": preview}
+
     def _restore_layout(self) -> None:
         saved = AppSettings.load().window
         if saved.get("geometry"):
             self.restoreGeometry(QByteArray.fromBase64(saved["geometry"].encode()))
         if saved.get("splitter"):
             self.splitter.restoreState(QByteArray.fromBase64(saved["splitter"].encode()))
+        if saved.get("view") in (0, 1):
+            self.view_toggle.setCurrentIndex(saved["view"])
 
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt name
+    def closeEvent(self, event) -> None:  # noqa: N802, ANN001
         settings = AppSettings.load()
         settings.window = {
             "geometry": bytes(self.saveGeometry().toBase64()).decode(),
             "splitter": bytes(self.splitter.saveState().toBase64()).decode(),
+            "view": self.view_toggle.currentIndex(),
         }
         try:
             settings.save()
         except OSError:
             pass
-        self.jobs.wait(5000)
+        self._stop_background()
         super().closeEvent(event)
 
     def about(self) -> None:
@@ -336,3 +812,24 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, "关于 CivDesk",
                           f"CivDesk {__version__}\n文明城市创建申报材料管理（离线版）\n"
                           f"资料库：{self.lib.path.resolve()}")
+
+
+def standard_html(st: cl.StandardView, state: str | None) -> str:
+    req = "；".join(f"{r.kind}≥{r.min_count}" for r in st.requirements) or "—"
+    rows = [
+        ("编号", st.code),
+        ("测评方法", "、".join(st.methods) or "—"),
+        ("需上传材料", "是" if st.needs_materials else "否（实地考察/问卷等）"),
+        ("牵头单位", "、".join(st.lead_units) or "—"),
+        ("配合单位", "、".join(st.units) or "—"),
+        ("完成时限", st.deadline.isoformat() if st.deadline else "—"),
+        ("材料要求", f"{req}<br><span style='color:#777'>原文：{st.requirement_text or '—'}</span>"),
+        ("已归档材料", f"{st.material_count} 件"),
+    ]
+    if state and st.needs_materials:
+        rows.append(("状态", f"<span style='color:{STATUS_COLOURS[state]}'>{STATE_LABELS[state]}</span>"))
+    if st.requirement_unparsed:
+        rows.append(("未识别的要求", f"<span style='color:#b00'>{st.requirement_unparsed}</span>"))
+    cells = "".join(f"<tr><td style='color:#555;padding:3px 12px 3px 0;white-space:nowrap'>{k}</td>"
+                    f"<td style='padding:3px 0'>{v}</td></tr>" for k, v in rows)
+    return f"<h3 style='color:#1f3a5f'>测评标准 {st.code}</h3><p>{st.text}</p><table>{cells}</table>"

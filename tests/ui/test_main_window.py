@@ -40,7 +40,7 @@ def test_selecting_a_standard_shows_methods_units_deadline(window, qtbot):
     st = cl.find_standard(window.lib, "Ⅲ-2:2")
     item = next(it for it in _items(tree) if it.data(0, 0x0100) == st.id and it.data(0, 0x0101) == "standard")
     tree.setCurrentItem(item)
-    html = window.detail.toPlainText()
+    html = window.detail.standard.toPlainText()
     assert "材料审核、问卷调查" in html and "市委宣传部" in html and "2024-04-30" in html
     assert "图片≥4" in html
 

@@ -1,0 +1,426 @@
+"""The right-hand panel: metadata editor, filing (links and suggestions), preview."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QStackedWidget,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from civdesk import materials as mat
+
+MULTI = "（多个值）"
+NO_UNIT = -1
+PDF_ZOOM = 1.3
+
+
+class MetadataEditor(QWidget):
+    """Edit 题名, 形成日期, 责任单位, 类别, 文号, 密级, 备注 and photo captions."""
+
+    save_requested = Signal(list, dict)  # material ids, changed values
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("metadataEditor")
+        self.ids: list[int] = []
+        self.rows: list[mat.MaterialRow] = []
+        self.fields: dict[str, QWidget] = {}
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignRight)
+        for name in ("title", "date", "unit_id", "category", "doc_number", "secrecy"):
+            form.addRow(mat.FIELD_LABELS[name], self._make(name))
+        self.caption_box = QWidget()
+        cap = QFormLayout(self.caption_box)
+        cap.setContentsMargins(0, 0, 0, 0)
+        for name in mat.CAPTION_FIELDS:
+            cap.addRow(mat.FIELD_LABELS[name], self._make(name))
+        notes = QPlainTextEdit()
+        notes.setMaximumHeight(70)
+        self.fields["notes"] = notes
+        self.heading = QLabel()
+        self.heading.setWordWrap(True)
+        self.facts = QLabel()
+        self.facts.setWordWrap(True)
+        self.facts.setStyleSheet("color:#555")
+        self.save = QPushButton("保存修改")
+        self.save.setObjectName("saveMetadata")
+        self.save.setShortcut("Ctrl+S")
+        self.save.clicked.connect(self._save)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.facts)
+        layout.addLayout(form)
+        cap_title = QLabel("<b>图片说明</b>（时间、地点、人物、事由必填）")
+        layout.addWidget(cap_title)
+        layout.addWidget(self.caption_box)
+        layout.addWidget(QLabel("备注"))
+        layout.addWidget(notes)
+        layout.addWidget(self.save)
+        layout.addStretch()
+        self.cap_title = cap_title
+        self.setEnabled(False)
+
+    def _make(self, name: str) -> QWidget:
+        if name in ("unit_id", "category", "secrecy"):
+            w = QComboBox()
+            w.setEditable(False)
+        else:
+            w = QLineEdit()
+            if name == "date":
+                w.setPlaceholderText("YYYY-MM-DD")
+        self.fields[name] = w
+        return w
+
+    def set_units(self, units: list[tuple[int, str]]) -> None:
+        box: QComboBox = self.fields["unit_id"]
+        box.clear()
+        box.addItem("（未指定）", NO_UNIT)
+        for uid, name in units:
+            box.addItem(name, uid)
+        cat: QComboBox = self.fields["category"]
+        if not cat.count():
+            cat.addItem("（未分类）", "")
+            for c in mat.CATEGORIES:
+                cat.addItem(c, c)
+            sec: QComboBox = self.fields["secrecy"]
+            for c in mat.SECRECY:
+                sec.addItem(c or "（无）", c)
+
+    def show_rows(self, rows: list[mat.MaterialRow]) -> None:
+        self.rows = rows
+        self.ids = [r.id for r in rows]
+        self.setEnabled(bool(rows))
+        if not rows:
+            self.heading.setText("")
+            self.facts.setText("")
+            return
+        first = rows[0]
+        if len(rows) == 1:
+            self.heading.setText(f"<b>{first.title or first.original_name}</b>")
+            facts = [first.original_name, f"{first.size / 1024:.0f} KB"]
+            if first.width:
+                facts.append(f"{first.width}×{first.height}")
+            if first.pages:
+                facts.append(f"{first.pages} 页")
+            if first.date_source:
+                facts.append(f"日期来源：{_SOURCES.get(first.date_source, first.date_source)}")
+            if first.problem:
+                facts.append(f"<span style='color:#b00020'>问题：{first.problem}</span>")
+            self.facts.setText(" · ".join(facts))
+        else:
+            self.heading.setText(f"<b>已选 {len(rows)} 件材料（批量修改：只保存改动过的字段）</b>")
+            self.facts.setText("")
+        for name in mat.EDITABLE:
+            values = {_as_text(r.value(name)) for r in rows}
+            self._set(name, values.pop() if len(values) == 1 else None)
+        any_photo = any(r.is_photo for r in rows)
+        self.caption_box.setVisible(any_photo)
+        self.cap_title.setVisible(any_photo)
+
+    def _set(self, name: str, value: str | None) -> None:
+        w = self.fields[name]
+        if isinstance(w, QComboBox):
+            if value is None:
+                idx = -1
+            elif name == "unit_id":
+                idx = w.findData(int(value) if value else NO_UNIT)
+            else:
+                idx = w.findData(value)
+            w.setCurrentIndex(idx)
+            w.setProperty("initial", w.currentIndex())
+        elif isinstance(w, QPlainTextEdit):
+            w.setPlainText(value or "")
+            w.setPlaceholderText(MULTI if value is None else "")
+            w.setProperty("initial", w.toPlainText())
+        else:
+            w.setText(value or "")
+            w.setPlaceholderText(MULTI if value is None else ("YYYY-MM-DD" if name == "date" else ""))
+            w.setProperty("initial", w.text())
+
+    def changed_values(self) -> dict:
+        out = {}
+        for name, w in self.fields.items():
+            if isinstance(w, QComboBox):
+                if w.currentIndex() != w.property("initial") and w.currentIndex() >= 0:
+                    data = w.currentData()
+                    out[name] = None if name == "unit_id" and data == NO_UNIT else data
+            elif isinstance(w, QPlainTextEdit):
+                if w.toPlainText() != w.property("initial"):
+                    out[name] = w.toPlainText()
+            elif w.text() != w.property("initial"):
+                out[name] = w.text().strip()
+        return out
+
+    def _save(self) -> None:
+        values = self.changed_values()
+        if "date" in values and values["date"]:
+            try:
+                values["date"] = dt.date.fromisoformat(values["date"].replace("/", "-").replace(".", "-"))
+            except ValueError:
+                self.facts.setText("<span style='color:#b00020'>日期格式应为 YYYY-MM-DD</span>")
+                return
+        elif "date" in values:
+            values["date"] = None
+        if values and self.ids:
+            self.save_requested.emit(list(self.ids), values)
+
+
+_SOURCES = {"exif": "照片EXIF", "metadata": "文档属性", "filename": "文件名", "text": "正文",
+            "manual": "手工填写"}
+
+
+def _as_text(v) -> str:  # noqa: ANN001
+    if v is None:
+        return ""
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+class FilingPanel(QWidget):
+    """The standards a material is filed under, and pending suggestions."""
+
+    unlink_requested = Signal(list, int)
+    accept_requested = Signal(list)
+    reject_requested = Signal(list)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links = QListWidget()
+        self.links.setObjectName("linkList")
+        self.suggestions = QListWidget()
+        self.suggestions.setObjectName("suggestionList")
+        self.ids: list[int] = []
+        unlink = QPushButton("移除所选关联")
+        unlink.clicked.connect(self._unlink)
+        accept = QPushButton("接受建议")
+        accept.setObjectName("acceptSuggestion")
+        accept.clicked.connect(lambda: self.accept_requested.emit(self._selected_suggestions()))
+        reject = QPushButton("拒绝建议")
+        reject.clicked.connect(lambda: self.reject_requested.emit(self._selected_suggestions()))
+        self.suggestions.setSelectionMode(QListWidget.ExtendedSelection)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("<b>已归档到</b>（把材料拖到左侧测评标准上即可归档）"))
+        layout.addWidget(self.links)
+        layout.addWidget(unlink)
+        layout.addWidget(QLabel("<b>归档建议</b>（根据文件夹和文件名）"))
+        layout.addWidget(self.suggestions)
+        row = QHBoxLayout()
+        row.addWidget(accept)
+        row.addWidget(reject)
+        layout.addLayout(row)
+
+    def show_rows(self, rows: list[mat.MaterialRow], standard_labels: dict[int, str],
+                  suggestions: list[mat.SuggestionView]) -> None:
+        self.ids = [r.id for r in rows]
+        self.links.clear()
+        seen: set[int] = set()
+        for r in rows:
+            for sid in r.standards:
+                if sid in seen:
+                    continue
+                seen.add(sid)
+                item = QListWidgetItem(standard_labels.get(sid, f"标准 #{sid}"))
+                item.setData(Qt.UserRole, sid)
+                self.links.addItem(item)
+        self.suggestions.clear()
+        for sg in suggestions:
+            parts = [x for x in (sg.standard_code and f"归档到 {sg.standard_code}",
+                                 sg.unit and f"单位 {sg.unit}") if x]
+            item = QListWidgetItem(f"{sg.material_name}：{'，'.join(parts)}（{sg.reason}）")
+            item.setData(Qt.UserRole, sg.id)
+            self.suggestions.addItem(item)
+        self.suggestions.selectAll()
+
+    def _unlink(self) -> None:
+        item = self.links.currentItem()
+        if item is not None and self.ids:
+            self.unlink_requested.emit(list(self.ids), item.data(Qt.UserRole))
+
+    def _selected_suggestions(self) -> list[int]:
+        return [i.data(Qt.UserRole) for i in self.suggestions.selectedItems()]
+
+
+class Preview(QWidget):
+    """Images upright and zoomable, PDFs page by page, documents as text."""
+
+    def __init__(self, lib) -> None:  # noqa: ANN001
+        super().__init__()
+        self.lib = lib
+        self.row: mat.MaterialRow | None = None
+        self.zoom = 1.0
+        self.image = QLabel()
+        self.image.setAlignment(Qt.AlignCenter)
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(self.image)
+        self.scroll.setWidgetResizable(True)
+        self.text = QPlainTextEdit()
+        self.text.setReadOnly(True)
+        self.message = QLabel()
+        self.message.setAlignment(Qt.AlignCenter)
+        self.message.setWordWrap(True)
+        self.stack = QStackedWidget()
+        for w in (self.scroll, self.text, self.message):
+            self.stack.addWidget(w)
+        self.page = QSpinBox()
+        self.page.setPrefix("第 ")
+        self.page.setSuffix(" 页")
+        self.page.setMinimum(1)
+        self.page.valueChanged.connect(self._render_page)
+        zoom_in = QPushButton("放大")
+        zoom_in.clicked.connect(lambda: self._zoom(1.25))
+        zoom_out = QPushButton("缩小")
+        zoom_out.clicked.connect(lambda: self._zoom(0.8))
+        fit = QPushButton("适应")
+        fit.clicked.connect(lambda: self._zoom(0))
+        self.open_button = QPushButton("用默认程序打开")
+        self.open_button.clicked.connect(self.open_external)
+        bar = QHBoxLayout()
+        for w in (self.page, zoom_out, zoom_in, fit):
+            bar.addWidget(w)
+        bar.addStretch()
+        bar.addWidget(self.open_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.stack)
+        self._source: QPixmap | None = None
+
+    def show_material(self, row: mat.MaterialRow | None, page: int | None = None) -> None:
+        self.row = row
+        self._source = None
+        self.zoom = 0
+        self.page.blockSignals(True)
+        self.page.setEnabled(False)
+        self.page.blockSignals(False)
+        if row is None:
+            self._message("选择一件材料即可预览")
+            return
+        path = self.lib.vault.path_for(row.sha256)
+        if row.is_photo:
+            self._show_image(path)
+        elif row.kind == "pdf" and not row.problem.startswith("PDF 文件已加密"):
+            pages = max(row.pages or 1, 1)
+            self.page.blockSignals(True)
+            self.page.setMaximum(pages)
+            self.page.setValue(min(max(page or 1, 1), pages))
+            self.page.setEnabled(pages > 1)
+            self.page.blockSignals(False)
+            self._render_page(self.page.value())
+        elif row.kind in ("docx", "xlsx", "txt", "ofd", "pptx"):
+            pages = mat.text_pages(self.lib, row.id)
+            self.text.setPlainText("\n\n".join(pages) or "（没有可显示的文字）")
+            self.stack.setCurrentWidget(self.text)
+        else:
+            self._message(f"此类文件（{row.kind}）无法在这里预览，可用默认程序打开。")
+
+    def current_page(self) -> int:
+        return self.page.value()
+
+    def _message(self, text: str) -> None:
+        self.message.setText(text)
+        self.stack.setCurrentWidget(self.message)
+
+    def _show_image(self, path: Path) -> None:
+        from PySide6.QtGui import QImageReader
+
+        reader = QImageReader(str(path))
+        reader.setAutoTransform(True)  # EXIF orientation: show upright
+        size = reader.size()
+        if size.isValid() and size.width() * size.height() > 40_000_000:
+            reader.setScaledSize(size.scaled(QSize(3000, 3000), Qt.KeepAspectRatio))
+        image = reader.read()
+        if image.isNull():
+            thumb = self.lib.thumb_path(self.row.sha256)
+            image = QImage(str(thumb))
+        if image.isNull():
+            self._message(f"无法显示此图片：{self.row.problem or reader.errorString()}")
+            return
+        self._source = QPixmap.fromImage(image)
+        self._apply_zoom()
+        self.stack.setCurrentWidget(self.scroll)
+
+    def _render_page(self, number: int) -> None:
+        if self.row is None:
+            return
+        import pymupdf
+
+        try:
+            with pymupdf.open(self.lib.vault.path_for(self.row.sha256)) as doc:
+                page = doc[number - 1]
+                pix = page.get_pixmap(matrix=pymupdf.Matrix(PDF_ZOOM, PDF_ZOOM))
+                image = QImage(pix.samples, pix.width, pix.height, pix.stride,
+                               QImage.Format_RGB888).copy()
+        except Exception as exc:  # noqa: BLE001 - a broken PDF must not break the window
+            self._message(f"无法显示第 {number} 页：{exc}")
+            return
+        self._source = QPixmap.fromImage(image)
+        self._apply_zoom()
+        self.stack.setCurrentWidget(self.scroll)
+
+    def _zoom(self, factor: float) -> None:
+        if self._source is None:
+            return
+        self.zoom = 0 if factor == 0 else (self.zoom or self._fit_scale()) * factor
+        self._apply_zoom()
+
+    def _fit_scale(self) -> float:
+        if self._source is None or self._source.isNull():
+            return 1.0
+        area = self.scroll.viewport().size()
+        return max(min(area.width() / self._source.width(), area.height() / self._source.height()), 0.05)
+
+    def _apply_zoom(self) -> None:
+        if self._source is None:
+            return
+        scale = self.zoom or self._fit_scale()
+        self.image.setPixmap(self._source.scaled(self._source.size() * scale, Qt.KeepAspectRatio,
+                                                 Qt.SmoothTransformation))
+
+    def open_external(self) -> None:
+        """Open a copy (never the vault original) in the system's default program."""
+        if self.row is None:
+            return
+        folder = Path(tempfile.mkdtemp(prefix="civdesk-"))
+        dest = folder / self.row.original_name
+        shutil.copyfile(self.lib.vault.path_for(self.row.sha256), dest)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(dest)))
+
+
+class DetailPanel(QTabWidget):
+    """Tabs: 信息 (metadata), 归档 (links), 预览, 标准说明."""
+
+    def __init__(self, lib) -> None:  # noqa: ANN001
+        super().__init__()
+        self.setObjectName("detailTabs")
+        self.editor = MetadataEditor()
+        self.filing = FilingPanel()
+        self.preview = Preview(lib)
+        self.standard = QTextBrowser()
+        self.standard.setObjectName("standardInfo")
+        editor_scroll = QScrollArea()
+        editor_scroll.setWidget(self.editor)
+        editor_scroll.setWidgetResizable(True)
+        self.addTab(editor_scroll, "信息")
+        self.addTab(self.filing, "归档")
+        self.addTab(self.preview, "预览")
+        self.addTab(self.standard, "测评标准")

@@ -1,0 +1,281 @@
+"""The centre of the window: the materials of the selected node as a grid or a table.
+
+:class:`MaterialModel` holds only material ids; rows are fetched from the
+library in chunks when a view asks for them, and thumbnails are read from disk
+on the thread pool and appear as they arrive.  Sorting happens in SQL (the
+model is refilled with ids in the new order).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QMimeData,
+    QModelIndex,
+    QObject,
+    QRunnable,
+    QSize,
+    Qt,
+    QThreadPool,
+    Signal,
+)
+from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QListView, QTableView
+
+from civdesk import materials as mat
+
+MIME_IDS = "application/x-civdesk-material-ids"
+THUMB = 160
+CHUNK = 200
+COLUMNS = (
+    ("title", "题名"), ("original_name", "文件名"), ("category", "类别"), ("date", "形成日期"),
+    ("unit", "责任单位"), ("kind", "类型"), ("size_text", "页数/尺寸"), ("status", "状态"),
+)
+SORT_KEYS = {0: "title", 1: "name", 2: "kind", 3: "date", 4: "unit", 5: "kind"}
+KIND_LABELS = {"jpeg": "JPEG 照片", "png": "PNG 图片", "heic": "HEIC 照片", "tiff": "TIFF 图片",
+               "pdf": "PDF", "docx": "Word", "doc": "Word(旧)", "xlsx": "Excel", "xls": "Excel(旧)",
+               "txt": "文本", "ofd": "OFD", "video": "视频", "zip": "压缩包", "unknown": "未知"}
+
+
+class _ThumbSignals(QObject):
+    loaded = Signal(str, QImage)
+
+
+class _ThumbTask(QRunnable):
+    def __init__(self, sha: str, path: Path, signals: _ThumbSignals):
+        super().__init__()
+        self.sha, self.path, self.signals = sha, path, signals
+
+    def run(self) -> None:
+        image = QImage(str(self.path))
+        if not image.isNull():
+            image = image.scaled(THUMB, THUMB, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+        self.signals.loaded.emit(self.sha, image)
+
+
+class ThumbnailCache(QObject):
+    """Thumbnails read off the UI thread, kept as pixmaps once loaded."""
+
+    ready = Signal(str)
+
+    def __init__(self, lib, parent: QObject | None = None):
+        super().__init__(parent)
+        self.lib = lib
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(2)
+        self.pixmaps: dict[str, QPixmap] = {}
+        self.pending: set[str] = set()
+        self.signals = _ThumbSignals()
+        self.signals.loaded.connect(self._loaded, Qt.QueuedConnection)
+        self.placeholder = _placeholder()
+
+    def get(self, row: mat.MaterialRow) -> QPixmap:
+        pix = self.pixmaps.get(row.sha256)
+        if pix is not None:
+            return pix
+        if row.thumb and row.sha256 not in self.pending:
+            self.pending.add(row.sha256)
+            self.pool.start(_ThumbTask(row.sha256, self.lib.thumb_path(row.sha256), self.signals))
+        return self.placeholder
+
+    def _loaded(self, sha: str, image: QImage) -> None:
+        self.pending.discard(sha)
+        self.pixmaps[sha] = QPixmap.fromImage(image) if not image.isNull() else self.placeholder
+        self.ready.emit(sha)
+
+
+def _placeholder() -> QPixmap:
+    pix = QPixmap(THUMB, THUMB)
+    pix.fill(QColor("#e8ecf1"))
+    return pix
+
+
+class MaterialModel(QAbstractTableModel):
+    """Ids in view order; rows fetched lazily in chunks."""
+
+    def __init__(self, lib, thumbs: ThumbnailCache, parent: QObject | None = None):
+        super().__init__(parent)
+        self.lib = lib
+        self.thumbs = thumbs
+        self.ids: list[int] = []
+        self.rows: dict[int, mat.MaterialRow] = {}
+        self.snippets: dict[int, str] = {}
+        self.row_of: dict[int, int] = {}
+        thumbs.ready.connect(self._thumb_ready)
+        self._sha_rows: dict[str, list[int]] = {}
+
+    # ----------------------------------------------------------------- filling
+    def set_ids(self, ids: list[int], snippets: dict[int, str] | None = None) -> None:
+        self.beginResetModel()
+        self.ids = list(ids)
+        self.row_of = {mid: i for i, mid in enumerate(self.ids)}
+        self.rows.clear()
+        self._sha_rows.clear()
+        self.snippets = snippets or {}
+        self.endResetModel()
+
+    def refresh(self, material_ids: list[int] | None = None) -> None:
+        """Drop cached rows (all, or those given) so they are fetched again."""
+        if material_ids is None:
+            self.rows.clear()
+            if self.ids:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self.ids) - 1, len(COLUMNS) - 1))
+            return
+        for mid in material_ids:
+            self.rows.pop(mid, None)
+            r = self.row_of.get(mid)
+            if r is not None:
+                self.dataChanged.emit(self.index(r, 0), self.index(r, len(COLUMNS) - 1))
+
+    def row(self, r: int) -> mat.MaterialRow | None:
+        if not 0 <= r < len(self.ids):
+            return None
+        mid = self.ids[r]
+        row = self.rows.get(mid)
+        if row is None:
+            start = (r // CHUNK) * CHUNK
+            chunk = [i for i in self.ids[start:start + CHUNK] if i not in self.rows]
+            fetched = mat.get_rows(self.lib, chunk)
+            self.rows.update(fetched)
+            for i in chunk:
+                f = fetched.get(i)
+                if f is not None:
+                    self._sha_rows.setdefault(f.sha256, []).append(self.row_of[i])
+            row = self.rows.get(mid)
+        return row
+
+    def material_id(self, r: int) -> int:
+        return self.ids[r]
+
+    def _thumb_ready(self, sha: str) -> None:
+        for r in self._sha_rows.get(sha, ()):
+            idx = self.index(r, 0)
+            self.dataChanged.emit(idx, idx, [Qt.DecorationRole])
+
+    # ------------------------------------------------------------------- model
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.ids)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802, ANN001
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+            return COLUMNS[section][1]
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.DisplayRole):  # noqa: ANN201
+        if not index.isValid():
+            return None
+        row = self.row(index.row())
+        if row is None:
+            return None
+        col = COLUMNS[index.column()][0]
+        if role == Qt.DisplayRole:
+            return self._text(row, col)
+        if role == Qt.DecorationRole and index.column() == 0:
+            return QIcon(self.thumbs.get(row))
+        if role == Qt.ToolTipRole:
+            tip = f"{row.title}\n{row.original_name}"
+            if row.problem:
+                tip += f"\n问题：{row.problem}"
+            snippet = self.snippets.get(row.id)
+            if snippet:
+                tip += f"\n命中：{snippet}"
+            return tip
+        if role == Qt.ForegroundRole and row.problem:
+            return QColor("#b00020")
+        if role == Qt.UserRole:
+            return row.id
+        return None
+
+    def _text(self, row: mat.MaterialRow, col: str) -> str:
+        if col == "title":
+            return row.title or row.original_name
+        if col == "date":
+            return row.date.isoformat() if row.date else ""
+        if col == "kind":
+            return KIND_LABELS.get(row.kind, row.kind)
+        if col == "size_text":
+            if row.pages:
+                return f"{row.pages} 页"
+            if row.width and row.height:
+                return f"{row.width}×{row.height}"
+            return ""
+        if col == "status":
+            if row.problem:
+                return "有问题"
+            if row.is_photo and not (row.caption_time and row.caption_place and row.caption_event):
+                return "缺图片说明"
+            if row.text_status == "none" and row.kind == "pdf":
+                return "待识别文字"
+            return "已归档" if row.standards else "未归类"
+        return str(row.value(col) or "")
+
+    def flags(self, index: QModelIndex) -> Qt.ItemFlags:
+        base = super().flags(index)
+        return base | Qt.ItemIsDragEnabled if index.isValid() else base
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802
+        return [MIME_IDS]
+
+    def mimeData(self, indexes) -> QMimeData:  # noqa: N802, ANN001
+        ids = sorted({self.ids[i.row()] for i in indexes if i.isValid()})
+        data = QMimeData()
+        data.setData(MIME_IDS, json.dumps(ids).encode())
+        data.setText("\n".join(str(i) for i in ids))
+        return data
+
+    def supportedDragActions(self) -> Qt.DropActions:  # noqa: N802
+        return Qt.CopyAction | Qt.LinkAction
+
+
+def ids_from_mime(data: QMimeData) -> list[int]:
+    if not data.hasFormat(MIME_IDS):
+        return []
+    try:
+        return [int(x) for x in json.loads(bytes(data.data(MIME_IDS)).decode())]
+    except (ValueError, TypeError):
+        return []
+
+
+class MaterialGrid(QListView):
+    def __init__(self, model: MaterialModel):
+        super().__init__()
+        self.setObjectName("materialGrid")
+        self.setModel(model)
+        self.setViewMode(QListView.IconMode)
+        self.setIconSize(QSize(THUMB, THUMB))
+        self.setGridSize(QSize(THUMB + 28, THUMB + 44))
+        self.setResizeMode(QListView.Adjust)
+        self.setMovement(QListView.Static)
+        self.setUniformItemSizes(True)
+        self.setWordWrap(True)
+        self.setLayoutMode(QListView.Batched)
+        self.setBatchSize(200)
+        self.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragOnly)
+
+
+class MaterialTable(QTableView):
+    def __init__(self, model: MaterialModel):
+        super().__init__()
+        self.setObjectName("materialTable")
+        self.setModel(model)
+        self.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragOnly)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.verticalHeader().setDefaultSectionSize(24)
+        self.verticalHeader().hide()
+        self.setIconSize(QSize(20, 20))
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.Interactive)
+        header.setStretchLastSection(True)
+        for col, width in enumerate((300, 220, 80, 90, 130, 80, 90)):
+            self.setColumnWidth(col, width)
