@@ -31,7 +31,7 @@ THUMB = 160
 CHUNK = 200
 COLUMNS = (
     ("title", "题名"), ("original_name", "文件名"), ("category", "类别"), ("date", "形成日期"),
-    ("unit", "责任单位"), ("kind", "类型"), ("size_text", "页数/尺寸"), ("status", "状态"),
+    ("unit", "责任单位"), ("kind", "类型"), ("size_text", "页数/尺寸"), ("status", "状态 / 搜索命中"),
 )
 SORT_KEYS = {0: "title", 1: "name", 2: "kind", 3: "date", 4: "unit", 5: "kind"}
 KIND_LABELS = {"jpeg": "JPEG 照片", "png": "PNG 图片", "heic": "HEIC 照片", "tiff": "TIFF 图片",
@@ -205,6 +205,8 @@ class MaterialModel(QAbstractTableModel):
                 return f"{row.width}×{row.height}"
             return ""
         if col == "status":
+            if row.id in self.snippets:
+                return self.snippets[row.id]
             if row.problem:
                 return "有问题"
             if row.is_photo and not (row.caption_time and row.caption_place and row.caption_event):

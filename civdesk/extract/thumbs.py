@@ -140,8 +140,36 @@ def make_thumbnail(path: Path, kind: str, dest: Path, size: int = 256) -> bool:
             return True
         save_atomic(draw_icon(kind, size, _pdf_note(path)), dest)
         return True
-    save_atomic(draw_icon(kind, size), dest)
+    _write_icon(kind, size, dest)
     return True
+
+
+@lru_cache(maxsize=64)
+def _icon_jpeg(kind: str, size: int) -> bytes:
+    """A type icon encoded once per kind (most documents of an import share it)."""
+    import io
+
+    buf = io.BytesIO()
+    draw_icon(kind, size).save(buf, "JPEG", quality=THUMB_QUALITY, optimize=False)
+    return buf.getvalue()
+
+
+def _write_icon(kind: str, size: int, dest: Path) -> None:
+    if dest.suffix.lower() == ".png":
+        save_atomic(draw_icon(kind, size), dest)
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".thumb-", suffix=".tmp", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(_icon_jpeg(kind, size))
+        os.replace(tmp, dest)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
 
 
 def _pdf_note(path: Path) -> str:

@@ -255,7 +255,7 @@ class Importer:
                 self.lib.vault.store_stream(f, expected_sha256=sha, staged=True)
         except OSError as exc:
             if exc.errno == errno.ENOSPC:
-                self._abort_disk_full(batch, src)
+                self._abort_disk_full(batch, flight, src)
             batch.refused.append((src, _reason(exc)))
             return
         self.in_run.add(sha)
@@ -295,7 +295,11 @@ class Importer:
             p.problem = "解析文件时出错，原件已保存"
         return p
 
-    def _abort_disk_full(self, batch: _Batch, src: Source) -> None:
+    def _abort_disk_full(self, batch: _Batch, flight: deque[_Pending], src: Source) -> None:
+        # files already stored are finished and committed, so the report (and
+        # the count in the message) covers everything that is in the library
+        while flight:
+            batch.new.append(self._finish(flight.popleft()))
         batch.refused.append((src, "磁盘空间不足，无法保存原件"))
         try:
             self._commit(batch)
@@ -313,10 +317,10 @@ class Importer:
         lib = self.lib
         results: list[EntryResult] = []
         with lib.session() as s:
-            for p in batch.new:
-                m = self._material(p)
-                s.add(m)
-                s.flush()
+            rows = [self._material(p) for p in batch.new]
+            s.add_all(rows)
+            s.flush()  # one multi-row INSERT … RETURNING for the whole batch
+            for p, m in zip(batch.new, rows):
                 self.known[p.sha] = m.id
                 ex = p.extracted
                 if ex is not None:

@@ -12,6 +12,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Iterator
@@ -103,12 +104,28 @@ def scan(paths: list[Path], tmp_dir: Path) -> Iterator[Source]:
 
 
 def _scan_folder(root: Path, tmp_dir: Path) -> Iterator[Source]:
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    unlisted: list[OSError] = []
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unlisted.append, followlinks=False):
+        yield from _unlisted_folders(unlisted, root)
         dirnames.sort()
         rel = Path(dirpath).relative_to(root.parent)
         for fname in sorted(filenames):
             full = Path(dirpath) / fname
             yield from _scan_file(full, rel.parts, str(full), tmp_dir)
+    yield from _unlisted_folders(unlisted, root)
+
+
+def _unlisted_folders(errors: list[OSError], root: Path) -> Iterator[Source]:
+    """A folder that could not be listed is reported, not silently left out."""
+    while errors:
+        exc = errors.pop(0)
+        folder = Path(exc.filename or root)
+        try:
+            folders = folder.parent.relative_to(root.parent).parts
+        except ValueError:
+            folders = ()
+        yield Source(str(folder), folder.name, folders,
+                     refused=f"文件夹无法打开，其中的文件未导入（{_os_reason(exc)}）")
 
 
 def _scan_file(path: Path, folders: tuple[str, ...], display: str, tmp_dir: Path) -> Iterator[Source]:
@@ -119,15 +136,31 @@ def _scan_file(path: Path, folders: tuple[str, ...], display: str, tmp_dir: Path
     try:
         st = path.stat()
     except OSError as exc:
-        yield Source(display, name, folders, refused=_os_reason(exc))
+        reason = _os_reason(exc)
+        if isinstance(exc, FileNotFoundError) and path.is_symlink():
+            reason = "链接（快捷方式）指向的文件不存在，已跳过"
+        yield Source(display, name, folders, refused=reason)
         return
     if not stat.S_ISREG(st.st_mode):
         yield Source(display, name, folders, refused="不是普通文件（设备、管道或链接），已跳过")
         return
-    if name.lower().endswith(".zip") and _is_zip(path):
-        yield from _scan_zip(path, folders + (Path(name).stem,), display, tmp_dir, 1)
-        return
+    if name.lower().endswith(".zip"):
+        if _is_zip(path):
+            yield from _scan_zip(path, folders + (Path(name).stem,), display, tmp_dir, 1)
+            return
+        if _zip_signature(path):
+            yield Source(display, name, folders,
+                         refused="压缩包已损坏（不完整，可能只下载或复制了一部分），无法解压")
+            return
     yield Source(display, name, folders, st.st_size, opener=lambda p=path: open(p, "rb"))
+
+
+def _zip_signature(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) in (b"PK\x03\x04", b"PK\x05\x06")
+    except OSError:
+        return False
 
 
 def _is_zip(path: Path) -> bool:
@@ -175,10 +208,13 @@ def _scan_zip(path: Path, folders: tuple[str, ...], display: str, tmp_dir: Path,
                 for src in _scan_zip(inner, entry_folders + (base.stem,), entry_display, tmp_dir,
                                      depth + 1):
                     yield src
-                inner.unlink(missing_ok=True)
+                try:
+                    inner.unlink(missing_ok=True)
+                except OSError:  # Windows: still open; removed with the temp files at next open
+                    pass
                 continue
         yield Source(entry_display, base.name, entry_folders, info.file_size,
-                     opener=lambda zf=zf, info=info: _BoundedEntry(zf.open(info), info.file_size))
+                     opener=lambda zf=zf, info=info: _open_entry(zf, info))
 
 
 def _extract_nested(zf: zipfile.ZipFile, info: zipfile.ZipInfo, tmp_dir: Path) -> Path | None:
@@ -193,14 +229,41 @@ def _extract_nested(zf: zipfile.ZipFile, info: zipfile.ZipInfo, tmp_dir: Path) -
         return None
 
 
+_ENTRY_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError,
+                 ValueError)
+
+
+class DamagedEntry(OSError):
+    """A zip entry could not be read (CRC error, bad data, unsupported method)."""
+
+
+def _damaged(exc: BaseException) -> DamagedEntry:
+    if isinstance(exc, NotImplementedError):
+        return DamagedEntry(f"压缩包条目使用了不支持的压缩方式，无法读取（{exc}）")
+    if isinstance(exc, RuntimeError) and "password" in str(exc).lower():
+        return DamagedEntry("压缩包条目已加密（需要密码），无法读取")
+    return DamagedEntry(f"压缩包条目已损坏，无法读取（{type(exc).__name__}: {str(exc)[:80]}）")
+
+
+def _open_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> _BoundedEntry:
+    try:
+        return _BoundedEntry(zf.open(info), info.file_size)
+    except _ENTRY_ERRORS as exc:
+        raise _damaged(exc) from exc
+
+
 class _BoundedEntry:
-    """A zip entry stream that refuses to produce more than it declared."""
+    """A zip entry stream that refuses to produce more than it declared, and
+    turns decoding errors (CRC, bad deflate data) into :class:`DamagedEntry`."""
 
     def __init__(self, raw: BinaryIO, declared: int):
         self.raw, self.left = raw, declared
 
     def read(self, n: int = -1) -> bytes:
-        data = self.raw.read(n)
+        try:
+            data = self.raw.read(n)
+        except _ENTRY_ERRORS as exc:
+            raise _damaged(exc) from exc
         self.left -= len(data)
         if self.left < 0:
             raise OSError("压缩包条目的实际大小超过声明大小（可能是压缩炸弹）")
@@ -219,6 +282,8 @@ class _BoundedEntry:
 def _os_reason(exc: OSError) -> str:
     import errno
 
+    if isinstance(exc, DamagedEntry):
+        return str(exc)
     if isinstance(exc, FileNotFoundError):
         return "文件在导入过程中消失（可能被移动或删除）"
     if isinstance(exc, PermissionError):

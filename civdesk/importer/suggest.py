@@ -99,7 +99,9 @@ class Suggester:
             code = normalise_code(f"{level}-{int(m.group(2))}")
             if not code.startswith("Ⅲ") or code not in self.by_item:
                 continue
-            return self._pick(self.by_item[code], m.group(3), stem, f"名称含编号「{m.group(0)}」")
+            # quote the checklist's own code: NFKC turned a typed 「Ⅲ」 into 「III」
+            shown = f"{code}:{int(m.group(3))}" if m.group(3) else code
+            return self._pick(self.by_item[code], m.group(3), stem, f"名称含编号「{shown}」")
         for m in _DOTTED.finditer(text):
             refs = self.by_source.get(m.group(1))
             if refs:
