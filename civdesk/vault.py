@@ -70,8 +70,28 @@ class Vault:
     def staged_path(self, sha256: str) -> Path:
         return self.staging / sha256
 
+    def make_durable(self, sha256s: "list[str]") -> None:
+        """Flush staged files (and the staging folder) to disk before rows refer to them."""
+        if not sha256s:
+            return
+        if hasattr(os, "sync") and len(sha256s) > 4:
+            os.sync()  # one flush for the batch (POSIX)
+            return
+        for sha in sha256s:
+            p = self.staged_path(sha)
+            fd = os.open(p, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(self.staging)
+
     def promote(self, sha256: str) -> None:
-        """Move a staged file to its place (its database row is committed)."""
+        """Move a staged file to its place (its database row is committed).
+
+        The rename is not flushed: after a crash, :meth:`recover` finds the file
+        still staged with its row committed and promotes it again.
+        """
         src = self.staged_path(sha256)
         dest = self.path_for(sha256)
         if dest.is_file():
@@ -81,7 +101,6 @@ class Vault:
             return
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(src, dest)
-        _fsync_dir(dest.parent)
 
     def discard_staged(self, sha256: str) -> None:
         p = self.staged_path(sha256)
@@ -126,7 +145,10 @@ class Vault:
                      staged: bool = False) -> Stored:
         """Copy a stream into the vault, hashing as it goes; verify before the rename.
 
-        With ``staged`` the file lands in ``.staging`` and waits for :meth:`promote`.
+        With ``staged`` the file lands in ``.staging`` and waits for :meth:`promote`;
+        it is not flushed to disk yet: the caller calls :meth:`make_durable` for a
+        whole batch before any database row refers to the files (one disk flush
+        per batch instead of one per file).
         """
         self.ensure()
         tmp = self.tmp / f"{uuid.uuid4().hex}.part"
@@ -139,7 +161,8 @@ class Vault:
                     out.write(chunk)
                     size += len(chunk)
                 out.flush()
-                os.fsync(out.fileno())
+                if not staged:
+                    os.fsync(out.fileno())
             digest = h.hexdigest()
             if expected_sha256 is not None and digest != expected_sha256:
                 raise VaultError("文件在导入过程中被修改（前后校验值不一致）")
@@ -152,7 +175,8 @@ class Vault:
             if hash_file(tmp)[0] != digest:
                 raise VaultError("写入原件库后校验失败（磁盘可能有问题）")
             os.replace(tmp, dest)
-            _fsync_dir(dest.parent)
+            if not staged:
+                _fsync_dir(dest.parent)
             _make_readonly(dest)
             return Stored(digest, size, dest, new=True)
         except BaseException:

@@ -7,7 +7,8 @@ Stages (STYLE.md §8):
 2. **hash**: SHA-256, streamed.  Content already in the library (or earlier in
    this run) is a *duplicate*: not stored again, but links and unit still apply.
 3. **store**: new content is copied into ``vault/.staging`` through a temporary
-   file, fsynced and verified against the hash.
+   file and verified against the hash; the batch is flushed to disk (one
+   sync per batch) before the commit that refers to it.
 4. **extract** (worker processes, both cores): kind by content, metadata,
    dates, text, quality measures, thumbnail (:func:`civdesk.extract.extract`).
 5. **commit** in batches: material rows, texts, links, suggestions and report
@@ -316,6 +317,7 @@ class Importer:
             return
         lib = self.lib
         results: list[EntryResult] = []
+        lib.vault.make_durable([p.sha for p in batch.new])  # on disk before any row refers to it
         with lib.session() as s:
             rows = [self._material(p) for p in batch.new]
             s.add_all(rows)
