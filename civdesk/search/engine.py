@@ -1,0 +1,1018 @@
+"""The full-text index of materials: Whoosh postings of character grams + exact check.
+
+How a search works (see MEASUREMENTS.md for why):
+
+1. every searchable field of a material is folded (:mod:`civdesk.search.text`)
+   and joined into one string; Whoosh indexes its *distinct* character
+   bigrams (no positions, no frequencies) in the ``grams`` field;
+2. a typed word's bigrams are looked up and intersected, rarest first: the
+   result holds every material that contains the word, and possibly a few
+   more (a one-character word skips this step: every material is a candidate);
+3. each candidate is checked against its folded text (``str.count``), which
+   also gives the occurrence counts used for ranking.  Recall and precision are
+   therefore exact: a material is returned iff every folded word is a
+   substring of one of its folded fields and no excluded word is.
+
+The folded texts and filter values of all materials are held in memory (the
+*catalog*, about 2 bytes per character of text), loaded from Whoosh's stored
+fields on first use; the original texts stay on disk (a compressed column)
+and are read only to build snippets.
+
+On disk, ``path/`` holds ``CURRENT`` (JSON naming the live Whoosh directory and
+the format version) and one Whoosh directory ``ix-NNNNNN``.  A rebuild, or the
+replacement of a damaged index by an empty one, writes a new directory and
+swaps ``CURRENT`` atomically (``os.replace``), so a crash leaves either the old
+or the new index, never half of one.
+
+Writers: one at a time.  A ``threading.Lock`` serialises writers in this
+process; Whoosh's ``WRITELOCK`` (an OS file lock, released by the OS when a
+process dies, so a killed process leaves no stale lock) serialises processes,
+with a timeout and :class:`IndexBusyError` if another process keeps it.
+
+Glossary: material (材料) = one indexed document; standard (测评标准) codes
+such as ``Ⅲ-5:1``; unit (责任单位); kind (材料类型); filed (已归档).
+"""
+from __future__ import annotations
+
+import bisect
+import heapq
+import json
+import os
+import shutil
+import threading
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from whoosh import columns, fields, formats, index
+from whoosh.filedb.filestore import FileStorage
+from whoosh.codec.whoosh3 import W3Codec, W3Segment
+from whoosh.index import LockError
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import TermNotFound
+from whoosh.util.filelock import try_for
+
+from ..progress import Progress
+from .query import ParsedQuery, parse_query
+from .text import FIELD_SEP, fold, fold_with_map, grams, is_cjk, join_pages
+
+__all__ = [
+    "FORMAT_VERSION",
+    "Hit",
+    "IndexBusyError",
+    "IndexDoc",
+    "SearchIndex",
+    "standard_prefixes",
+]
+
+#: Bump when the schema or the stored layout changes: old indexes then report
+#: ``needs_rebuild``.
+FORMAT_VERSION = 1
+
+#: Searchable fields, in the order they are joined in the folded text.
+FIELDS: tuple[str, ...] = ("title", "caption", "doc_number", "original_name", "standards", "text")
+#: Score of one occurrence per field; a title hit outranks any number of body hits.
+WEIGHTS: dict[str, float] = {
+    "title": 1000.0,
+    "caption": 500.0,
+    "doc_number": 200.0,
+    "original_name": 200.0,
+    "standards": 200.0,
+    "text": 1.0,
+}
+BODY_CAP = 199  # body occurrences counted for ranking, at most
+
+_CURRENT = "CURRENT"
+_SNIPPET_BEFORE = 24
+_SNIPPET_AFTER = 56
+_SHORT_FIELD = 80
+
+
+class IndexBusyError(RuntimeError):
+    """Another process holds the index's write lock for longer than the timeout."""
+
+
+@dataclass(frozen=True)
+class IndexDoc:
+    """What the index knows about one material (one version of it)."""
+
+    material_id: int
+    version: int
+    title: str = ""
+    caption: str = ""
+    doc_number: str = ""
+    original_name: str = ""
+    pages: tuple[str, ...] = ()
+    unit: str = ""
+    kind: str = ""
+    date: date | None = None
+    standards: tuple[str, ...] = ()
+    filed: bool = False
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching material.
+
+    ``snippet`` is original text around the first hit in ``field``; ``spans``
+    are ``(start, end)`` offsets of the typed words inside ``snippet``;
+    ``page`` is the 1-based page of the first hit in the body text (``None``
+    when only other fields matched).
+    """
+
+    material_id: int
+    score: float
+    snippet: str
+    spans: tuple[tuple[int, int], ...]
+    page: int | None
+    field: str
+
+    def marked(self, open_mark: str = "【", close_mark: str = "】") -> str:
+        """The snippet with each span wrapped in markers, e.g. ``…前文【安宁好人】后文…``."""
+        out: list[str] = []
+        pos = 0
+        for a, b in self.spans:
+            out += [self.snippet[pos:a], open_mark, self.snippet[a:b], close_mark]
+            pos = b
+        out.append(self.snippet[pos:])
+        return "".join(out)
+
+
+# ---------------------------------------------------------------- schema
+
+
+class GramField(fields.FieldType):
+    """Indexes the distinct character bigrams of an already folded string.
+
+    No positions, no frequencies: the posting list of a gram is just the
+    documents that contain it.
+    """
+
+    def __init__(self) -> None:
+        self.format = formats.Existence()
+        self.analyzer = None
+        # "Scorable" only so that Whoosh writes a length column: without one,
+        # its posting writer stats the disk once per posting (5x slower).
+        self.scorable = True
+        self.stored = False
+        self.unique = False
+        self.vector = None
+
+    def index(self, value, **kwargs):  # type: ignore[override]
+        for gram in grams(value):
+            yield gram.encode("utf-8"), 1, 1.0, b""
+
+
+class _GramCodec(W3Codec):
+    """Whoosh's own format, written without per-posting field-length lookups.
+
+    Whoosh's posting writer asks each posting's document for its field length
+    (to record block statistics used only by BM25 scoring, which this index
+    never does); that is a column read, or a ``stat()`` when the field has no
+    length column, for every posting.  Segments record the plain ``W3Codec``,
+    so any Whoosh can read the index.
+    """
+
+    def field_writer(self, storage, segment):
+        writer = super().field_writer(storage, segment)
+        add_postings = writer.add_postings
+
+        def without_lengths(schema, lengths, items):
+            return add_postings(schema, None, items)
+
+        writer.add_postings = without_lengths
+        return writer
+
+    def new_segment(self, storage, indexname):
+        return W3Segment(W3Codec(), indexname)
+
+
+def _schema() -> fields.Schema:
+    return fields.Schema(
+        mid=fields.NUMERIC(int, bits=64, unique=True, sortable=True),
+        version=fields.NUMERIC(int, bits=64, sortable=True),
+        grams=GramField(),
+        unit=fields.ID(),
+        kind=fields.ID(),
+        date=fields.ID(),
+        year=fields.NUMERIC(int),
+        standards=fields.KEYWORD(commas=True),
+        filed=fields.BOOLEAN(),
+        data=fields.STORED(),
+        orig=fields.COLUMN(columns.PickleColumn(columns.CompressedBytesColumn())),
+    )
+
+
+def standard_prefixes(code: str) -> tuple[str, ...]:
+    """A folded standard code and its ancestors: ``Ⅲ-5:1`` → (``Ⅲ-5``, ``Ⅲ-5:1``).
+
+    Levels are separated by ``:``, ``.`` or ``/``; ``III-5`` folds to ``Ⅲ-5``.
+    """
+    folded = fold(code)
+    out = [folded[:i] for i, ch in enumerate(folded) if ch in ":./" and i > 0]
+    out.append(folded)
+    return tuple(dict.fromkeys(p for p in out if p))
+
+
+# ---------------------------------------------------------------- catalog
+
+
+class _Entry:
+    """In-memory record of one indexed material (folded text + filter values)."""
+
+    __slots__ = ("version", "folded", "bounds", "page_starts", "unit", "kind", "date", "year",
+                 "standards", "filed")
+
+    def __init__(self, version: int, folded: str, bounds: tuple[int, ...],
+                 page_starts: tuple[int, ...], unit: str, kind: str, date_iso: str,
+                 year: int | None, standards: frozenset[str], filed: bool) -> None:
+        self.version = version
+        self.folded = folded
+        self.bounds = bounds
+        self.page_starts = page_starts
+        self.unit = unit
+        self.kind = kind
+        self.date = date_iso
+        self.year = year
+        self.standards = standards
+        self.filed = filed
+
+    def stored(self) -> tuple:
+        return (self.version, self.folded, self.bounds, self.page_starts, self.unit, self.kind,
+                self.date, self.year, tuple(sorted(self.standards)), self.filed)
+
+    @classmethod
+    def from_stored(cls, data: tuple) -> "_Entry":
+        version, folded, bounds, page_starts, unit, kind, date_iso, year, stds, filed = data
+        return cls(version, folded, tuple(bounds), tuple(page_starts), unit, kind, date_iso,
+                   year, frozenset(stds), filed)
+
+
+def _prepare(doc: IndexDoc) -> tuple[_Entry, tuple]:
+    """Fold a document: its catalog entry and its original texts."""
+    pages_folded = [fold(p) for p in doc.pages]
+    body, page_starts = join_pages(pages_folded)
+    standards_text = " ".join(doc.standards)
+    parts = [fold(doc.title), fold(doc.caption), fold(doc.doc_number), fold(doc.original_name),
+             fold(standards_text), body]
+    bounds: list[int] = []
+    pos = 0
+    for part in parts:
+        bounds.append(pos)
+        pos += len(part) + 1
+    folded = FIELD_SEP.join(parts)
+    prefixes = frozenset(p for code in doc.standards for p in standard_prefixes(code))
+    entry = _Entry(
+        version=int(doc.version), folded=folded, bounds=tuple(bounds), page_starts=page_starts,
+        unit=doc.unit, kind=doc.kind, date_iso=doc.date.isoformat() if doc.date else "",
+        year=doc.date.year if doc.date else None, standards=prefixes, filed=bool(doc.filed),
+    )
+    originals = (doc.title, doc.caption, doc.doc_number, doc.original_name, standards_text,
+                 tuple(doc.pages))
+    return entry, originals
+
+
+def _fields_for(doc: IndexDoc, entry: _Entry, orig: tuple) -> dict:
+    out = dict(
+        mid=int(doc.material_id), version=int(doc.version), grams=entry.folded,
+        filed=entry.filed, data=entry.stored(), orig=orig,
+    )
+    if entry.unit:
+        out["unit"] = entry.unit
+    if entry.kind:
+        out["kind"] = entry.kind
+    if entry.date:
+        out["date"] = entry.date
+        out["year"] = entry.year
+    if entry.standards:
+        out["standards"] = ",".join(sorted(entry.standards))
+    return out
+
+
+# ---------------------------------------------------------------- postings
+
+
+def _segment_ids(segreader, term: bytes) -> list[int]:
+    """All document numbers of a ``grams`` term in one segment, deleted ones included.
+
+    Deleted documents do no harm: every candidate is checked against the
+    catalog, which only holds live materials.
+    """
+    try:
+        m = segreader.postings("grams", term)
+    except TermNotFound:
+        return []
+    if isinstance(m, FilterMatcher):  # the deletion filter; not needed here
+        m = m.child
+        m.reset()
+    if not (hasattr(m, "_read_ids") and hasattr(m, "_next_block")):
+        return list(m.all_ids())
+    ids: list[int] = []
+    while m.is_active():  # whole posting blocks at a time: much faster than per id
+        m._read_ids()
+        ids.extend(m._ids[m._i:])
+        m._next_block()
+    return ids
+
+
+# ---------------------------------------------------------------- the index
+
+
+class SearchIndex:
+    """The search index in directory ``path``.  Open with :meth:`open`.
+
+    ``status`` is ``'ok'`` (opened and checked), ``'needs_rebuild'`` (missing,
+    damaged or of an old format: an empty index now stands in its place and
+    :meth:`rebuild` must be run from the database; ``problem`` says why), or
+    ``'rebuilt'`` (after a successful :meth:`rebuild`).
+    """
+
+    def __init__(self, path: Path, *, lock_timeout: float = 10.0, batch_size: int = 500) -> None:
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        self.batch_size = batch_size
+        self.status = "ok"
+        self.problem: str | None = None
+        self._write_lock = threading.Lock()
+        self._state_lock = threading.RLock()
+        self._ix: index.FileIndex | None = None
+        self._dirname = ""
+        self._reader = None
+        self._origcol = None
+        self._generation = -1
+        self._catalog: dict[int, _Entry] | None = None
+        self._docmid: list[int] = []
+        self._middoc: dict[int, int] = {}
+
+    # ------------------------------------------------------------ opening
+
+    @classmethod
+    def open(cls, path: Path, *, lock_timeout: float = 10.0, batch_size: int = 500) -> "SearchIndex":
+        """Open (or create) the index; never raises for a damaged index."""
+        self = cls(path, lock_timeout=lock_timeout, batch_size=batch_size)
+        self.path.mkdir(parents=True, exist_ok=True)
+        problem = self._open_current()
+        if problem is None:
+            problem = self.check()
+        if problem is not None:
+            self._close_ix()
+            self._replace_with_empty()
+            self.status, self.problem = "needs_rebuild", problem
+        self._cleanup_stale_dirs()
+        return self
+
+    def _read_current(self) -> str | None:
+        try:
+            info = json.loads((self.path / _CURRENT).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(info, dict) or info.get("format") != FORMAT_VERSION:
+            return None
+        name = info.get("dir")
+        return name if isinstance(name, str) and name.startswith("ix-") else None
+
+    def _open_current(self) -> str | None:
+        """Open the Whoosh index named by CURRENT; return a problem message or None."""
+        if not (self.path / _CURRENT).exists():
+            return "搜索索引不存在，已新建空索引，需要重建。"
+        name = self._read_current()
+        if name is None:
+            return "搜索索引的版本不符或记录文件已损坏，需要重建。"
+        try:
+            ix = index.open_dir(str(self.path / name))
+        except Exception as exc:  # noqa: BLE001 - any failure means a damaged index
+            return f"搜索索引已损坏（{type(exc).__name__}），需要重建。"
+        if set(ix.schema.names()) != set(_schema().names()):
+            ix.close()
+            return "搜索索引的结构已过时，需要重建。"
+        self._ix, self._dirname = ix, name
+        return None
+
+    def _new_dirname(self) -> str:
+        numbers = [int(p.name[3:9]) for p in self.path.glob("ix-*") if p.name[3:9].isdigit()]
+        return f"ix-{max(numbers, default=0) + 1:06d}"
+
+    def _swap_current(self, name: str) -> None:
+        tmp = self.path / (_CURRENT + ".tmp")
+        tmp.write_text(json.dumps({"dir": name, "format": FORMAT_VERSION}), encoding="utf-8")
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path / _CURRENT)
+
+    def _replace_with_empty(self) -> None:
+        """Atomically put an empty index in place of whatever is there."""
+        name = self._new_dirname()
+        tmp = self.path / (name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        index.create_in(str(tmp), _schema()).close()
+        os.replace(tmp, self.path / name)
+        self._swap_current(name)
+        with self._state_lock:
+            self._install(index.open_dir(str(self.path / name)), name, catalog={})
+
+    def clear(self) -> None:
+        """Replace the index by an empty one, atomically (then call :meth:`rebuild`)."""
+        with self._write_lock:
+            with self._state_lock:
+                self._close_ix()
+                self._replace_with_empty()
+            self._cleanup_stale_dirs()
+            self.status, self.problem = "needs_rebuild", "搜索索引已清空，需要重建。"
+
+    def _cleanup_stale_dirs(self) -> None:
+        for p in self.path.glob("ix-*"):
+            if p.name != self._dirname:
+                shutil.rmtree(p, ignore_errors=True)  # Windows: retried at next open
+
+    def _install(self, ix: index.FileIndex, name: str, catalog: dict[int, _Entry] | None) -> None:
+        """Make ``ix`` the live index (caller holds the state lock)."""
+        self._close_ix()
+        self._ix, self._dirname = ix, name
+        self._catalog = catalog
+        self._refresh_reader()
+
+    def _close_ix(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+        if self._ix is not None:
+            self._ix.close()
+            self._ix = None
+
+    def close(self) -> None:
+        """Release files (the index stays on disk)."""
+        with self._state_lock:
+            self._close_ix()
+            self._catalog = None
+
+    def __enter__(self) -> "SearchIndex":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ reader state
+
+    def _refresh_reader(self) -> None:
+        assert self._ix is not None
+        if self._reader is not None:
+            self._reader.close()
+        self._generation = self._ix.latest_generation()  # before: a later commit is seen
+        self._reader = self._ix.reader()
+        self._origcol = None
+        docmid: list[int] = []
+        for segreader, _base in self._reader.leaf_readers():
+            if segreader.doc_count_all():
+                docmid.extend(segreader.column_reader("mid"))
+        self._docmid = docmid
+        live = self._reader.all_doc_ids()
+        self._middoc = {docmid[d]: d for d in live}
+
+    def _sync(self) -> None:
+        """Follow commits or a rebuild made by another process (state lock held)."""
+        name = self._read_current()
+        if name is not None and name != self._dirname:
+            self._install(index.open_dir(str(self.path / name)), name, catalog=None)
+        elif self._ix is not None and self._ix.latest_generation() != self._generation:
+            self._refresh_reader()
+            self._catalog = None
+
+    def _ensure_catalog(self) -> dict[int, _Entry]:
+        if self._catalog is None:
+            catalog: dict[int, _Entry] = {}
+            assert self._reader is not None
+            for _docnum, stored in self._reader.iter_docs():
+                data = stored["data"]
+                catalog[self._docmid[_docnum]] = _Entry.from_stored(data)
+            self._catalog = catalog
+        return self._catalog
+
+    def warm(self) -> None:
+        """Load the in-memory catalog now (it is otherwise loaded by the first search)."""
+        with self._state_lock:
+            self._sync()
+            self._ensure_catalog()
+
+    # ------------------------------------------------------------ checks
+
+    def check(self) -> str | None:
+        """Read every segment's postings, columns and stored fields; None when healthy."""
+        with self._state_lock:
+            if self._ix is None:
+                return "搜索索引未打开。"
+            try:
+                reader = self._ix.reader()
+                try:
+                    for segreader, _base in reader.leaf_readers():
+                        n = segreader.doc_count_all()
+                        if not n:
+                            continue
+                        col = segreader.column_reader("mid")
+                        vcol = segreader.column_reader("version")
+                        for docnum in {0, n // 2, n - 1} if n else ():
+                            col[docnum], vcol[docnum]
+                            data = segreader.stored_fields(docnum)
+                            if "data" not in data:
+                                return "搜索索引的存储内容不完整，需要重建。"
+                            _Entry.from_stored(data["data"])
+                            segreader.column_reader("orig")[docnum]
+                        for k, term in enumerate(segreader.lexicon("grams")):
+                            if k % 97 == 0:
+                                _segment_ids(segreader, term)
+                            if k > 5000:
+                                break
+                finally:
+                    reader.close()
+            except Exception as exc:  # noqa: BLE001 - any failure means damage
+                return f"搜索索引已损坏（{type(exc).__name__}: {exc}），需要重建。"
+        return None
+
+    # ------------------------------------------------------------ writing
+
+    def _writer(self, ix: index.FileIndex, **kwargs):
+        try:
+            return ix.writer(timeout=self.lock_timeout, delay=0.1, codec=_GramCodec(), **kwargs)
+        except LockError as exc:
+            raise IndexBusyError("搜索索引正被另一个程序写入，请稍后再试。") from exc
+
+    def update(self, docs: Iterable[IndexDoc]) -> int:
+        """Add or replace materials (by ``material_id``); commits every ``batch_size``.
+
+        Returns the number of documents written.
+        """
+        written = 0
+        with self._write_lock:
+            batch: list[IndexDoc] = []
+            for doc in docs:
+                batch.append(doc)
+                if len(batch) >= self.batch_size:
+                    written += self._commit_batch(batch, [])
+                    batch = []
+            if batch:
+                written += self._commit_batch(batch, [])
+        return written
+
+    def delete(self, ids: Iterable[int]) -> int:
+        """Remove materials from the index; returns how many ids were given."""
+        ids = [int(i) for i in ids]
+        with self._write_lock:
+            for k in range(0, len(ids), self.batch_size):
+                self._commit_batch([], ids[k:k + self.batch_size])
+        return len(ids)
+
+    def _commit_batch(self, docs: list[IndexDoc], delete_ids: list[int]) -> int:
+        latest = {int(doc.material_id): doc for doc in docs}  # last one wins
+        prepared = [(doc, *_prepare(doc)) for doc in latest.values()]
+        with self._state_lock:
+            self._sync()
+            catalog = self._catalog  # None: not loaded yet, the next search loads it
+            assert self._ix is not None
+            expected = self._ix.latest_generation() + 1
+            writer = self._writer(self._ix)
+            try:
+                for mid in delete_ids:
+                    writer.delete_by_term("mid", mid)
+                for doc, entry, orig in prepared:
+                    writer.update_document(**_fields_for(doc, entry, orig))
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
+            if catalog is not None:
+                for mid in delete_ids:
+                    catalog.pop(mid, None)
+                for doc, entry, _orig in prepared:
+                    catalog[int(doc.material_id)] = entry
+            self._refresh_reader()
+            if self._generation != expected:  # another process committed meanwhile
+                self._catalog = None
+        return len(prepared)
+
+    def rebuild(self, docs: Iterable[IndexDoc], total: int = 0,
+                progress: Progress | None = None, *, procs: int = 2) -> int:
+        """Index ``docs`` from scratch in a new directory, then swap it in atomically.
+
+        ``progress.update(done, total, message)`` is called every 100
+        documents and ``progress.check_cancelled()`` between documents; on
+        :class:`~civdesk.progress.Cancelled` the old index stays untouched.
+        Searches keep using the old index until the swap.  Returns the count.
+        """
+        with self._write_lock:
+            name = self._new_dirname()
+            tmp = self.path / (name + ".tmp")
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir()
+            new_ix = index.create_in(str(tmp), _schema())
+            old_lock = self._hold_old_lock()
+            try:
+                catalog = self._build(new_ix, docs, total, progress, procs)
+                new_ix.close()
+                os.replace(tmp, self.path / name)
+                self._swap_current(name)
+                with self._state_lock:
+                    self._install(index.open_dir(str(self.path / name)), name, catalog)
+            except BaseException:
+                new_ix.close()
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            finally:
+                if old_lock is not None:
+                    old_lock.release()
+            self._cleanup_stale_dirs()
+            self.status, self.problem = "rebuilt", None
+        return len(catalog)
+
+    def _hold_old_lock(self):
+        """Keep other processes from writing the old index while we rebuild."""
+        with self._state_lock:
+            if self._ix is None:
+                return None
+            lock = self._ix.storage.lock(self._ix.indexname + "_WRITELOCK")
+        if not try_for(lock.acquire, self.lock_timeout, 0.1):
+            raise IndexBusyError("搜索索引正被另一个程序写入，请稍后再试。")
+        return lock
+
+    def _build(self, ix: index.FileIndex, docs: Iterable[IndexDoc], total: int,
+               progress: Progress | None, procs: int) -> dict[int, _Entry]:
+        kwargs = {"procs": procs, "multisegment": True, "limitmb": 128} if procs > 1 else {}
+        writer = self._writer(ix, **kwargs)
+        catalog: dict[int, _Entry] = {}
+        done = 0
+        try:
+            for doc in docs:
+                if progress is not None:
+                    progress.check_cancelled()
+                entry, orig = _prepare(doc)
+                mid = int(doc.material_id)
+                if mid in catalog:
+                    raise ValueError(f"material {mid} appears twice in the rebuild")
+                writer.add_document(**_fields_for(doc, entry, orig))
+                catalog[mid] = entry
+                done += 1
+                if progress is not None and done % 100 == 0:
+                    progress.update(done, total, "正在重建搜索索引")
+            if progress is not None:
+                progress.update(done, total, "正在写入搜索索引")
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        if progress is not None:
+            progress.update(done, total, "搜索索引重建完成")
+        return catalog
+
+    # ------------------------------------------------------------ reading
+
+    def indexed_versions(self) -> dict[int, int]:
+        """``{material_id: version}`` of everything in the index."""
+        with self._state_lock:
+            self._sync()
+            if self._catalog is not None:
+                return {mid: e.version for mid, e in self._catalog.items()}
+            assert self._reader is not None
+            out: dict[int, int] = {}
+            for segreader, base in self._reader.leaf_readers():
+                if not segreader.doc_count_all():
+                    continue
+                vcol = segreader.column_reader("version")
+                for d in segreader.all_doc_ids():
+                    out[self._docmid[base + d]] = vcol[d]
+            return out
+
+    def __len__(self) -> int:
+        with self._state_lock:
+            self._sync()
+            return len(self._ensure_catalog())
+
+    def search(
+        self,
+        query: str,
+        *,
+        kind: str | Sequence[str] | None = None,
+        unit: str | Sequence[str] | None = None,
+        year: int | Sequence[int] | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        standards: str | Sequence[str] | None = None,
+        filed: bool | None = None,
+        limit: int | None = 20,
+        snippets: bool = True,
+    ) -> list[Hit]:
+        """Materials matching ``query`` and the filters, best first.
+
+        Filters: ``kind``/``unit``/``year`` (one value or several), a date
+        range (inclusive; materials without a date fail it), ``standards``
+        (a code or list of codes; ``Ⅲ-5`` also matches ``Ⅲ-5:1``), ``filed``.
+        ``limit`` None or 0 returns every match.  ``snippets=False`` skips
+        reading original texts (snippet ``''``, spans ``()``).
+        An empty query with no filters returns nothing.
+        """
+        parsed = parse_query(query)
+        filt = _Filter.make(kind, unit, year, date_from, date_to, standards, filed)
+        if parsed.is_empty and filt.is_empty:
+            return []
+        with self._state_lock:
+            self._sync()
+            catalog = self._ensure_catalog()
+            scored = self._score(parsed, filt, catalog)
+            if limit:
+                top = heapq.nsmallest(limit, scored, key=_rank_key)
+            else:
+                top = sorted(scored, key=_rank_key)
+            return [self._hit(mid, score, parsed.include, catalog[mid], snippets)
+                    for score, mid in top]
+
+    def _candidates(self, word: str, within: set[int] | None) -> set[int] | None:
+        """Material ids that may contain ``word`` (a superset), or None for "all".
+
+        A one-character word has no bigram; checking each material's folded
+        text in memory costs about what reading a unigram posting list of
+        most of the index would (and halves the postings written).
+        """
+        assert self._reader is not None
+        if len(word) == 1:
+            return within  # one character: every material is checked in memory
+        terms = list(dict.fromkeys(word[i:i + 2] for i in range(len(word) - 1)))
+        leaves = list(self._reader.leaf_readers())
+        keyed = []
+        for t in terms:
+            tb = t.encode("utf-8")
+            df = sum(seg.doc_frequency("grams", tb) for seg, _ in leaves)
+            if df == 0:
+                return set()
+            keyed.append((df, tb))
+        keyed.sort()
+        result = within
+        docmid = self._docmid
+        for k, (df, tb) in enumerate(keyed):
+            if result is not None and len(result) <= 200 and k > 0:
+                break  # few enough: checking the text is cheaper than more postings
+            ids = {docmid[base + d] for seg, base in leaves for d in _segment_ids(seg, tb)}
+            result = ids if result is None else result & ids
+            if not result:
+                break
+        return result
+
+    def _score(self, parsed: ParsedQuery, filt: "_Filter",
+               catalog: dict[int, _Entry]) -> list[tuple[float, int]]:
+        cands: set[int] | None = None
+        for word in sorted(parsed.include, key=len, reverse=True):
+            cands = self._candidates(word, cands)
+            if cands is not None and not cands:
+                return []
+        pool: Iterable[int] = catalog.keys() if cands is None else cands
+        out: list[tuple[float, int]] = []
+        include, exclude = parsed.include, parsed.exclude
+        for mid in pool:
+            entry = catalog.get(mid)
+            if entry is None or not filt.accepts(entry):
+                continue
+            folded = entry.folded
+            if any(x in folded for x in exclude):
+                continue
+            score = 0.0
+            for word in include:
+                s = _word_score(entry, word)
+                if s <= 0.0:
+                    break
+                score += s
+            else:
+                out.append((score, mid))
+        return out
+
+    def _hit(self, mid: int, score: float, words: tuple[str, ...], entry: _Entry,
+             snippets: bool) -> Hit:
+        field, pos, word = _first_hit(entry, words)
+        body_pos = _first_body_pos(entry, words)
+        page = None
+        if body_pos is not None and entry.page_starts:
+            page = bisect.bisect_right(entry.page_starts, body_pos)
+        if not snippets:
+            return Hit(mid, score, "", (), page, field)
+        originals = self._originals(mid)
+        if originals is None:
+            return Hit(mid, score, "", (), page, field)
+        if field == "text" and body_pos is not None:
+            snippet, spans = _body_snippet(entry, originals[5], words, body_pos)
+        else:
+            idx = FIELDS.index(field) if field else 0
+            snippet, spans = _field_snippet(entry, idx, originals[idx], words, pos)
+        return Hit(mid, score, snippet, spans, page, field)
+
+    def _originals(self, mid: int) -> tuple | None:
+        docnum = self._middoc.get(mid)
+        if docnum is None or self._reader is None:
+            return None
+        if self._origcol is None:
+            self._origcol = self._reader.column_reader("orig")
+        return self._origcol[docnum]
+
+
+def _rank_key(item: tuple[float, int]) -> tuple[float, int]:
+    return (-item[0], -item[1])
+
+
+# ---------------------------------------------------------------- filters
+
+
+def _as_set(value, conv: Callable = str) -> frozenset | None:
+    if value is None:
+        return None
+    if isinstance(value, (str, int)):
+        return frozenset([conv(value)])
+    return frozenset(conv(v) for v in value)
+
+
+@dataclass(frozen=True)
+class _Filter:
+    kinds: frozenset | None
+    units: frozenset | None
+    years: frozenset | None
+    date_from: str
+    date_to: str
+    standards: frozenset | None
+    filed: bool | None
+
+    @classmethod
+    def make(cls, kind, unit, year, date_from, date_to, standards, filed) -> "_Filter":
+        stds = None
+        if standards is not None:
+            codes = [standards] if isinstance(standards, str) else list(standards)
+            stds = frozenset(fold(c) for c in codes)
+        return cls(_as_set(kind), _as_set(unit), _as_set(year, int),
+                   date_from.isoformat() if date_from else "",
+                   date_to.isoformat() if date_to else "", stds, filed)
+
+    @property
+    def is_empty(self) -> bool:
+        return (self.kinds is None and self.units is None and self.years is None
+                and not self.date_from and not self.date_to and self.standards is None
+                and self.filed is None)
+
+    def accepts(self, e: _Entry) -> bool:
+        if self.kinds is not None and e.kind not in self.kinds:
+            return False
+        if self.units is not None and e.unit not in self.units:
+            return False
+        if self.years is not None and e.year not in self.years:
+            return False
+        if self.date_from and (not e.date or e.date < self.date_from):
+            return False
+        if self.date_to and (not e.date or e.date > self.date_to):
+            return False
+        if self.standards is not None and self.standards.isdisjoint(e.standards):
+            return False
+        if self.filed is not None and e.filed != self.filed:
+            return False
+        return True
+
+
+# ---------------------------------------------------------------- scoring & snippets
+
+
+def _word_score(entry: _Entry, word: str) -> float:
+    """Weighted occurrences of ``word`` (0 when absent)."""
+    folded, bounds = entry.folded, entry.bounds
+    body = bounds[5]
+    n_body = folded.count(word, body)
+    n_small = folded.count(word, 0, body) if body > 5 else 0
+    if not n_small:
+        return float(min(n_body, BODY_CAP))
+    score = float(min(n_body, BODY_CAP))
+    for i in range(5):
+        end = bounds[i + 1] - 1
+        if end > bounds[i]:
+            c = folded.count(word, bounds[i], end)
+            if c:
+                score += WEIGHTS[FIELDS[i]] * c
+    return score
+
+
+def _first_hit(entry: _Entry, words: tuple[str, ...]) -> tuple[str, int, str]:
+    """(field, position in folded text, word) of the best field's first hit."""
+    folded, bounds = entry.folded, entry.bounds
+    for i, name in enumerate(FIELDS):
+        end = bounds[i + 1] - 1 if i + 1 < len(bounds) else len(folded)
+        best = None
+        for w in words:
+            p = folded.find(w, bounds[i], end)
+            if p >= 0 and (best is None or p < best[0]):
+                best = (p, w)
+        if best is not None:
+            return name, best[0], best[1]
+    return "", 0, ""
+
+
+def _first_body_pos(entry: _Entry, words: tuple[str, ...]) -> int | None:
+    """Position (in body coordinates) of the earliest body occurrence of any word."""
+    start = entry.bounds[5]
+    positions = [p for p in (entry.folded.find(w, start) for w in words) if p >= 0]
+    return min(positions) - start if positions else None
+
+
+def _occurrences(text: str, words: tuple[str, ...], a: int, b: int) -> list[tuple[int, int]]:
+    """Merged spans of all word occurrences overlapping [a, b) in ``text``."""
+    spans: list[tuple[int, int]] = []
+    for w in words:
+        p = text.find(w, max(0, a - len(w) + 1), b + len(w) - 1)
+        while p >= 0 and p < b:
+            spans.append((p, p + len(w)))
+            p = text.find(w, p + 1, b + len(w) - 1)
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _display(orig: str, a: int, b: int) -> tuple[str, list[int]]:
+    """``orig[a:b]`` tidied for display, and orig index → display index (len b-a+1).
+
+    A line break between CJK characters (PDF wrapping) disappears; other
+    whitespace runs become one space; control characters are dropped.
+    """
+    out: list[str] = []
+    where = [0] * (b - a + 1)
+    i = a
+    while i < b:
+        ch = orig[i]
+        if ch.isspace():
+            j = i
+            while j < b and orig[j].isspace():
+                j += 1
+            run = orig[i:j]
+            wrapped = ("\n" in run or "\r" in run) and (
+                (out and is_cjk(out[-1])) or (j < b and is_cjk(orig[j])))
+            for k in range(i, j):
+                where[k - a] = len(out)
+            if out and j < b and not wrapped:
+                out.append(" ")
+            i = j
+            continue
+        where[i - a] = len(out)
+        if ord(ch) >= 32 or ch == "\t":
+            out.append(ch)
+        i += 1
+    where[b - a] = len(out)
+    return "".join(out), where
+
+
+def _snippet_from(orig: str, folded: str, starts: list[int], ends: list[int],
+                  words: tuple[str, ...], ws: int, we: int) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Snippet of ``orig`` covering folded window [ws, we), with spans of ``words``."""
+    ws, we = max(0, ws), min(len(folded), we)
+    if we <= ws:
+        return "", ()
+    a, b = starts[ws], ends[we - 1]
+    text, where = _display(orig, a, b)
+    prefix = "…" if ws > 0 else ""
+    suffix = "…" if we < len(folded) else ""
+    spans = []
+    for s, e in _occurrences(folded, words, ws, we):
+        s, e = max(s, ws), min(e, we)
+        ds = where[starts[s] - a] + len(prefix)
+        de = where[ends[e - 1] - a] + len(prefix)
+        if de > ds:
+            spans.append((ds, de))
+    return prefix + text + suffix, tuple(spans)
+
+
+def _field_snippet(entry: _Entry, idx: int, orig: str, words: tuple[str, ...],
+                   pos: int) -> tuple[str, tuple[tuple[int, int], ...]]:
+    folded, starts, ends = fold_with_map(orig)
+    rel = max(0, pos - entry.bounds[idx])
+    if len(folded) <= _SHORT_FIELD:
+        ws, we = 0, len(folded)
+    else:
+        ws, we = rel - _SNIPPET_BEFORE, rel + _SNIPPET_AFTER
+    return _snippet_from(orig, folded, starts, ends, words, ws, we)
+
+
+def _body_snippet(entry: _Entry, pages: tuple[str, ...], words: tuple[str, ...],
+                  pos: int) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Snippet around body position ``pos``, folding only the pages it spans."""
+    body_start = entry.bounds[5]
+    body_len = len(entry.folded) - body_start
+    ws, we = max(0, pos - _SNIPPET_BEFORE), min(body_len, pos + _SNIPPET_AFTER)
+    ps = entry.page_starts
+    first = max(0, bisect.bisect_right(ps, ws) - 1)
+    last = max(first, bisect.bisect_right(ps, max(ws, we - 1)) - 1)
+    orig = "\n".join(pages[first:last + 1])
+    folded, starts, ends = fold_with_map(orig)
+    offset = ps[first] if ps else 0
+    expected = entry.folded[body_start + offset: body_start + offset + len(folded)]
+    if folded != expected:  # should not happen; fall back to the folded text
+        text = entry.folded[body_start:]
+        return _snippet_from(text, text, list(range(len(text))), list(range(1, len(text) + 1)),
+                             words, ws, we)
+    snippet, spans = _snippet_from(orig, folded, starts, ends, words, ws - offset, we - offset)
+    if ws > 0 and not snippet.startswith("…"):
+        snippet, spans = "…" + snippet, tuple((s + 1, e + 1) for s, e in spans)
+    if we < body_len and not snippet.endswith("…"):
+        snippet += "…"
+    return snippet, spans
