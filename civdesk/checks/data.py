@@ -1,0 +1,127 @@
+"""What the checks read from the library, as plain rows (no ORM objects).
+
+One query per table, only the columns the rules need: the quality measures
+(blur, dHash, JPEG quality, EXIF date) were computed at import, so a check
+never opens a file.  Texts are read only for documents, and only their first
+pages (enough for key terms and a content fingerprint).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import PurePath
+from typing import Any, NamedTuple
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from civdesk.extract.identify import IMAGE_KINDS
+from civdesk.models import ChecklistNode, Link, Material, MaterialText, Standard, Unit
+
+TEXT_PAGES = 3  # pages read per document
+TEXT_HEAD = 3000  # characters read per page
+TEXT_STATUSES = ("ok", "ocr")
+
+_COLUMNS = (
+    Material.id, Material.sha256, Material.size, Material.original_name, Material.kind,
+    Material.category, Material.title, Material.date, Material.date_source, Material.unit_id,
+    Material.caption_time, Material.caption_place, Material.caption_people,
+    Material.caption_event, Material.pages, Material.width, Material.height,
+    Material.text_status, Material.encrypted, Material.problem, Material.taken_at,
+    Material.blur, Material.phash, Material.jpeg_quality,
+)
+
+
+class MaterialRow(NamedTuple):
+    """The columns of one material the rules read (a named tuple: cheap to build)."""
+
+    id: int
+    sha256: str
+    size: int
+    original_name: str
+    kind: str
+    category: str
+    title: str
+    date: dt.date | None
+    date_source: str
+    unit_id: int | None
+    caption_time: str
+    caption_place: str
+    caption_people: str
+    caption_event: str
+    pages: int | None
+    width: int | None
+    height: int | None
+    text_status: str
+    encrypted: bool
+    problem: str
+    taken_at: dt.datetime | None
+    blur: float | None
+    phash: str
+    jpeg_quality: int | None
+
+    @property
+    def is_photo(self) -> bool:
+        return self.kind in IMAGE_KINDS or self.category == "图片"
+
+    @property
+    def label(self) -> str:
+        return self.title or self.original_name
+
+    @property
+    def extension(self) -> str:
+        return PurePath(self.original_name).suffix.lower().lstrip(".")
+
+
+def standard_ids_query(checklist_id: int) -> Any:
+    return (select(Standard.id).join(ChecklistNode, ChecklistNode.id == Standard.node_id)
+            .where(ChecklistNode.checklist_id == checklist_id))
+
+
+def load_links(s: Session, checklist_id: int) -> list[tuple[int, int]]:
+    """(material_id, standard_id) of every link into the checklist."""
+    q = select(Link.material_id, Link.standard_id).where(
+        Link.standard_id.in_(standard_ids_query(checklist_id)))
+    return [(m, sid) for m, sid in s.connection().execute(q)]
+
+
+def load_material_links(s: Session, checklist_id: int, material_ids: Iterable[int]) -> list[tuple[int, int]]:
+    ids = list(material_ids)
+    q = select(Link.material_id, Link.standard_id).where(
+        Link.material_id.in_(ids), Link.standard_id.in_(standard_ids_query(checklist_id)))
+    return [(m, sid) for m, sid in s.connection().execute(q)]
+
+
+def load_materials(s: Session, checklist_id: int | None = None,
+                   ids: Iterable[int] | None = None) -> dict[int, MaterialRow]:
+    """Materials linked into the checklist (or the given ids)."""
+    q = select(*_COLUMNS)
+    if ids is not None:
+        q = q.where(Material.id.in_(list(ids)))
+    elif checklist_id is not None:
+        linked = select(Link.material_id).where(Link.standard_id.in_(standard_ids_query(checklist_id)))
+        q = q.where(Material.id.in_(linked))
+    make = MaterialRow._make
+    return {r[0]: make(r) for r in s.connection().execute(q)}
+
+
+def load_texts(s: Session, materials: dict[int, MaterialRow]) -> dict[int, str]:
+    """The head of each document's text (first pages), for relevance and duplicates."""
+    wanted = [m.id for m in materials.values() if m.text_status in TEXT_STATUSES and not m.is_photo]
+    out: dict[int, list[str]] = {}
+    for chunk in _chunks(wanted, 900):
+        q = (select(MaterialText.material_id, func.substr(MaterialText.text, 1, TEXT_HEAD))
+             .where(MaterialText.material_id.in_(chunk), MaterialText.page <= TEXT_PAGES)
+             .order_by(MaterialText.material_id, MaterialText.page))
+        for mid, text in s.connection().execute(q):
+            out.setdefault(mid, []).append(text or "")
+    return {mid: "\n".join(parts) for mid, parts in out.items()}
+
+
+def load_unit_names(s: Session) -> dict[int, str]:
+    return dict(s.execute(select(Unit.id, Unit.name)).all())
+
+
+def _chunks(items: list[int], n: int) -> Iterable[list[int]]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]

@@ -1,0 +1,181 @@
+"""Word documents in 公文 style (after GB/T 9704-2012), with python-docx.
+
+A4, margins 37/35/28/26 mm; title 方正小标宋简体 二号 centred; level-1
+headings 黑体 三号, level-2 楷体_GB2312 三号; body 仿宋_GB2312 三号 (16 pt) with
+a 28.9 pt line pitch and a two-character first-line indent; page numbers
+"— 1 —" in 宋体 四号 at the foot; issuer and date at the end.  Tables use
+仿宋_GB2312 小四 so that they fit the type area.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocumentType
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+TITLE_FONT, HEADING_FONT, HEADING2_FONT = "方正小标宋简体", "黑体", "楷体_GB2312"
+BODY_FONT, PAGE_FONT = "仿宋_GB2312", "宋体"
+TITLE_PT, BODY_PT, TABLE_PT, PAGE_PT = 22, 16, 12, 14
+LINE_PT = 28.9
+
+
+def new_document(landscape: bool = False) -> DocumentType:
+    doc = Document()
+    sec = doc.sections[0]
+    sec.page_width, sec.page_height = Mm(210), Mm(297)
+    if landscape:
+        sec.orientation = WD_ORIENT.LANDSCAPE
+        sec.page_width, sec.page_height = sec.page_height, sec.page_width
+    sec.top_margin, sec.bottom_margin = Mm(37), Mm(35)
+    sec.left_margin, sec.right_margin = Mm(28), Mm(26)
+    sec.footer_distance = Mm(20)
+    normal = doc.styles["Normal"]
+    _font(normal.font, BODY_FONT, BODY_PT)
+    normal.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    normal.paragraph_format.line_spacing = Pt(LINE_PT)
+    normal.paragraph_format.space_before = Pt(0)
+    normal.paragraph_format.space_after = Pt(0)
+    _page_numbers(sec.footer.paragraphs[0])
+    return doc
+
+
+def _font(font, name: str, size: float, bold: bool = False) -> None:  # noqa: ANN001
+    font.name = name
+    font.size = Pt(size)
+    font.bold = bold
+    font.color.rgb = RGBColor(0, 0, 0)
+    fonts = font.element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), name)
+
+
+def _run(p: Paragraph, text: str, font: str = BODY_FONT, size: float = BODY_PT,
+         bold: bool = False) -> None:
+    r = p.add_run(text)
+    _font(r.font, font, size, bold)
+
+
+def title(doc: DocumentType, text: str) -> None:
+    p = doc.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.line_spacing = Pt(35)
+    p.paragraph_format.space_after = Pt(LINE_PT)
+    _run(p, text, TITLE_FONT, TITLE_PT)
+
+
+def subtitle(doc: DocumentType, text: str) -> None:
+    p = doc.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(p, text, HEADING2_FONT, BODY_PT)
+
+
+def addressee(doc: DocumentType, text: str) -> None:
+    p = doc.add_paragraph()
+    _run(p, f"{text}：")
+
+
+def heading(doc: DocumentType, text: str, level: int = 1) -> None:
+    p = doc.add_paragraph()
+    p.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
+    p.paragraph_format.keep_with_next = True
+    _run(p, text, HEADING_FONT if level == 1 else HEADING2_FONT, BODY_PT)
+
+
+def body(doc: DocumentType, text: str, indent: bool = True) -> None:
+    p = doc.add_paragraph()
+    if indent:
+        p.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
+    _run(p, text)
+
+
+def table(doc: DocumentType, header: Sequence[str], rows: Sequence[Sequence[str]],
+          widths_mm: Sequence[float]) -> Table:
+    """A bordered table: bold header repeated on every page, 小四 text."""
+    t = doc.add_table(rows=1, cols=len(header))
+    t.style = "Table Grid"
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    t.autofit = False
+    for cell, text in zip(t.rows[0].cells, header):
+        _cell(cell, text, bold=True, center=True)
+    _repeat_header(t.rows[0])
+    for values in rows:
+        cells = t.add_row().cells
+        for cell, text in zip(cells, values):
+            _cell(cell, str(text))
+    for col, w in zip(t.columns, widths_mm):  # the grid (LibreOffice reads this)
+        col.width = Mm(w)
+    for row in t.rows:  # and every cell (Word reads these)
+        for cell, w in zip(row.cells, widths_mm):
+            cell.width = Mm(w)
+    doc.add_paragraph()
+    return t
+
+
+def _cell(cell, text: str, bold: bool = False, center: bool = False) -> None:  # noqa: ANN001
+    p = cell.paragraphs[0]
+    p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    p.paragraph_format.first_line_indent = Pt(0)
+    if center:
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        _run(p, line, HEADING_FONT if bold else BODY_FONT, TABLE_PT)
+        if i < len(lines) - 1:
+            p.add_run().add_break()
+
+
+def _repeat_header(row) -> None:  # noqa: ANN001
+    trpr = row._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    trpr.append(el)
+
+
+def signature(doc: DocumentType, issuer: str, date: dt.date) -> None:
+    """Issuer and 成文日期 at the right, four characters from the margin."""
+    doc.add_paragraph()
+    for text in (issuer, f"{date.year}年{date.month}月{date.day}日"):
+        p = doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        p.paragraph_format.right_indent = Pt(BODY_PT * 4)
+        _run(p, text)
+
+
+def _page_numbers(p: Paragraph) -> None:
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(p, "— ", PAGE_FONT, PAGE_PT)
+    run = p.add_run()
+    _font(run.font, PAGE_FONT, PAGE_PT)
+    for kind, text in (("begin", None), (None, "PAGE"), ("separate", None), (None, "1"), ("end", None)):
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        elif text == "PAGE":
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = " PAGE "
+        else:
+            el = OxmlElement("w:t")
+            el.text = text
+        run._r.append(el)
+    _run(p, " —", PAGE_FONT, PAGE_PT)
+
+
+def save(doc: DocumentType, path: Path | str) -> Path:
+    """Save through a temporary file so a half-written report never remains."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    doc.save(str(tmp))
+    tmp.replace(path)
+    return path

@@ -1,0 +1,146 @@
+"""The library's search index: never stale, rebuilt when damaged, complete after a kill."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlalchemy import func, select, update
+
+from civdesk import checklists as cl
+from civdesk import materials as mat
+from civdesk.importer import ImportOptions
+from civdesk.library import Library
+from civdesk.models import Material
+from tests.conftest import ROOT, run_cli
+
+
+def _seed_texts(shared, count: int, size: int = 600) -> list[str]:
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted((shared / "seeds").glob("*.txt")))
+    text = "".join(text.split())
+    step = max((len(text) - size) // count, 1)
+    return [text[i * step:i * step + size] for i in range(count)]
+
+
+def _write_docs(folder, texts):
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, t in enumerate(texts):
+        # a line break inside a phrase, as PDFs and scans have them
+        (folder / f"材料{i:04d}.txt").write_text(t[:50] + "\n" + t[50:], encoding="utf-8")
+
+
+def _truth(lib: Library, phrase: str) -> set[int]:
+    from civdesk.search.text import fold
+
+    with lib.session() as s:
+        rows = s.execute(select(Material.id, Material.original_name, Material.title)).all()
+    out = set()
+    for mid, name, title in rows:
+        body = "".join(mat.text_pages(lib, mid))
+        if any(fold(phrase) in fold(x) for x in (body, name, title)):
+            out.add(mid)
+    return out
+
+
+def test_imported_and_edited_materials_are_found(sample_lib, shared, tmp_path):
+    texts = _seed_texts(shared, 30)
+    _write_docs(tmp_path / "docs", texts)
+    sample_lib.import_paths([tmp_path / "docs"], ImportOptions(workers=1))
+    phrase = texts[3][45:53]  # spans the line break
+    hits = {r.material_id for r in sample_lib.search(phrase, limit=0)}
+    assert hits and hits == _truth(sample_lib, phrase)
+    mid = min(hits)
+    mat.update(sample_lib, [mid], title="安宁好人推荐评议情况", caption_place="人民广场")
+    assert [r.material_id for r in sample_lib.search("安宁好人推荐评议")] == [mid]
+    assert [r.material_id for r in sample_lib.search("人民广场")] == [mid]
+    st = cl.find_standard(sample_lib, "Ⅲ-6:1")
+    mat.link(sample_lib, [mid], st.id)
+    assert {r.material_id for r in sample_lib.search(phrase, standards="Ⅲ-6", limit=0)} == {mid}
+    assert sample_lib.search(phrase, standards="Ⅲ-5", limit=0) == []
+    mat.update(sample_lib, [mid], title="改过的题名")
+    assert sample_lib.search("安宁好人推荐评议") == []  # the old title is gone
+
+
+def _corrupt(index_dir, how: str) -> None:
+    root = index_dir / "whoosh"
+    live = root / json.loads((root / "CURRENT").read_text(encoding="utf-8"))["dir"] \
+        if (root / "CURRENT").read_text(encoding="utf-8").strip().startswith("{") else None
+    if live is None or not live.is_dir():
+        live = max((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    if how == "segment":
+        next(iter(sorted(live.glob("*.seg")))).unlink()
+    elif how == "toc":
+        toc = sorted(live.glob("_MAIN_*.toc"))[-1]
+        toc.write_bytes(toc.read_bytes()[:40])
+    elif how == "lock":
+        (live / "MAIN_WRITELOCK").write_text("stale")
+
+
+@pytest.mark.parametrize("how", ["segment", "toc", "lock"])
+def test_damaged_index_recovers_at_open(tmp_path, shared, how):
+    path = tmp_path / "lib"
+    texts = _seed_texts(shared, 40)
+    _write_docs(tmp_path / "docs", texts)
+    with Library.create(path, sample=False) as lib:
+        lib.import_paths([tmp_path / "docs"], ImportOptions(workers=1))
+        lib.search_index.catch_up()
+        phrase = texts[7][10:16]
+        before = {r.material_id for r in lib.search(phrase, limit=0)}
+        assert before
+    _corrupt(path / "index", how)
+    with Library.open(path) as lib:
+        after = {r.material_id for r in lib.search(phrase, limit=0)}
+        assert after == before == _truth(lib, phrase)
+        assert lib.search_index.index.check() is None
+
+
+def test_kill_mid_indexing_then_reopen_catches_up(tmp_path, shared):
+    path = tmp_path / "lib"
+    texts = _seed_texts(shared, 1500, size=1500)
+    _write_docs(tmp_path / "docs", texts)
+    with Library.create(path, sample=False) as lib:
+        lib.search_index.catch_up()  # the index exists: later changes go in batches
+        lib.import_paths([tmp_path / "docs"])
+        with lib.session() as s:
+            total = s.scalar(select(func.count()).select_from(Material))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "civdesk", "index", "update", "--library", str(path)],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # kill once some batches are in
+        time.sleep(0.2)
+        import sqlite3
+
+        con = sqlite3.connect(path / "library.db", timeout=30)
+        done = con.execute("select count(*) from materials where indexed_version = version").fetchone()[0]
+        con.close()
+        if done >= 500:
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert 0 < done < total, "the kill must land mid-indexing"
+    with Library.open(path) as lib:
+        assert lib.search_index.stale_ids()  # what was not finished is known to be stale
+        for phrase in (texts[10][5:9], texts[1400][30:36], "文明"):
+            assert {r.material_id for r in lib.search(phrase, limit=0)} == _truth(lib, phrase)
+        assert not lib.search_index.stale_ids()
+
+
+def test_cli_search_json(tmp_path, shared):
+    path = tmp_path / "lib"
+    texts = _seed_texts(shared, 10)
+    _write_docs(tmp_path / "docs", texts)
+    assert run_cli("init", "--library", str(path)).returncode == 0
+    assert run_cli("import", str(tmp_path / "docs"), "--library", str(path)).returncode == 0
+    phrase = texts[2][20:26]
+    r = run_cli("search", phrase, "--json", "--limit", "0", "--library", str(path))
+    assert r.returncode == 0, r.stderr
+    hits = json.loads(r.stdout)
+    assert hits and all(set(h) == {"material_id", "title", "original_name", "score", "snippet", "page"}
+                        for h in hits)
+    assert any(phrase in h["snippet"].replace("\n", "") for h in hits)
+    assert run_cli("search", phrase, "--standard", "Ⅲ-99:1", "--library", str(path)).returncode == 2

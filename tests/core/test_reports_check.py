@@ -1,0 +1,95 @@
+"""The check report and the per-unit notice as Word and Excel."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+
+import pytest
+from docx import Document
+from docx.shared import Pt
+from openpyxl import load_workbook
+
+from civdesk.checks import run_checks
+from civdesk.reports import check_as_json, write_check_docx, write_check_xlsx, write_owed_docx
+from tests.core.checks_helpers import add_photo, fill_requirement
+
+TODAY = dt.date(2024, 5, 10)
+
+
+@pytest.fixture
+def result(sample_lib):
+    fill_requirement(sample_lib, "Ⅲ-5:1", unit="市文明办")
+    add_photo(sample_lib, "Ⅲ-1:1", unit="市委宣传部", caption_place="", blur=5.0)
+    return run_checks(sample_lib, today=TODAY)
+
+
+def _text(doc) -> str:
+    parts = [p.text for p in doc.paragraphs]
+    parts += [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return "\n".join(parts)
+
+
+def test_check_docx_is_in_gongwen_style(result, tmp_path):
+    path = write_check_docx(result, tmp_path / "检查报告.docx")
+    doc = Document(str(path))
+    title = doc.paragraphs[0]
+    assert title.text == "文明城市测评申报材料检查报告"
+    assert title.runs[0].font.name == "方正小标宋简体"
+    body = next(p for p in doc.paragraphs if p.text.startswith("对照"))
+    assert body.runs[0].font.name == "仿宋_GB2312" and body.runs[0].font.size == Pt(16)
+    east = body.runs[0]._r.rPr.rFonts.get(
+        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia")
+    assert east == "仿宋_GB2312"
+    footer_xml = doc.sections[0].footer._element.xml
+    assert "PAGE" in footer_xml
+    assert doc.paragraphs[-1].text == "2024年5月10日"
+    text = _text(doc)
+    assert "Ⅲ-1:1" in text and "图片说明不完整" in text and "照片模糊" in text
+    for u in result.units:
+        assert u.unit in text
+
+
+def test_owed_docx_lists_every_owed_standard_and_reason(result, tmp_path):
+    unit = result.unit("市委宣传部")
+    path = write_owed_docx(result, "市委宣传部", tmp_path / "通知.docx")
+    text = _text(Document(str(path)))
+    assert "市委宣传部：" in text
+    for item in unit.items:
+        assert item.code in text
+        for reason in item.reasons:
+            assert reason in text
+    assert "Ⅲ-5:1" not in text  # owed by 市文明办 only, and met
+
+
+def test_xlsx_has_one_sheet_per_view(result, tmp_path):
+    wb = load_workbook(write_check_xlsx(result, tmp_path / "r.xlsx"))
+    assert wb.sheetnames == ["概况", "测评标准", "汇总", "问题清单", "责任单位尚欠"]
+    rows = list(wb["测评标准"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("编号", "测评标准", "状态") and len(rows) == len(result.standards) + 1
+    owed = list(wb["责任单位尚欠"].iter_rows(min_row=2, values_only=True))
+    assert len(owed) == sum(len(u.items) for u in result.units)
+    assert len(list(wb["问题清单"].iter_rows(min_row=2))) == len(result.findings)
+
+
+def test_json_shape(result):
+    doc = check_as_json(result)
+    assert set(doc) >= {"standards", "findings", "units", "rollup", "summary"}
+    assert doc["summary"]["has_errors"] is True
+
+
+@pytest.mark.skipif(not shutil.which("soffice") or not shutil.which("pdftoppm"),
+                    reason="LibreOffice/poppler not installed")
+def test_docx_converts_to_pdf_with_libreoffice(result, tmp_path):
+    path = write_check_docx(result, tmp_path / "report.docx")
+    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(path)], check=True, capture_output=True, timeout=120)
+    pdf = tmp_path / "report.pdf"
+    assert pdf.is_file()
+    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True)
+    if out.returncode == 0:
+        import re
+
+        numbers = [int(n) for n in re.findall(r"—\s*(\d+)\s*—", out.stdout)]
+        assert "文明城市测评申报材料检查报告" in out.stdout
+        assert numbers[:2] == [1, 2] and numbers[-1] == out.stdout.count("\f")  # one per page
