@@ -52,7 +52,8 @@ def main() -> int:
             for _ in range(30):
                 app.processEvents()
             target = out if name == "main" else out.with_name(f"{out.stem}-{name}{out.suffix}")
-            win.grab().save(str(target))
+            shown = win.check_dashboard if name == "checks" and win.check_dashboard else win
+            shown.grab().save(str(target))
             print(target)
         win.close()
         lib.close()

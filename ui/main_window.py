@@ -270,6 +270,7 @@ class MainWindow(QMainWindow):
         self.search_pages: dict[int, int | None] = {}
         self.search_query = ""
         self._ocr_job = None
+        self.check_dashboard = None
 
         self.checklist_panel = ChecklistPanel(self)
         self.unit_panel = UnitPanel()
@@ -389,6 +390,10 @@ class MainWindow(QMainWindow):
         self._action(m, "导入测评体系…", self.import_checklist, "Ctrl+Shift+I")
         self._action(m, "设置测评周期…", self.edit_period)
         self._action(m, "责任单位…", self.edit_units)
+        m = self.menuBar().addMenu("检查与导出(&K)")
+        self._action(m, "申报前检查…", self.open_checks, "F9")
+        self._action(m, "导出申报材料包…", self.open_export, "Ctrl+E")
+        self._action(m, "校验材料包…", self.verify_package)
         m = self.menuBar().addMenu("工具(&T)")
         self._action(m, "重建搜索索引", self.rebuild_index)
         self._action(m, "原件完整性校验", self.verify_library)
@@ -539,6 +544,11 @@ class MainWindow(QMainWindow):
         view.scrollTo(idx)
         return True
 
+    def show_unfiled(self) -> None:
+        tree = self.checklist_panel.tree
+        self.left_tabs.setCurrentWidget(self.checklist_panel)
+        tree.setCurrentItem(tree.topLevelItem(tree.topLevelItemCount() - 1))
+
     def select_standard(self, standard_id: int) -> bool:
         item = self.checklist_panel.item_for_standard(standard_id)
         if item is None:
@@ -562,6 +572,8 @@ class MainWindow(QMainWindow):
         else:
             self._material_selected()
         self._index_timer.start()
+        if self.check_dashboard is not None and changes.material_ids:
+            self.check_dashboard.recheck(list(changes.material_ids))
 
     def edit_materials(self, ids: list[int], values: dict) -> None:
         self.undo_stack.push(EditCommand(self.lib, ids, values, self.changed))
@@ -734,6 +746,26 @@ class MainWindow(QMainWindow):
 
         self.jobs.run("原件完整性校验", self.lib.verify, on_done=done)
 
+    # ------------------------------------------------------ checks and export
+    def open_checks(self):  # noqa: ANN201
+        from ui.check_dashboard import CheckDashboard
+
+        if self.check_dashboard is None:
+            self.check_dashboard = CheckDashboard(self)
+        self.check_dashboard.show()
+        self.check_dashboard.raise_()
+        return self.check_dashboard.run()
+
+    def open_export(self) -> None:
+        from ui.export_dialog import ExportDialog
+
+        ExportDialog(self).open()
+
+    def verify_package(self) -> None:
+        from ui.export_dialog import verify_package_interactively
+
+        verify_package_interactively(self)
+
     # -------------------------------------------------------------- checklist
     def import_checklist(self) -> None:
         from ui.checklist_dialogs import ChecklistImportWizard
@@ -781,7 +813,13 @@ class MainWindow(QMainWindow):
         def preview() -> None:
             self.detail.setCurrentWidget(self.detail.preview)
 
-        return {"main": main, "table": table, "search": search, "preview": preview}
+        def checks_view() -> None:
+            self.search_box.clear()
+            self.open_checks()
+            self.jobs.wait(30000)
+
+        return {"main": main, "table": table, "search": search, "preview": preview,
+                "checks": checks_view}
 
     def _restore_layout(self) -> None:
         saved = AppSettings.load().window

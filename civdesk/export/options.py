@@ -1,0 +1,138 @@
+"""Export options and the platform's limits, kept as library settings.
+
+The national platform publishes its format and size limits each year in a
+notice, so they are settings (``Setting`` key ``platform_limits``); how a
+package is laid out is the ``export`` setting.  Both are JSON objects whose
+keys are the field names below; unknown keys are ignored.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from civdesk.models import Setting
+
+if TYPE_CHECKING:
+    from civdesk.library import Library
+
+EXPORT_KEY = "export"
+PATTERN_FIELDS = ("序号", "题名", "日期", "单位", "类别", "文号", "原名", "标准", "ext")
+
+
+class OptionsError(ValueError):
+    """An export setting is unusable; the message is for the clerk."""
+
+
+_FORMAT_ALIASES = {"jpeg": "jpg", "jpe": "jpg", "tif": "tiff"}
+
+
+def _fmt(ext: str) -> str:
+    f = ext.strip().lower().lstrip(".")
+    return _FORMAT_ALIASES.get(f, f)
+
+
+@dataclass(frozen=True)
+class PlatformLimits:
+    """What the upload platform accepts (from the year's platform notice).
+
+    Formats, size and resolution come from the checks' ``platform`` setting
+    (one place for the clerk to enter them); ``convert_kinds`` and
+    ``jpeg_quality`` are export settings.
+    """
+
+    formats: tuple[str, ...] = ("jpg", "png", "pdf", "doc", "docx", "xls", "xlsx", "ofd", "mp4")
+    max_bytes: int = 20 * 1024 * 1024  # per file
+    min_width: int = 800  # a downscaled photo keeps at least this resolution
+    min_height: int = 600
+    convert_kinds: tuple[str, ...] = ("heic", "avif", "tiff")  # always converted to JPEG
+    jpeg_quality: int = 90
+
+    def allows(self, ext: str) -> bool:
+        return _fmt(ext) in {_fmt(f) for f in self.formats}
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """How a package is laid out.
+
+    ``name_pattern`` fields: {序号} (position under the standard, 2 digits),
+    {题名}, {日期} (8 digits), {单位}, {类别}, {文号}, {原名} (original name
+    without extension), {标准} (code such as Ⅲ-1:2), {ext}.
+    ``shared`` says what to do with a material cited under several
+    standards: ``copy`` puts the file under each, ``note`` puts the file under
+    the first and a short ``.txt`` note pointing at it under the others.
+    """
+
+    name_pattern: str = "{序号}_{题名}.{ext}"
+    shared: str = "copy"  # 'copy' | 'note'
+    captions: bool = True  # 图文说明 PDF per standard with photos
+    photos_per_page: int = 1  # 1 or 2
+    title_chars: int = 24  # item folder titles are cut to this many characters
+    standard_chars: int = 30  # standard texts in folder names are cut to this
+    path_limit: int = 240
+    keep_folder: bool = False  # with a zip, also keep the folder
+    overwrite: bool = False  # replace an existing package of the same name
+    timestamp: str = ""  # fixed time for zip entries and documents; default from the data
+    limits: PlatformLimits = field(default_factory=PlatformLimits)
+
+    def __post_init__(self) -> None:
+        if self.shared not in ("copy", "note"):
+            raise OptionsError(f"多处引用材料的处理方式应为 copy 或 note，而不是「{self.shared}」")
+        if self.photos_per_page not in (1, 2):
+            raise OptionsError("图文说明每页照片数只能是 1 或 2")
+        if not 120 <= self.path_limit <= 400:
+            raise OptionsError(f"路径长度上限 {self.path_limit} 不合理（应在 120～400 之间）")
+        check_pattern(self.name_pattern)
+
+    @classmethod
+    def from_library(cls, lib: Library, **overrides: Any) -> ExportOptions:
+        """The library's saved settings, with ``overrides`` on top."""
+        from civdesk.export.checkgate import platform_limits
+
+        with lib.session() as s:
+            row = s.get(Setting, EXPORT_KEY)
+            saved = dict(row.value) if row is not None and isinstance(row.value, dict) else {}
+        base = platform_limits(lib)
+        limits = dataclasses.replace(base, **{k: (tuple(v) if isinstance(v, list) else v)
+                                              for k, v in saved.items()
+                                              if k in ("convert_kinds", "jpeg_quality")})
+        values = {**_known(cls, saved), **overrides}
+        values.setdefault("limits", limits)
+        return cls(**values)
+
+
+def save_options(lib: Library, options: ExportOptions) -> None:
+    """Store ``options`` as the library's export setting (platform limits belong to the checks)."""
+    data = dataclasses.asdict(options)
+    limits = data.pop("limits")
+    data["convert_kinds"] = list(limits["convert_kinds"])
+    data["jpeg_quality"] = limits["jpeg_quality"]
+    with lib.session() as s:
+        row = s.get(Setting, EXPORT_KEY)
+        if row is None:
+            s.add(Setting(key=EXPORT_KEY, value=data))
+        else:
+            row.value = data
+        lib.audit(s, "settings_export", "setting", None, export=data)
+
+
+def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in dataclasses.fields(cls)} - {"limits"}
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names}
+
+
+def check_pattern(pattern: str) -> None:
+    """Refuse a file-name pattern with unknown fields or without an extension."""
+    import string
+
+    try:
+        names = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
+    except ValueError as exc:
+        raise OptionsError(f"文件命名规则格式错误：{pattern}（{exc}）") from None
+    unknown = [n for n in names if n not in PATTERN_FIELDS]
+    if unknown:
+        raise OptionsError(f"文件命名规则中有未知字段：{'、'.join(unknown)}；"
+                           f"可用字段：{'、'.join('{' + f + '}' for f in PATTERN_FIELDS)}")
+    if "ext" not in names:
+        raise OptionsError("文件命名规则必须以 .{ext} 结尾，保留文件扩展名")

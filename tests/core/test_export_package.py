@@ -1,0 +1,457 @@
+"""Declaration packages: layout, documents, conversions, determinism, verification, atomicity."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import zipfile
+from pathlib import Path
+
+import pymupdf
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from civdesk.checklists import find_node, find_standard
+from civdesk.export import (
+    CheckOutcome,
+    ExportBlocked,
+    ExportOptions,
+    Finding,
+    export_package,
+    verify_package,
+)
+from civdesk.export import checkgate
+from civdesk.export.names import units
+from civdesk.importer import ImportOptions
+from civdesk.library import Library
+from civdesk.models import ChecklistNode, Link, Material, Standard, Unit
+from civdesk.progress import Cancelled, NullProgress
+from tests.conftest import ROOT, SHARED, run_cli
+from tests.core.test_export_names import assert_legal
+
+CORPUS = SHARED / "corpus"
+
+
+# --------------------------------------------------------------- builders
+def jpeg_bytes(seed: int, size: tuple[int, int] = (64, 48), exif_date: str | None = None) -> bytes:
+    im = Image.new("RGB", size, ((seed * 37) % 256, (seed * 91) % 256, (seed * 13) % 256))
+    b = size[0] // 16
+    for k in range(16):  # the seed's bits as a row of black/white blocks: unique content
+        im.paste((255, 255, 255) if seed >> k & 1 else (0, 0, 0), (k * b, 0, k * b + b, b))
+    out = io.BytesIO()
+    kwargs = {}
+    if exif_date:
+        exif = Image.Exif()
+        exif[0x0132] = exif_date
+        kwargs["exif"] = exif.tobytes()
+    im.save(out, "JPEG", quality=85, **kwargs)
+    return out.getvalue()
+
+
+def add_material(lib: Library, data: bytes, name: str, kind: str, standards: list[int], *,
+                 title: str | None = None, date: dt.date | None = None, unit_id: int | None = None,
+                 **fields) -> int:
+    """Store bytes in the vault and file them (the ORM way, no import pipeline)."""
+    stored = lib.vault.store_stream(io.BytesIO(data))
+    with lib.session() as s:
+        m = Material(sha256=stored.sha256, size=stored.size, original_name=name, kind=kind,
+                     title=title if title is not None else Path(name).stem, date=date,
+                     unit_id=unit_id, pages=1, updated_at=dt.datetime(2024, 5, 1, 8, 0), **fields)
+        s.add(m)
+        s.flush()
+        for sid in standards:
+            s.add(Link(material_id=m.id, standard_id=sid))
+        return m.id
+
+
+def no_checks(monkeypatch, findings: tuple[Finding, ...] = ()) -> None:
+    """Replace the checks with a fixed outcome (the block/override behaviour is ours)."""
+    monkeypatch.setattr(checkgate, "run_checks_adapter",
+                        lambda lib, checklist_id, unit: CheckOutcome(True, findings))
+
+
+def tree_files(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+# ------------------------------------------------------- the corpus library
+@pytest.fixture(scope="module")
+def corpus_lib(tmp_path_factory):
+    if not CORPUS.is_dir():
+        pytest.fail(f"shared corpus not found: {CORPUS}")
+    lib = Library.create(tmp_path_factory.mktemp("export") / "lib")
+    photos = find_standard(lib, "Ⅲ-5:1")
+    docs = find_standard(lib, "Ⅲ-1:1")
+    both = find_standard(lib, "Ⅲ-9:2")
+    picked = sorted((CORPUS / "photos").glob("jpg__orientation__*.jpg"))[:4]
+    lib.import_paths(picked + [CORPUS / "photos" / "heic__IMG_5195.HEIC",
+                               CORPUS / "photos" / "jpg__corrupted.jpg"],
+                     ImportOptions(standard_ids=(photos.id,), unit="市民政局", workers=1))
+    lib.import_paths([CORPUS / "pdf" / "pdflatex-4-pages.pdf", CORPUS / "pdf" / "minimal-document.pdf"],
+                     ImportOptions(standard_ids=(docs.id,), unit="市委宣传部", workers=1))
+    lib.import_paths([picked[0]], ImportOptions(standard_ids=(both.id,), workers=1))
+    with lib.session() as s:
+        for m in s.scalars(select(Material).where(Material.kind.in_(("jpeg", "heic")))):
+            m.caption_place, m.caption_event = "市民中心广场", "道德模范事迹报告会"
+            m.caption_people, m.caption_photographer = "市文明办工作人员", "李明"
+    yield lib
+    lib.close()
+
+
+@pytest.fixture
+def quiet(monkeypatch):
+    no_checks(monkeypatch)
+
+
+def test_corpus_package_layout(corpus_lib, tmp_path, quiet):
+    result = export_package(corpus_lib, tmp_path / "包")
+    files = tree_files(result.folder)
+    assert {"目录.xlsx", "目录.docx", "检查报告.docx", "导出说明.txt", "manifest-sha256.txt"} <= set(files)
+    std = "Ⅰ-2 思想道德建设/Ⅱ-3 道德模范与身边好人/Ⅲ-5 开展道德模范评选表彰/1 定期开展道德模范评选表彰活动/"
+    photos = [f for f in files if f.startswith(std)]
+    assert std + "图文说明.pdf" in photos
+    assert [f.rsplit("/", 1)[1][:3] for f in photos if f.endswith(".jpg")] == \
+        [f"{n:02d}_" for n in range(1, 7)]
+    assert any(f.endswith("_heic__IMG_5195.jpg") for f in photos), "HEIC converted to JPEG"
+    assert any(f.startswith("Ⅰ-1 重点工作/Ⅱ-1 理论学习与宣传/Ⅲ-1 健全理论学习制度/1 ") and f.endswith(".pdf")
+               for f in files)
+    # checklist order: Ⅰ-1 before Ⅰ-2 in the catalog
+    from openpyxl import load_workbook
+
+    ws = load_workbook(result.folder / "目录.xlsx").active
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    codes = [r[1] for r in rows if r[4]]
+    assert codes.index("Ⅲ-1:1") < codes.index("Ⅲ-5:1") < codes.index("Ⅲ-9:2")
+    assert all(r[4] in files for r in rows if r[4])
+    assert verify_package(result.folder).ok
+    assert corpus_lib.verify().ok, "the vault is untouched"
+
+
+def test_caption_pdf_has_photos_captions_and_embedded_font(corpus_lib, tmp_path, quiet):
+    result = export_package(corpus_lib, tmp_path / "包",
+                            options=ExportOptions.from_library(corpus_lib, photos_per_page=2))
+    sheet = next(p for p in result.folder.rglob("图文说明.pdf") if "Ⅲ-5 " in str(p))
+    doc = pymupdf.open(sheet)
+    assert doc.page_count == 3  # 6 photos, two per page
+    text = doc[0].get_text()
+    assert "地点：市民中心广场" in text and "摄影者：李明" in text and "Ⅲ-5:1" in text
+    fonts = doc[0].get_fonts()
+    assert fonts and all(f[1] == "ttf" and "+" in f[3] for f in fonts), "embedded subset font"
+    assert sheet.stat().st_size < 1_000_000
+    assert any(img for page in doc for img in page.get_images())
+    last = " ".join(page.get_text() for page in doc)
+    assert "图片无法读取" in last  # the corrupted photo is named, not silently dropped
+
+
+def test_heic_becomes_jpeg_with_exif(corpus_lib, tmp_path, quiet):
+    result = export_package(corpus_lib, tmp_path / "包")
+    jpg = next(result.folder.rglob("*_heic__IMG_5195.jpg"))
+    with Image.open(jpg) as im:
+        assert im.format == "JPEG"
+        exif = im.getexif()
+        assert exif.get_ifd(0x8769).get(0x9003, "").startswith("2021:04:11")
+        assert exif.get(0x0112, 1) == 1
+
+
+def test_oversize_photo_is_downscaled_keeping_minimum_resolution(sample_lib, tmp_path, monkeypatch):
+    no_checks(monkeypatch)
+    st = find_standard(sample_lib, "Ⅲ-5:1")
+    noisy = Image.effect_noise((3000, 2000), 80).convert("RGB")
+    buf = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "TestCam"
+    noisy.save(buf, "JPEG", quality=95, exif=exif.tobytes())
+    add_material(sample_lib, buf.getvalue(), "大照片.jpg", "jpeg", [st.id], title="大照片")
+    opts = ExportOptions.from_library(sample_lib)
+    limits = opts.limits.__class__(max_bytes=1_000_000, min_width=1200, min_height=800)
+    result = export_package(sample_lib, tmp_path / "包",
+                            options=ExportOptions.from_library(sample_lib, limits=limits))
+    out = next(result.folder.rglob("01_大照片.jpg"))
+    assert out.stat().st_size <= 1_000_000
+    with Image.open(out) as im:
+        assert im.width >= 1200 and im.height >= 800 and im.width < 3000
+        assert im.getexif().get(0x010F) == "TestCam"
+    assert sample_lib.verify().ok
+
+
+# ------------------------------------------------------ hostile names
+def test_names_built_to_break_windows(sample_lib, tmp_path, monkeypatch):
+    no_checks(monkeypatch)
+    long_text = ('建立<文明>城市:"长效"机制/落实|责任?*' * 15)[:300] + " ..."
+    with sample_lib.session() as s:
+        st = s.scalar(select(Standard).join(ChecklistNode).where(ChecklistNode.code == "Ⅲ-1",
+                                                                Standard.number == 1))
+        st.text = long_text
+        node = s.get(ChecklistNode, st.node_id)
+        node.title = "CON"
+        sid = st.id
+        other = s.scalar(select(Standard).join(ChecklistNode).where(ChecklistNode.code == "Ⅲ-1",
+                                                                   Standard.number == 2))
+        other.text = long_text  # same text: the folders must still differ
+        oid = other.id
+    titles = ["CON", "con.txt", "aux.", "NUL ", "LPT1", "com9", "a<b>c:d", "结尾点。。...",
+              "Report", "report", "REPORT", "tab\tand\x07bell", "材料" * 200]
+    for i, title in enumerate(titles):
+        add_material(sample_lib, jpeg_bytes(i), f"x{i}.jpg", "jpeg", [sid, oid], title=title)
+    pattern = ExportOptions.from_library(sample_lib, name_pattern="{题名}.{ext}", captions=False)
+    result = export_package(sample_lib, tmp_path / "包", options=pattern)
+    files = tree_files(result.folder)
+    assert len(files) == 2 * len(titles) + 5
+    assert len({f.casefold() for f in files}) == len(files), "collision-free on Windows"
+    for f in files:
+        assert units(f) <= 240, (units(f), f)
+        for comp in f.split("/"):
+            assert_legal(comp)
+    folders = {f.rsplit("/", 1)[0] for f in files if "/" in f}
+    assert len(folders) == 2
+    assert verify_package(result.folder).ok
+
+
+def test_tight_path_limit_still_legal(sample_lib, tmp_path, monkeypatch):
+    no_checks(monkeypatch)
+    with sample_lib.session() as s:
+        for st in s.scalars(select(Standard)):
+            st.text = "很长的测评标准文本" * 40
+        for node in s.scalars(select(ChecklistNode)):
+            node.title = "很长的条目标题" * 30
+    st = find_standard(sample_lib, "Ⅲ-13:2")
+    for i in range(3):
+        add_material(sample_lib, jpeg_bytes(100 + i), f"p{i}.jpg", "jpeg", [st.id], title="题名" * 100)
+    opts = ExportOptions.from_library(sample_lib, path_limit=120)
+    result = export_package(sample_lib, tmp_path / "包", options=opts)
+    files = tree_files(result.folder)
+    assert all(units(f) <= 120 for f in files), max(files, key=units)
+    assert len(files) == 3 + 1 + 5
+
+
+# --------------------------------------------------- scope and sharing
+def test_item_and_unit_scope(corpus_lib, tmp_path, quiet):
+    sub = export_package(corpus_lib, tmp_path / "item", item="Ⅱ-3")
+    files = tree_files(sub.folder)
+    assert files and all(f.startswith("Ⅰ-2 思想道德建设/Ⅱ-3 ") for f in files if "/" in f)
+    unit = export_package(corpus_lib, tmp_path / "unit", unit="市委宣传部")
+    files = [f for f in tree_files(unit.folder) if "/" in f]
+    assert len(files) == 2 and all(f.endswith(".pdf") for f in files)
+
+
+def test_shared_material_as_note(corpus_lib, tmp_path, quiet):
+    opts = ExportOptions.from_library(corpus_lib, shared="note")
+    result = export_package(corpus_lib, tmp_path / "包", options=opts)
+    notes = [p for p in result.folder.rglob("*.txt") if "/" in p.relative_to(result.folder).as_posix()]
+    assert len(notes) == 1 and "Ⅲ-9 " in str(notes[0])
+    text = notes[0].read_text(encoding="utf-8-sig")
+    target = text.rsplit("见：", 1)[1].strip()
+    assert (result.folder / target).is_file()
+
+
+# ------------------------------------------------------ determinism
+def test_two_exports_give_identical_zips(corpus_lib, tmp_path, quiet):
+    a = export_package(corpus_lib, tmp_path / "a.zip", as_zip=True)
+    b = export_package(corpus_lib, tmp_path / "b", as_zip=True)
+    assert b.zip_path == tmp_path / "b.zip"
+    assert a.zip_path.read_bytes() == b.zip_path.read_bytes()
+    with zipfile.ZipFile(a.zip_path) as zf:
+        infos = zf.infolist()
+        assert all(i.flag_bits & 0x800 for i in infos if not i.filename.isascii())
+        assert len({i.date_time for i in infos}) == 1
+        assert infos[-1].filename == "manifest-sha256.txt"
+
+
+def test_folder_and_zip_together(corpus_lib, tmp_path, quiet):
+    opts = ExportOptions.from_library(corpus_lib, keep_folder=True)
+    r = export_package(corpus_lib, tmp_path / "包", as_zip=True, options=opts)
+    assert r.folder.is_dir() and r.zip_path.is_file()
+    with zipfile.ZipFile(r.zip_path) as zf:
+        names = sorted(i.filename for i in zf.infolist())
+        assert names == tree_files(r.folder)
+        assert zf.read("manifest-sha256.txt") == (r.folder / "manifest-sha256.txt").read_bytes()
+
+
+# ------------------------------------------------------ verify-package
+def test_verify_names_altered_missing_and_extra_in_folder(corpus_lib, tmp_path, quiet):
+    r = export_package(corpus_lib, tmp_path / "包")
+    files = [f for f in tree_files(r.folder) if "/" in f]
+    altered, missing = r.folder / files[0], r.folder / files[1]
+    data = bytearray(altered.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    altered.write_bytes(bytes(data))
+    missing.unlink()
+    (r.folder / "Ⅰ-1 重点工作" / "多余.txt").write_text("x", encoding="utf-8")
+    report = verify_package(r.folder)
+    got = {(p.kind, p.path) for p in report.problems}
+    assert got == {("altered", files[0]), ("missing", files[1]), ("extra", "Ⅰ-1 重点工作/多余.txt")}
+    proc = run_cli("verify-package", str(r.folder), "--json")
+    assert proc.returncode == 1, proc.stderr
+    assert '"altered"' in proc.stdout and "多余.txt" in proc.stdout
+
+
+def test_verify_zip_altered_missing_extra(corpus_lib, tmp_path, quiet):
+    r = export_package(corpus_lib, tmp_path / "p.zip", as_zip=True)
+    assert verify_package(r.zip_path).ok
+    with zipfile.ZipFile(r.zip_path) as src:
+        entries = [(i, src.read(i)) for i in src.infolist()]
+    victim, gone = entries[3][0].filename, entries[4][0].filename
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(bad, "w") as dst:
+        for info, data in entries:
+            if info.filename == gone:
+                continue
+            if info.filename == victim:
+                data = data[:-1] + bytes([data[-1] ^ 0xFF])
+            dst.writestr(info.filename, data)
+        dst.writestr("extra.bin", b"!")
+    report = verify_package(bad)
+    assert {(p.kind, p.path) for p in report.problems} == {
+        ("altered", victim), ("missing", gone), ("extra", "extra.bin")}
+
+
+# -------------------------------------------------- checks: block/override
+def test_errors_block_and_nothing_is_written(corpus_lib, tmp_path, monkeypatch):
+    err = Finding("requirement", "错误", "图片：需要 2 件，有效 0 件", "Ⅲ-5:1")
+    warn = Finding("caption", "警告", "图片说明不完整", "Ⅲ-5:1", 1)
+    no_checks(monkeypatch, (err, warn))
+    with pytest.raises(ExportBlocked) as info:
+        export_package(corpus_lib, tmp_path / "包")
+    assert info.value.outcome.errors == (err,)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_override_is_recorded_in_the_package(corpus_lib, tmp_path, monkeypatch):
+    import docx
+
+    err = Finding("requirement", "错误", "图片：需要 2 件，有效 0 件", "Ⅲ-5:1")
+    no_checks(monkeypatch, (err, Finding("caption", "警告", "图片说明不完整", "Ⅲ-5:1", 1)))
+    r = export_package(corpus_lib, tmp_path / "包", allow_errors=True)
+    assert r.overridden and len(r.warnings) == 1
+    report = "\n".join(p.text for p in docx.Document(r.folder / "检查报告.docx").paragraphs)
+    assert "越过错误导出" in report and "图片：需要 2 件" in report
+    assert "越过错误导出" in (r.folder / "导出说明.txt").read_text(encoding="utf-8-sig")
+
+
+def test_findings_outside_the_item_do_not_block(corpus_lib, tmp_path, monkeypatch):
+    no_checks(monkeypatch, (Finding("requirement", "错误", "缺材料", "Ⅲ-1:1"),))
+    r = export_package(corpus_lib, tmp_path / "包", item="Ⅲ-5")
+    assert not r.errors
+
+
+def test_real_checks_run_before_export(corpus_lib, tmp_path):
+    outcome = checkgate.run_checks_adapter(corpus_lib, None, None)
+    assert outcome.available and outcome.errors  # the sample checklist owes a lot
+    with pytest.raises(ExportBlocked):
+        export_package(corpus_lib, tmp_path / "包")
+    r = export_package(corpus_lib, tmp_path / "包", allow_errors=True)
+    assert r.checked and r.overridden
+    fmt = [f for f in r.errors if f.rule == "format"]
+    assert not fmt, "the HEIC format error is fixed by the conversion"
+
+
+# ------------------------------------------------------------ atomicity
+def test_cancel_leaves_nothing(corpus_lib, tmp_path, quiet):
+    class CancelAt(NullProgress):
+        def update(self, done, total, message=""):
+            super().update(done, total, message)
+            if done >= 5:
+                self.cancel()
+
+    for as_zip in (False, True):
+        with pytest.raises(Cancelled):
+            export_package(corpus_lib, tmp_path / "包", as_zip=as_zip, progress=CancelAt())
+        assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_target_is_refused_unless_overwrite(corpus_lib, tmp_path, quiet):
+    from civdesk.export import ExportError
+
+    export_package(corpus_lib, tmp_path / "包")
+    with pytest.raises(ExportError):
+        export_package(corpus_lib, tmp_path / "包")
+    opts = ExportOptions.from_library(corpus_lib, overwrite=True)
+    r = export_package(corpus_lib, tmp_path / "包", options=opts)
+    assert verify_package(r.folder).ok
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["包"]
+
+
+KILL_SCRIPT = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from civdesk.library import Library
+    from civdesk.export import export_package, checkgate, CheckOutcome
+    from civdesk.progress import NullProgress
+    checkgate.run_checks_adapter = lambda lib, c, u: CheckOutcome(True, ())
+
+    class Slow(NullProgress):
+        def update(self, done, total, message=""):
+            if done == 20:
+                print("MIDWAY", flush=True)
+            time.sleep(0.01)
+
+    if __name__ == "__main__":
+        with Library.open(sys.argv[1]) as lib:
+            export_package(lib, Path(sys.argv[2]), as_zip=sys.argv[3] == "zip", progress=Slow())
+        print("DONE", flush=True)
+""")
+
+
+@pytest.mark.parametrize("mode", ["folder", "zip"])
+def test_sigkill_midway_leaves_no_package(tmp_path, mode):
+    lib = Library.create(tmp_path / "lib")
+    st = find_standard(lib, "Ⅲ-5:1")
+    for i in range(300):
+        add_material(lib, jpeg_bytes(i, (160, 120)), f"p{i}.jpg", "jpeg", [st.id])
+    lib.close()
+    script = tmp_path / "kill_me.py"
+    script.write_text(KILL_SCRIPT, encoding="utf-8")
+    out = tmp_path / "out" / ("包.zip" if mode == "zip" else "包")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / "lib"), str(out), mode],
+                            stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout.readline().strip() == "MIDWAY"
+        time.sleep(0.1)
+        assert any(out.parent.glob(f".{out.name}.part-*")), "the package is being written"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    assert not out.exists()
+    with Library.open(tmp_path / "lib") as lib:
+        assert lib.verify().ok
+        from civdesk.export.checkgate import CheckOutcome as _C  # noqa: F401
+
+        checkgate_run = checkgate.run_checks_adapter
+        checkgate.run_checks_adapter = lambda lib, c, u: CheckOutcome(True, ())
+        try:
+            r = export_package(lib, out, as_zip=mode == "zip")
+        finally:
+            checkgate.run_checks_adapter = checkgate_run
+    assert verify_package(r.path).ok
+    assert sorted(p.name for p in out.parent.iterdir()) == [out.name], "leftovers cleaned"
+
+
+# ------------------------------------------------------------------ CLI
+def test_cli_export_and_verify(corpus_lib, tmp_path):
+    lib_path = str(corpus_lib.path)
+    corpus_lib.close()
+    try:
+        proc = run_cli("export", "-L", lib_path, "--out", str(tmp_path / "p"), "--zip")
+        assert proc.returncode == 1 and "错误" in proc.stdout  # the real checks block
+        assert not (tmp_path / "p.zip").exists()
+        proc = run_cli("export", "-L", lib_path, "--out", str(tmp_path / "p"), "--zip",
+                       "--allow-errors", "--json")
+        assert proc.returncode == 0, proc.stderr
+        assert '"overridden": true' in proc.stdout
+        proc = run_cli("verify-package", str(tmp_path / "p.zip"))
+        assert proc.returncode == 0 and "核对通过" in proc.stdout
+        proc = run_cli("export", "-L", lib_path, "--out", str(tmp_path / "q"), "--item", "Ⅸ-99")
+        assert proc.returncode == 2
+    finally:
+        corpus_lib._lock.acquire()

@@ -1,0 +1,71 @@
+"""Check dashboard and export dialog, driven offscreen."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMessageBox
+
+from civdesk import checklists as cl
+from civdesk import export as ex
+from civdesk.importer import ImportOptions
+
+
+def _wait(qtbot, win, timeout=120_000):
+    qtbot.waitUntil(lambda: not win.jobs.jobs, timeout=timeout)
+
+
+def _filed_library(window, shared):
+    st = cl.find_standard(window.lib, "Ⅲ-5:1")
+    window.lib.import_paths([shared / "corpus" / "photos"],
+                           ImportOptions(standard_ids=(st.id,), unit="市文明办"))
+    window.refresh_all()
+    return st
+
+
+def test_dashboard_shows_statuses_units_and_opens_a_finding(window, qtbot, shared):
+    st = _filed_library(window, shared)
+    window.open_checks()
+    _wait(qtbot, window)
+    dash = window.check_dashboard
+    result = dash.result
+    assert result is not None and dash.isVisible()
+    assert result.standard("Ⅲ-5:1").material_ids  # the filed photos are checked
+    assert dash.tree.topLevelItemCount() == 3
+    assert dash.units.rowCount() == len(result.units)
+    # a unit's owed standards come with their reasons
+    dash.units.selectRow(0)
+    assert "尚欠" in dash.owed.toPlainText() or "均已达标" in dash.owed.toPlainText()
+    # findings can be filtered by rule, and one opens its material in the main window
+    idx = dash.rule_filter.findData("caption")
+    dash.rule_filter.setCurrentIndex(idx)
+    shown = dash.visible_findings()
+    assert shown and all(f.rule == "caption" for f in shown)
+    finding = next(f for f in shown if f.material_id)
+    dash.open_finding(finding)
+    assert window.selected_ids() == [finding.material_id]
+    assert window.checklist_panel.tree.currentItem().data(0, 0x0100) == st.id
+    # an edit in the window is re-checked at once: caption filled in -> finding gone
+    window.edit_materials([finding.material_id], {
+        "caption_time": "2024年3月15日", "caption_place": "安宁市人民广场",
+        "caption_people": "道德模范代表", "caption_event": "道德模范颁奖仪式"})
+    assert not any(f.rule == "caption" and f.material_id == finding.material_id
+                   for f in dash.result.findings)
+
+
+def test_export_dialog_blocks_on_errors_then_exports_with_override(window, qtbot, shared, tmp_path,
+                                                                   monkeypatch):
+    from ui.export_dialog import ExportDialog
+
+    _filed_library(window, shared)
+    answers = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: (answers.append(a[2]), QMessageBox.Yes)[1])
+    dialog = ExportDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.dest.setText(str(tmp_path / "申报材料包"))
+    dialog.start()
+    _wait(qtbot, window)
+    qtbot.waitUntil(lambda: dialog.result_path is not None, timeout=120_000)
+    assert answers and "错误" in answers[0]  # the checks stopped it first
+    assert dialog.result_path.name.endswith(".zip") and dialog.result_path.exists()
+    assert "已越过" in dialog.status.text()
+    report = ex.verify_package(dialog.result_path)
+    assert report.ok and report.checked > 10
