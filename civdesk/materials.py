@@ -123,10 +123,13 @@ def get_rows(lib: Library, ids: Iterable[int]) -> dict[int, MaterialRow]:
             for mid, sid in s.execute(select(Link.material_id, Link.standard_id)
                                       .where(Link.material_id.in_(chunk))):
                 links.setdefault(mid, []).append(sid)
-            rows = s.execute(select(Material, Unit.name).outerjoin(Unit, Unit.id == Material.unit_id)
+            # plain rows, not ORM objects: a view fetches 200 at a time on the UI thread
+            cols = [getattr(Material.__table__.c, f) for f in _ROW_COLUMNS]
+            rows = s.execute(select(*cols, Unit.name.label("unit_name"))
+                             .outerjoin(Unit, Unit.id == Material.unit_id)
                              .where(Material.id.in_(chunk))).all()
-            for m, unit_name in rows:
-                out[m.id] = _row(m, unit_name or "", tuple(links.get(m.id, ())))
+            for m in rows:
+                out[m.id] = _row(m, m.unit_name or "", tuple(links.get(m.id, ())))
     return out
 
 
@@ -137,7 +140,13 @@ def get_row(lib: Library, material_id: int) -> MaterialRow:
     return rows[material_id]
 
 
-def _row(m: Material, unit: str, standards: tuple[int, ...]) -> MaterialRow:
+_ROW_COLUMNS = (
+    "id", "sha256", "original_name", "title", "kind", "category", "date", "date_source", "unit_id",
+    "doc_number", "secrecy", "notes", "pages", "width", "height", "size", "text_status", "problem",
+    "thumb", "version") + CAPTION_FIELDS
+
+
+def _row(m, unit: str, standards: tuple[int, ...]) -> MaterialRow:  # noqa: ANN001 - a Material or a Row
     return MaterialRow(
         id=m.id, sha256=m.sha256, original_name=m.original_name, title=m.title or "",
         kind=m.kind, category=m.category or "", date=m.date, date_source=m.date_source or "",

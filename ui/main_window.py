@@ -723,12 +723,18 @@ class MainWindow(QMainWindow):
 
         if self._ocr_job is not None and not self._ocr_job.finished:
             return
-        if ocr.pending_count(self.lib) == 0 or ocr.default_engine() is None:
+        if ocr.pending_count(self.lib) == 0:
             return
         lib = self.lib
+
+        def done(outcome) -> None:  # noqa: ANN001
+            self.statusBar().showMessage(outcome.message, 8000)
+            if outcome.pages:
+                self.update_index()
+
+        # the engine loads (about a second) on the worker thread, never on the UI thread
         self._ocr_job = self.background.run(
-            "文字识别", lambda p: ocr.run_pending_ocr(lib, p), dialog=False,
-            on_done=lambda _: self.update_index())
+            "文字识别", lambda p: ocr.run_pending_ocr(lib, p), dialog=False, on_done=done)
 
     def _stop_background(self) -> None:
         for job in list(self.background.jobs) + list(self.jobs.jobs):
