@@ -95,7 +95,17 @@ def extract(path: Path, original_name: str, thumb_dest: Path | None = None,
     result = _with_date(result, original_name)
     if thumb_dest is not None and not result.thumbnail and not result.bomb and kind not in IMAGE_KINDS:
         result = replace(result, thumbnail=_safe_thumbnail(path, kind, thumb_dest, thumb_size))
+    if kind == "pdf":
+        _release_pdf_cache()
     return result
+
+
+def _release_pdf_cache() -> None:
+    """MuPDF keeps decoded resources (up to 256 MB) in its store; a worker that
+    goes through thousands of files must not hold on to them."""
+    import pymupdf
+
+    pymupdf.TOOLS.store_shrink(100)
 
 
 def _extract_picture(path: Path, base: Extracted, thumb_dest: Path | None, size: int) -> Extracted:
