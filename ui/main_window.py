@@ -395,6 +395,7 @@ class MainWindow(QMainWindow):
         self._action(m, "导出申报材料包…", self.open_export, "Ctrl+E")
         self._action(m, "校验材料包…", self.verify_package)
         m = self.menuBar().addMenu("工具(&T)")
+        self._action(m, "资料库设置（平台限制、检查规则）…", self.open_settings, "Ctrl+,")
         self._action(m, "重建搜索索引", self.rebuild_index)
         self._action(m, "原件完整性校验", self.verify_library)
         m = self.menuBar().addMenu("帮助(&H)")
@@ -761,6 +762,11 @@ class MainWindow(QMainWindow):
         self.check_dashboard.show()
         self.check_dashboard.raise_()
         return self.check_dashboard.run()
+
+    def open_settings(self) -> None:
+        from ui.settings_dialog import SettingsDialog
+
+        SettingsDialog(self).open()
 
     def open_export(self) -> None:
         from ui.export_dialog import ExportDialog

@@ -69,3 +69,24 @@ def test_export_dialog_blocks_on_errors_then_exports_with_override(window, qtbot
     assert "已越过" in dialog.status.text()
     report = ex.verify_package(dialog.result_path)
     assert report.ok and report.checked > 10
+
+
+def test_settings_dialog_stores_platform_limits_and_rules(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    from civdesk import checks
+    from ui.settings_dialog import SettingsDialog
+
+    dlg = SettingsDialog(window)
+    qtbot.addWidget(dlg)
+    dlg.formats.setText("jpg、pdf，docx")
+    dlg.max_mb.setValue(5)
+    dlg.min_w.setValue(1024)
+    blur = next(dlg.rules.item(i) for i in range(dlg.rules.count())
+                if dlg.rules.item(i).data(Qt.UserRole) == "blur")
+    blur.setCheckState(Qt.Unchecked)
+    dlg.save()
+    stored = checks.get_check_settings(window.lib)
+    assert stored.platform.formats == ("jpg", "pdf", "docx")
+    assert (stored.platform.max_mb, stored.platform.min_width) == (5, 1024)
+    assert not stored.enabled("blur") and stored.enabled("caption")
