@@ -10,6 +10,7 @@ The vault is only read.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -149,14 +150,19 @@ class PackageWriter:
         if folder:
             folder.mkdir()
 
-    def _dest(self, rel: str) -> BinaryIO | None:
-        if not self.folder:
-            return None
+    def _dest_path(self, rel: str) -> Path:
+        assert self.folder is not None
         parent = rel.rpartition("/")[0]
         if parent and parent not in self._dirs:
             (self.folder / parent).mkdir(parents=True, exist_ok=True)
             self._dirs.add(parent)
-        return open(self.folder / rel, "xb")
+        path = self.folder / rel
+        if path.exists():
+            raise ExportError(f"材料包内文件名重复：{rel}")
+        return path
+
+    def _dest(self, rel: str) -> BinaryIO | None:
+        return open(self._dest_path(rel), "xb") if self.folder else None
 
     def put_bytes(self, rel: str, data: bytes, *, record: bool = True) -> None:
         dest = self._dest(rel)
@@ -170,22 +176,23 @@ class PackageWriter:
             self.bytes += len(data)
 
     def put_file(self, rel: str, src: Path) -> str:
-        h = hashlib.sha256()
+        """Copy ``src`` in; the digest is taken from what landed in the package when a
+        folder is written (the kernel copies, Python reads the copy back from cache)."""
         size = src.stat().st_size
-        dest = self._dest(rel)
+        if self.folder:
+            dest = self._dest_path(rel)
+            shutil.copyfile(src, dest)
+            src = dest
+        h = hashlib.sha256()
         zdest = (self.zip.open(zip_info(rel, self.stamp, compress=compressible(rel)), "w",
                                force_zip64=size >= 1 << 31) if self.zip else None)
         try:
             with open(src, "rb") as f:
                 while chunk := f.read(CHUNK):
                     h.update(chunk)
-                    if dest:
-                        dest.write(chunk)
                     if zdest:
                         zdest.write(chunk)
         finally:
-            if dest:
-                dest.close()
             if zdest:
                 zdest.close()
         digest = h.hexdigest()
@@ -294,9 +301,11 @@ def _write_all(lib: Library, plan: Plan, outcome: CheckOutcome, check_lines: lis
     stamp = plan.stamp.strftime("D:%Y%m%d%H%M%S")
     jobs = {s.standard: _sheet_job(lib, plan, s, options, stamp) for s in plan.sheets}
     photos = sum(len(s.photos) for s in plan.sheets)
+    # A thread, not a process, for the documents: measured under load on 2 cores, a
+    # process (spawn + imports) made the 5,000-file export slower, not faster.
     with ThreadPoolExecutor(1) as docs_pool, _pdf_pool(photos) as pdf_pool:
         try:
-            docs = docs_pool.submit(_documents, plan, outcome, check_lines)
+            docs = docs_pool.submit(_documents, plan, _picklable(outcome), check_lines)
             pdfs = {code: pdf_pool.submit(caption_pdf, *job) if pdf_pool else None
                     for code, job in jobs.items()}
             entries = list(plan.entries)
@@ -316,6 +325,7 @@ def _write_all(lib: Library, plan: Plan, outcome: CheckOutcome, check_lines: lis
                 writer.put_bytes(name, data)
                 step(name)
         except BaseException:
+            docs_pool.shutdown(wait=False, cancel_futures=True)
             if pdf_pool:
                 pdf_pool.shutdown(wait=False, cancel_futures=True)
             raise
@@ -329,19 +339,33 @@ def _write_all(lib: Library, plan: Plan, outcome: CheckOutcome, check_lines: lis
 PDF_POOL_MIN = 40  # photos; fewer are cheaper in-process than starting workers
 
 
+def _spawn(workers: int) -> ProcessPoolExecutor:
+    import multiprocessing
+
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
 @contextmanager
 def _pdf_pool(photos: int) -> Iterator[ProcessPoolExecutor | None]:
     if photos < PDF_POOL_MIN or (os.cpu_count() or 1) < 2:
         yield None
         return
-    import multiprocessing
-
-    pool = ProcessPoolExecutor(min(2, os.cpu_count() or 1),
-                               mp_context=multiprocessing.get_context("spawn"))
+    pool = _spawn(min(2, os.cpu_count() or 1))
     try:
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _picklable(outcome: CheckOutcome) -> CheckOutcome:
+    """The outcome without the checks' recheck state (not needed by the report)."""
+    raw = outcome.raw
+    if raw is not None and dataclasses.is_dataclass(raw) and hasattr(raw, "state"):
+        try:
+            return CheckOutcome(outcome.available, outcome.findings, dataclasses.replace(raw, state=None))
+        except (TypeError, ValueError):
+            pass
+    return outcome
 
 
 def _documents(plan: Plan, outcome: CheckOutcome, check_lines: list[str]) -> list[tuple[str, bytes]]:
