@@ -224,8 +224,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         if args.wait_ocr:
             from civdesk.ocr import run_pending_ocr
 
-            run_pending_ocr(lib, progress)
+            ocr_outcome = run_pending_ocr(lib, progress)
             progress.finish()
+            if not args.json:
+                print(ocr_outcome.message)
+        lib.search_index.catch_up(progress)  # searchable as soon as the command returns
+        progress.finish()
     if args.json:
         emit_json([asdict(e) for e in report.entries])
     else:

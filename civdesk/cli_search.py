@@ -5,6 +5,7 @@ import argparse
 from dataclasses import asdict
 
 from civdesk import checklists as cl
+from civdesk.cli_more import _date
 from civdesk.cli import EXIT_OK, UsageError, command, emit_json, open_library
 from civdesk.progress import TextProgress
 
@@ -16,6 +17,11 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     sp.add_argument("--unit", metavar="U", help="限定责任单位")
     sp.add_argument("--kind", metavar="K", help="限定文件类型（jpeg、pdf、docx…）")
     sp.add_argument("--year", type=int, help="限定年度")
+    sp.add_argument("--from", dest="date_from", type=_date, metavar="DATE", help="形成日期不早于")
+    sp.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="形成日期不晚于")
+    group = sp.add_mutually_exclusive_group()
+    group.add_argument("--filed", dest="filed", action="store_const", const=True, help="只看已归档")
+    group.add_argument("--unfiled", dest="filed", action="store_const", const=False, help="只看未归档")
     sp.add_argument("--limit", type=int, default=20, help="最多返回条数（0 表示全部）")
     sp = sub.add_parser("index", parents=[common], help="搜索索引：rebuild 重建 / status 状态")
     sp.add_argument("action", choices=["rebuild", "status", "update"])
@@ -41,7 +47,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         lib.search_index.catch_up(progress)
         progress.finish()
         results = lib.search(args.query, standards=standards, unit=args.unit, kind=args.kind,
-                             year=args.year, limit=args.limit or None, catch_up=False)
+                             year=args.year, date_from=args.date_from, date_to=args.date_to,
+                             filed=args.filed, limit=args.limit or None, catch_up=False)
     if args.json:
         emit_json([{"material_id": r.material_id, "title": r.title, "original_name": r.original_name,
                     "score": r.score, "snippet": r.snippet, "page": r.page} for r in results])

@@ -9,6 +9,7 @@ corrupted index is rebuilt from the database (:func:`rebuild`).
 """
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,6 +165,7 @@ class IndexKeeper:
     # ---------------------------------------------------------------- search
     def search(self, query: str, *, standards: str | Iterable[str] | None = None,
                unit: str | None = None, kind: str | None = None, year: int | None = None,
+               date_from: dt.date | None = None, date_to: dt.date | None = None,
                filed: bool | None = None, limit: int | None = 20,
                catch_up: bool = True) -> list[SearchResult]:
         if catch_up:
@@ -171,8 +173,8 @@ class IndexKeeper:
         if isinstance(standards, str):
             standards = [standards]
         hits = self.index.search(query, standards=list(standards) if standards else None,
-                                 unit=unit, kind=kind, year=year, filed=filed,
-                                 limit=limit or None)
+                                 unit=unit, kind=kind, year=year, date_from=date_from,
+                                 date_to=date_to, filed=filed, limit=limit or None)
         if not hits:
             return []
         with self.lib.session() as s:

@@ -144,3 +144,30 @@ def test_cli_search_json(tmp_path, shared):
                         for h in hits)
     assert any(phrase in h["snippet"].replace("\n", "") for h in hits)
     assert run_cli("search", phrase, "--standard", "Ⅲ-99:1", "--library", str(path)).returncode == 2
+
+
+def test_cli_search_filters_by_date_and_filing(tmp_path, shared):
+    path = tmp_path / "lib"
+    texts = _seed_texts(shared, 6)
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i, t in enumerate(texts):  # the date comes from the file name
+        (folder / f"2024030{i + 1} 情况说明{i}.txt").write_text("文明创建" + t, encoding="utf-8")
+    assert run_cli("init", "--library", str(path)).returncode == 0
+    r = run_cli("import", str(folder), "--standard", "Ⅲ-5:1", "--json", "--library", str(path))
+    assert r.returncode == 0, r.stderr
+    first = json.loads(r.stdout)[0]["material_id"]
+    with Library.open(path) as lib:
+        mat.unlink(lib, [first], cl.find_standard(lib, "Ⅲ-5:1").id)
+
+    def ids(*extra):
+        out = run_cli("search", "文明创建", "--json", "--limit", "0", *extra, "--library", str(path))
+        assert out.returncode == 0, out.stderr
+        return {h["material_id"] for h in json.loads(out.stdout)}
+
+    everything = ids()
+    assert len(everything) == 6
+    assert len(ids("--from", "2024-03-03", "--to", "2024-03-04")) == 2
+    assert ids("--unfiled") == {first}
+    assert ids("--filed") == everything - {first}
+    assert ids("--year", "2023") == set()

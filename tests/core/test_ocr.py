@@ -88,3 +88,21 @@ def test_without_ocr_extra_scans_stay_pending_with_a_message(empty_lib, tmp_path
     outcome = ocr.run_pending_ocr(empty_lib)
     assert not outcome.available and "未安装文字识别组件" in outcome.message
     assert ocr.pending_count(empty_lib) == 1
+
+
+@pytest.mark.skipif(ocr.default_engine() is None, reason="OCR extra not installed")
+def test_cli_import_wait_ocr_makes_scans_searchable(tmp_path):
+    import json
+
+    from tests.conftest import run_cli
+
+    lib = tmp_path / "lib"
+    path = tmp_path / "扫描件.pdf"
+    _scan_pdf(path, 1)
+    assert run_cli("init", "--empty", "--library", str(lib)).returncode == 0
+    r = run_cli("import", str(path), "--wait-ocr", "--library", str(lib))
+    assert r.returncode == 0, r.stderr
+    assert "已识别 1 个扫描件" in r.stdout
+    r = run_cli("search", "志愿服务", "--json", "--library", str(lib))
+    hits = json.loads(r.stdout)
+    assert [h["original_name"] for h in hits] == ["扫描件.pdf"] and hits[0]["page"] == 1
