@@ -105,9 +105,15 @@ class IndexKeeper:
                 progress.update(done, len(ids), "更新搜索索引")
             return done
 
-    def rebuild(self, progress: Progress | None = None) -> int:
-        """Rebuild the whole index from the database."""
+    def rebuild(self, progress: Progress | None = None, procs: int | None = None) -> int:
+        """Rebuild the whole index from the database.
+
+        Whoosh's parallel writer forks; a process that already runs threads
+        (the window) must not fork, so it builds in one process there.
+        """
         progress = progress or NullProgress()
+        if procs is None:
+            procs = 2 if threading.active_count() == 1 else 1
         with self._lock:
             with self.lib.session() as s:
                 ids = list(s.scalars(select(Material.id).order_by(Material.id)))
@@ -121,7 +127,7 @@ class IndexKeeper:
                         indexed.append(d)
                         yield d
 
-            self.index.rebuild(docs(), total=len(ids), progress=progress)
+            self.index.rebuild(docs(), total=len(ids), progress=progress, procs=procs)
             self._mark(indexed)
             self.message = ""
             return len(indexed)
@@ -172,9 +178,17 @@ class IndexKeeper:
             self.catch_up()
         if isinstance(standards, str):
             standards = [standards]
-        hits = self.index.search(query, standards=list(standards) if standards else None,
-                                 unit=unit, kind=kind, year=year, date_from=date_from,
-                                 date_to=date_to, filed=filed, limit=limit or None)
+        filters = dict(standards=list(standards) if standards else None, unit=unit, kind=kind,
+                       year=year, date_from=date_from, date_to=date_to, filed=filed,
+                       limit=limit or None)
+        try:
+            hits = self.index.search(query, **filters)
+        except Exception as exc:  # noqa: BLE001 - damage the open-time check did not sample
+            with self._lock:
+                self.message = f"搜索索引读取出错，已从数据库重建：{type(exc).__name__}"
+                self._reset_marks()
+                self.rebuild()
+            hits = self.index.search(query, **filters)
         if not hits:
             return []
         with self.lib.session() as s:

@@ -204,6 +204,20 @@ def _schema() -> fields.Schema:
     )
 
 
+def _open_dir(path: str) -> index.FileIndex:
+    """Open a Whoosh directory without mmap.
+
+    With mmap, Whoosh copies every column it reads (stored fields, original
+    texts) into memory — the whole index, over time — and on Windows a mapped
+    file cannot be deleted when a rebuild swaps directories.
+    """
+    return FileStorage(path, supports_mmap=False).open_index()
+
+
+def _create_in(path: str, schema: fields.Schema) -> index.FileIndex:
+    return FileStorage(path, supports_mmap=False).create_index(schema)
+
+
 def standard_prefixes(code: str) -> tuple[str, ...]:
     """A folded standard code and its ancestors: ``Ⅲ-5:1`` → (``Ⅲ-5``, ``Ⅲ-5:1``).
 
@@ -380,7 +394,7 @@ class SearchIndex:
         if name is None:
             return "搜索索引的版本不符或记录文件已损坏，需要重建。"
         try:
-            ix = index.open_dir(str(self.path / name))
+            ix = _open_dir(str(self.path / name))
         except Exception as exc:  # noqa: BLE001 - any failure means a damaged index
             return f"搜索索引已损坏（{type(exc).__name__}），需要重建。"
         if set(ix.schema.names()) != set(_schema().names()):
@@ -406,11 +420,11 @@ class SearchIndex:
         tmp = self.path / (name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
-        index.create_in(str(tmp), _schema()).close()
+        _create_in(str(tmp), _schema()).close()
         os.replace(tmp, self.path / name)
         self._swap_current(name)
         with self._state_lock:
-            self._install(index.open_dir(str(self.path / name)), name, catalog={})
+            self._install(_open_dir(str(self.path / name)), name, catalog={})
 
     def clear(self) -> None:
         """Replace the index by an empty one, atomically (then call :meth:`rebuild`)."""
@@ -474,7 +488,7 @@ class SearchIndex:
         """Follow commits or a rebuild made by another process (state lock held)."""
         name = self._read_current()
         if name is not None and name != self._dirname:
-            self._install(index.open_dir(str(self.path / name)), name, catalog=None)
+            self._install(_open_dir(str(self.path / name)), name, catalog=None)
         elif self._ix is not None and self._ix.latest_generation() != self._generation:
             self._refresh_reader()
             self._catalog = None
@@ -604,7 +618,7 @@ class SearchIndex:
             tmp = self.path / (name + ".tmp")
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir()
-            new_ix = index.create_in(str(tmp), _schema())
+            new_ix = _create_in(str(tmp), _schema())
             old_lock = self._hold_old_lock()
             try:
                 catalog = self._build(new_ix, docs, total, progress, procs)
@@ -612,7 +626,7 @@ class SearchIndex:
                 os.replace(tmp, self.path / name)
                 self._swap_current(name)
                 with self._state_lock:
-                    self._install(index.open_dir(str(self.path / name)), name, catalog)
+                    self._install(_open_dir(str(self.path / name)), name, catalog)
             except BaseException:
                 new_ix.close()
                 shutil.rmtree(tmp, ignore_errors=True)
