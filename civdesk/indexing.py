@@ -129,7 +129,6 @@ class IndexKeeper:
 
             self.index.rebuild(docs(), total=len(ids), progress=progress, procs=procs)
             self._mark(indexed)
-            self.message = ""
             return len(indexed)
 
     def _mark(self, docs: list[IndexDoc]) -> None:

@@ -702,18 +702,22 @@ class MainWindow(QMainWindow):
 
     # -------------------------------------------------------- background work
     def update_index(self) -> None:
+        """Catch the search index up in the background (rebuilding it when damaged)."""
         keeper = self.lib.search_index
-        message = keeper.message
 
-        def done(n) -> None:  # noqa: ANN001
+        def work(progress):  # noqa: ANN001, ANN202
+            n = keeper.catch_up(progress)
+            message, keeper.message = keeper.message, ""
+            return n, message
+
+        def done(outcome) -> None:  # noqa: ANN001
+            n, message = outcome
             if message:
-                self.statusBar().showMessage("搜索索引已重建", 5000)
+                self.statusBar().showMessage(f"{message}——已完成，共 {n} 件材料", 10000)
             elif n:
                 self.statusBar().showMessage(f"搜索索引已更新 {n} 件材料", 3000)
 
-        if message:
-            self.statusBar().showMessage(message, 8000)
-        self.index_job = self.background.run("更新搜索索引", keeper.catch_up, on_done=done, dialog=False)
+        self.index_job = self.background.run("更新搜索索引", work, on_done=done, dialog=False)
 
     def rebuild_index(self) -> None:
         self.jobs.run("重建搜索索引", self.lib.search_index.rebuild)

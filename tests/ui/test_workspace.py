@@ -156,3 +156,44 @@ def test_search_as_you_type_is_debounced(window, qtbot, corpus, monkeypatch):
     qtbot.waitUntil(lambda: bool(calls), timeout=5_000)
     qtbot.wait(400)
     assert calls == ["道德模范"]
+
+
+def test_window_recovers_from_a_damaged_index(qtbot, tmp_path, corpus):
+    from civdesk.library import Library
+    from ui.main_window import MainWindow
+
+    path = tmp_path / "lib"
+    with Library.create(path) as lib:
+        lib.import_paths([corpus], ImportOptions(workers=1))
+        lib.search_index.catch_up()
+    root = path / "index" / "whoosh"
+    import json
+
+    live = root / json.loads((root / "CURRENT").read_text(encoding="utf-8"))["dir"]
+    for seg in live.glob("*.seg"):
+        seg.unlink()  # a damaged index: segment files gone
+    lib = Library.open(path)
+    messages = []
+    from PySide6.QtWidgets import QStatusBar
+
+    original = QStatusBar.showMessage
+    win = None
+
+    def record(bar, text, timeout=0):
+        messages.append(text)
+        original(bar, text, timeout)
+
+    QStatusBar.showMessage = record
+    try:
+        win = MainWindow(lib)
+        qtbot.addWidget(win)
+        win.show()
+        _wait_jobs(qtbot, win)
+    finally:
+        QStatusBar.showMessage = original
+    assert any("重建" in m and "已完成" in m for m in messages), messages
+    win.search_box.setText(PHRASE)
+    qtbot.waitUntil(lambda: len(win.model.ids) == 1, timeout=20_000)
+    assert mat.get_row(lib, win.model.ids[0]).original_name == "道德模范礼遇帮扶情况说明.pdf"
+    win.close()
+    lib.close()
