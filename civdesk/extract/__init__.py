@@ -84,7 +84,7 @@ def extract(path: Path, original_name: str, thumb_dest: Path | None = None,
         elif kind in IMAGE_KINDS:
             result = _extract_picture(path, base, thumb_dest, thumb_size)
         else:
-            result = _extract_document(path, base, head)
+            result = _extract_document(path, base, head, thumb_dest, thumb_size)
     except OSError:
         if not path.exists():
             raise
@@ -131,14 +131,21 @@ def _extract_picture(path: Path, base: Extracted, thumb_dest: Path | None, size:
     return replace(result, thumbnail=True)
 
 
-def _extract_document(path: Path, base: Extracted, head: bytes) -> Extracted:
-    """Metadata and text of documents; recognition only for other kinds."""
+def _extract_document(path: Path, base: Extracted, head: bytes, thumb_dest: Path | None = None,
+                      thumb_size: int = 256) -> Extracted:
+    """Metadata and text of documents; recognition only for other kinds.
+
+    A PDF's thumbnail is rendered from the document already open for its text.
+    """
     kind = base.kind
     if kind in ("docx", "xlsx", "pptx") and head.startswith(OLE_MAGIC):
         return replace(base, encrypted=True, text_status="encrypted",
                        error="Office 文档已加密（需要密码），无法读取文字")
     if kind == "pdf":
-        info = read_pdf(path)
+        info = read_pdf(path, render_side=thumb_size if thumb_dest is not None else None)
+        if info.first_page is not None and thumb_dest is not None:
+            thumbnail_from_image(info.first_page, thumb_dest, thumb_size)
+            return replace(_merge_doc(base, info), thumbnail=True)
     elif kind in ("docx", "xlsx", "pptx"):
         info = read_ooxml(path, kind)
     elif kind == "ofd":

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree as ET
@@ -46,6 +47,7 @@ class DocInfo:
     text_status: str = "none"
     error: str | None = None
     extra: dict = field(default_factory=dict)
+    first_page: Any = None  # a PIL image of page 1 when asked for (PDF thumbnails)
 
 
 class TextBudget:
@@ -81,8 +83,12 @@ def _with_cap(extra: dict, budget: TextBudget) -> dict:
 
 # --- PDF ---------------------------------------------------------------
 
-def read_pdf(path: Path) -> DocInfo:
-    """Pages, text layer, encryption, producer and dates of a PDF."""
+def read_pdf(path: Path, render_side: int | None = None) -> DocInfo:
+    """Pages, text layer, encryption, producer and dates of a PDF.
+
+    With ``render_side`` the first page is also rendered (long side about that
+    many pixels) from the same open document, for the thumbnail.
+    """
     import pymupdf
 
     pymupdf.TOOLS.mupdf_display_errors(False)
@@ -100,7 +106,12 @@ def read_pdf(path: Path) -> DocInfo:
         pages = _safe_page_count(doc)
         if not pages:
             return DocInfo(pages=0, text_status="error", error="PDF 文件已损坏或不完整：找不到任何页面")
-        return _read_open_pdf(doc, pages)
+        info = _read_open_pdf(doc, pages)
+        if render_side:
+            from .thumbs import render_pdf_page
+
+            info = replace(info, first_page=render_pdf_page(doc, render_side))
+        return info
 
 
 def _safe_page_count(doc) -> int | None:  # noqa: ANN001

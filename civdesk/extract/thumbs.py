@@ -104,14 +104,24 @@ def pdf_first_page(path: Path, size: int = 256) -> Image.Image | None:
     pymupdf.TOOLS.mupdf_display_errors(False)
     try:
         with pymupdf.open(path, filetype="pdf") as doc:
-            if doc.needs_pass or doc.page_count < 1:
-                return None
-            page = doc[0]
-            long_side = max(page.rect.width, page.rect.height) or 1.0
-            zoom = min(4.0, max(0.05, size / long_side))
-            pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
-            return Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
+            return render_pdf_page(doc, size)
     except Exception:  # noqa: BLE001 - a broken PDF gets an icon instead
+        return None
+
+
+def render_pdf_page(doc, size: int = 256, number: int = 0) -> Image.Image | None:  # noqa: ANN001
+    """A page of an open document rendered so its long side is about ``size`` px."""
+    import pymupdf
+
+    try:
+        if doc.needs_pass or doc.page_count <= number:
+            return None
+        page = doc[number]
+        long_side = max(page.rect.width, page.rect.height) or 1.0
+        zoom = min(4.0, max(0.05, size / long_side))
+        pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
+        return Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
+    except Exception:  # noqa: BLE001 - a broken page gets an icon instead
         return None
 
 

@@ -4,11 +4,13 @@ Stages (STYLE.md §8):
 
 1. **scan** (:mod:`.sources`): files, folders, zips become sources; bad
    entries become refusals with a reason.
-2. **hash**: SHA-256, streamed.  Content already in the library (or earlier in
-   this run) is a *duplicate*: not stored again, but links and unit still apply.
-3. **store**: new content is copied into ``vault/.staging`` through a temporary
-   file and verified against the hash; the batch is flushed to disk (one
-   sync per batch) before the commit that refers to it.
+2. **store and hash** in one read: the file is copied into ``vault/.staging``
+   through a temporary file while its SHA-256 is computed, and the copy is
+   verified against it; a file modified meanwhile (size or time) is refused.
+   The batch is flushed to disk (one sync per batch) before the commit that
+   refers to it.
+3. **de-duplicate**: content already in the library (or earlier in this run)
+   is a *duplicate*: its staged copy is dropped, links and unit still apply.
 4. **extract** (worker processes, both cores): kind by content, metadata,
    dates, text, quality measures, thumbnail (:func:`civdesk.extract.extract`).
 5. **commit** in batches: material rows, texts, links, suggestions and report
@@ -21,8 +23,9 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import errno
-import hashlib
 import multiprocessing
+import os
+import threading
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -47,13 +50,13 @@ from civdesk.models import (
     utcnow,
 )
 from civdesk.progress import Cancelled, NullProgress, Progress
-from civdesk.vault import CHUNK, VaultError
+from civdesk.vault import VaultError
 
 if TYPE_CHECKING:
     from civdesk.library import Library
 
 BATCH = 64
-IN_FLIGHT = 8
+IN_FLIGHT = 32  # enough queued work to keep both workers busy through a batch's disk flush
 POOL_THRESHOLD = 6  # fewer files than this are extracted in-process
 
 
@@ -126,18 +129,12 @@ class _Batch:
         return len(self.new) + len(self.dups) + len(self.refused)
 
 
-def _extract_job(path: str, name: str, thumb: str) -> Extracted:
-    return extract(Path(path), name, Path(thumb))
-
-
-def hash_source(src: Source) -> tuple[str, int]:
-    h = hashlib.sha256()
-    size = 0
-    with src.open() as f:
-        while chunk := f.read(CHUNK):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size
+def _make_pool(workers: int) -> cf.ProcessPoolExecutor:
+    """Extraction workers: forked from a single-threaded process (the command
+    line: quick to start), spawned from one that runs threads (the window),
+    where forking is unsafe."""
+    method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
+    return cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
 
 
 class Importer:
@@ -195,8 +192,7 @@ class Importer:
         total = len(sources)
         new_count = sum(1 for s in sources if s.refused is None)
         if new_count >= POOL_THRESHOLD and self.options.workers > 1:
-            ctx = multiprocessing.get_context("spawn")
-            self.pool = cf.ProcessPoolExecutor(self.options.workers, mp_context=ctx)
+            self.pool = _make_pool(self.options.workers)
         with self.lib.session() as s:
             self.known = dict(s.execute(select(Material.sha256, Material.id)).all())
         batch = _Batch()
@@ -237,46 +233,54 @@ class Importer:
 
     # ------------------------------------------------------------ the stages
     def _take(self, src: Source, batch: _Batch, flight: deque[_Pending]) -> None:
+        """Hash while copying into staging (one read), then de-duplicate."""
         if src.refused:
             batch.refused.append((src, src.refused))
             return
-        try:
-            sha, size = hash_source(src)
-        except OSError as exc:
-            batch.refused.append((src, _reason(exc)))
-            return
-        if size == 0:
-            batch.refused.append((src, "文件为空（0 字节），没有可保存的内容"))
-            return
-        if sha in self.known or sha in self.in_run:
-            batch.dups.append((src, sha))
-            return
+        vault = self.lib.vault
         try:
             with src.open() as f:
-                self.lib.vault.store_stream(f, expected_sha256=sha, staged=True)
+                stored = vault.store_stream(f, staged=True)
         except OSError as exc:
             if exc.errno == errno.ENOSPC:
                 self._abort_disk_full(batch, flight, src)
             batch.refused.append((src, _reason(exc)))
             return
+        sha = stored.sha256
+        ours = stored.new and sha not in self.in_run  # a staged copy nobody else waits for
+        if src.changed():
+            if ours:
+                vault.discard_staged(sha)
+            batch.refused.append((src, "文件在导入过程中被修改（前后大小或修改时间不一致），请稍后重新导入"))
+            return
+        if stored.size == 0:
+            if ours:
+                vault.discard_staged(sha)
+            batch.refused.append((src, "文件为空（0 字节），没有可保存的内容"))
+            return
+        if sha in self.known or sha in self.in_run:
+            if ours:
+                vault.discard_staged(sha)
+            batch.dups.append((src, sha))
+            return
         self.in_run.add(sha)
-        pending = _Pending(src, sha, size)
-        staged = self.lib.vault.staged_path(sha)
+        pending = _Pending(src, sha, stored.size)
+        staged = vault.staged_path(sha)
         thumb = self.lib.thumb_path(sha)
         thumb.parent.mkdir(parents=True, exist_ok=True)
         if self.pool is not None:
-            pending.future = self._submit(str(staged), src.name, str(thumb))
+            pending.future = self._submit(staged, src.name, thumb)
         else:
             pending.extracted = self._extract_here(staged, src.name, thumb)
         flight.append(pending)
 
-    def _submit(self, staged: str, name: str, thumb: str) -> cf.Future:
+    def _submit(self, staged: Path, name: str, thumb: Path) -> cf.Future:
+        # workers import only civdesk.extract (not the database layer)
         try:
-            return self.pool.submit(_extract_job, staged, name, thumb)
+            return self.pool.submit(extract, staged, name, thumb)
         except cf.BrokenExecutor:
-            ctx = multiprocessing.get_context("spawn")
-            self.pool = cf.ProcessPoolExecutor(self.options.workers, mp_context=ctx)
-            return self.pool.submit(_extract_job, staged, name, thumb)
+            self.pool = _make_pool(self.options.workers)
+            return self.pool.submit(extract, staged, name, thumb)
 
     def _extract_here(self, staged: Path, name: str, thumb: Path) -> Extracted | None:
         try:

@@ -36,10 +36,22 @@ class Source:
     opener: Callable[[], BinaryIO] | None = None
     refused: str | None = None
     cleanup: list[Path] = field(default_factory=list)
+    path: Path | None = None          # a file on disk (not a zip entry)
+    mtime_ns: int = 0
 
     def open(self) -> BinaryIO:
         assert self.opener is not None
         return self.opener()
+
+    def changed(self) -> bool:
+        """Whether a file on disk was modified since it was scanned."""
+        if self.path is None:
+            return False
+        try:
+            st = self.path.stat()
+        except OSError:
+            return True
+        return (st.st_size, st.st_mtime_ns) != (self.size, self.mtime_ns)
 
 
 def decode_zip_name(info: zipfile.ZipInfo) -> str:
@@ -152,7 +164,8 @@ def _scan_file(path: Path, folders: tuple[str, ...], display: str, tmp_dir: Path
             yield Source(display, name, folders,
                          refused="压缩包已损坏（不完整，可能只下载或复制了一部分），无法解压")
             return
-    yield Source(display, name, folders, st.st_size, opener=lambda p=path: open(p, "rb"))
+    yield Source(display, name, folders, st.st_size, opener=lambda p=path: open(p, "rb"), path=path,
+                 mtime_ns=st.st_mtime_ns)
 
 
 def _zip_signature(path: Path) -> bool:
