@@ -63,7 +63,8 @@ class IndexKeeper:
             if self._index is None:
                 self._index = SearchIndex.open(self.path)
                 if self._index.status == "needs_rebuild":
-                    self.message = f"搜索索引损坏或缺失，正在从数据库重建：{self._index.problem or ''}"
+                    if self._had_index():  # a first index for a new library is no news
+                        self.message = f"搜索索引损坏或缺失，正在从数据库重建：{self._index.problem or ''}"
                     self._reset_marks()
             return self._index
 
@@ -76,6 +77,10 @@ class IndexKeeper:
             if self._index is not None:
                 self._index.close()
                 self._index = None
+
+    def _had_index(self) -> bool:
+        with self.lib.session() as s:
+            return bool(s.scalar(select(Material.id).where(Material.indexed_version > 0).limit(1)))
 
     def _reset_marks(self) -> None:
         with self.lib.session() as s:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from .dates import date_from_name, date_from_text
+from .dates import date_from_name, date_from_text, signed_date
 from .identify import IMAGE_KINDS, OLE_MAGIC, identify, mislabelled, read_head
 from .images import read_picture
 from .metadata import (DocInfo, find_doc_number, read_ofd, read_ooxml, read_pdf, read_txt)
@@ -173,22 +173,31 @@ def _merge_doc(base: Extracted, info: DocInfo) -> Extracted:
 
 
 def _with_date(result: Extracted, original_name: str) -> Extracted:
-    """形成日期 by priority: EXIF > document metadata > file name > text."""
+    """形成日期, by what a clerk trusts most:
+
+    1. a photo's EXIF date taken;
+    2. the 落款 written under a document (a date alone on its line);
+    3. a date in the file name (clerks name files ``2024.3.15 …``);
+    4. the document's metadata (often a template's date, so only now);
+    5. the first date written anywhere in the text.
+    """
     if result.taken_at:
         return replace(result, date=result.taken_at.date(), date_source="exif")
-    created = result.extra.get("created")
-    if created:
-        return replace(result, date=datetime.fromisoformat(created).date(), date_source="metadata")
+    text = result.text
+    if len(text) > _TEXT_DATE_HEAD + _TEXT_DATE_TAIL:
+        text = text[:_TEXT_DATE_HEAD] + "\n" + text[-_TEXT_DATE_TAIL:]
+    signed = signed_date(text) if text else None
+    if signed:
+        return replace(result, date=signed, date_source="text")
     from_name = date_from_name(original_name)
     if from_name:
         return replace(result, date=from_name, date_source="filename")
-    text = result.text
-    if text:
-        if len(text) > _TEXT_DATE_HEAD + _TEXT_DATE_TAIL:
-            text = text[:_TEXT_DATE_HEAD] + "\n" + text[-_TEXT_DATE_TAIL:]
-        from_text = date_from_text(text)
-        if from_text:
-            return replace(result, date=from_text, date_source="text")
+    created = result.extra.get("created")
+    if created:
+        return replace(result, date=datetime.fromisoformat(created).date(), date_source="metadata")
+    from_text = date_from_text(text) if text else None
+    if from_text:
+        return replace(result, date=from_text, date_source="text")
     return result
 
 

@@ -70,6 +70,14 @@ def date_from_text(text: str) -> date | None:
     return alone[-1] if alone else found[0][1]
 
 
+def signed_date(text: str) -> date | None:
+    """The 落款 date only: a date standing alone on a line (the last one), or None."""
+    text = _normalise(text)
+    found = sorted(_valid(_separated(text)) + _chinese_dates(text))
+    alone = [d for pos, d in found if _alone_on_line(text, pos)]
+    return alone[-1] if alone else None
+
+
 _YMD = tuple[int, str, str, str]
 
 

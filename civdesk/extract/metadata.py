@@ -286,9 +286,11 @@ def _read_xlsx(path: Path, props: dict) -> DocInfo:
     """Sheet names and cell text (read-only mode, capped)."""
     import openpyxl
 
+    fh = open(path, "rb")  # a file object: openpyxl refuses names without .xlsx (vault files have none)
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds
+        fh.close()
         return DocInfo(text_status="error", error=f"Excel 表格已损坏或无法读取（{type(exc).__name__}）")
     budget = TextBudget()
     lines: list[str] = []
@@ -310,6 +312,7 @@ def _read_xlsx(path: Path, props: dict) -> DocInfo:
         return DocInfo(text_status="error", error=f"Excel 表格已损坏或无法读取（{type(exc).__name__}）")
     finally:
         wb.close()
+        fh.close()
     extra = dict(props["extra"])
     extra["sheets"] = sheets
     if cells_left <= 0:

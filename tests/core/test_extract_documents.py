@@ -44,7 +44,8 @@ def test_docx_text_tables_and_properties(tmp_path: Path) -> None:
     assert BODY in text and "责任单位\t完成时限" in text and "团市委\t6月底" in text
     assert (result.title, result.author) == ("志愿服务通知", "张三")
     assert result.doc_number == "某市文明办〔2024〕12号"
-    assert (result.date, result.date_source) == (date(2024, 3, 14), "metadata")
+    # the 落款 under the text beats the file's creation date (often a template's)
+    assert (result.date, result.date_source) == (date(2024, 3, 15), "text")
     assert result.thumbnail and (tmp_path / "t.jpg").exists()
 
 
@@ -61,7 +62,8 @@ def test_docx_without_metadata_date_falls_back_to_name_then_text(tmp_path: Path)
             if item.filename != "docProps/core.xml":
                 dst.writestr(item, src.read(item.filename))
     plain = tmp_path / "b.docx"
-    assert extract(plain, "总结 2023.6.1.docx").date == date(2023, 6, 1)
+    # the 落款 is the document's own date: it wins over a date in the file name
+    assert extract(plain, "总结 2023.6.1.docx").date == date(2023, 5, 6)
     result = extract(plain, "总结.docx")
     assert (result.date, result.date_source) == (date(2023, 5, 6), "text")
 
@@ -191,3 +193,25 @@ def test_date_from_text(text: str, expected: date | None) -> None:
 ])
 def test_find_doc_number(text: str, expected: str | None) -> None:
     assert find_doc_number(text) == expected
+
+
+def test_date_priority_signed_then_name_then_metadata_then_any_text(tmp_path: Path) -> None:
+    import docx
+
+    def make(name: str, paragraphs: list[str]) -> Path:
+        document = docx.Document()  # python-docx's template says it was created in 2013
+        for p in paragraphs:
+            document.add_paragraph(p)
+        document.core_properties.created = datetime(2021, 1, 2, 8, 0, 0)
+        path = tmp_path / name
+        document.save(path)
+        return path
+
+    signed = make("a.docx", ["活动于2023年5月4日举行。", "2023年5月6日"])
+    assert (extract(signed, "2024.1.1 总结.docx").date, extract(signed, "x.docx").date_source) == \
+        (date(2023, 5, 6), "text")
+    unsigned = make("b.docx", ["活动于2023年5月4日举行。"])
+    assert (extract(unsigned, "2024.1.1 总结.docx").date_source,
+            extract(unsigned, "2024.1.1 总结.docx").date) == ("filename", date(2024, 1, 1))
+    assert (extract(unsigned, "总结.docx").date, extract(unsigned, "总结.docx").date_source) == \
+        (date(2021, 1, 2), "metadata")
