@@ -9,6 +9,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from civdesk.checklists import PeriodView
+
 #: Severities, most serious first.
 ERROR, WARNING, NOTICE = "错误", "警告", "提示"
 SEVERITIES: tuple[str, ...] = (ERROR, WARNING, NOTICE)
@@ -113,11 +115,8 @@ class UnitOwed:
         return bool(self.items)
 
 
-@dataclass(frozen=True)
-class PeriodInfo:
-    year: int
-    start: dt.date
-    end: dt.date
+# the 测评周期 a check used: the same value the checklist views carry
+PeriodInfo = PeriodView
 
 
 @dataclass(frozen=True)
