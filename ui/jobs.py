@@ -114,7 +114,7 @@ class JobRunner(QObject):
         def finish() -> None:
             job.finished = True
             if box is not None:
-                box.timer.stop()
+                box.show_timer.stop()
                 box.close()
                 box.deleteLater()
             self.jobs.remove(job)
@@ -155,22 +155,23 @@ class JobRunner(QObject):
         box.setWindowModality(Qt.WindowModal)
         box.setAutoClose(False)
         box.setAutoReset(False)
-        box.setMinimumDuration(0)
-        box.hide()
+        box.setMinimumDuration(24 * 3600 * 1000)  # never Qt's own early show: ours below
         box.canceled.disconnect()
         box.canceled.connect(progress.cancel)
         box.canceled.connect(lambda: box.setLabelText("正在取消……"))
 
         def changed(done: int, total: int, message: str) -> None:
+            box.setLabelText(f"{title}\n{message}" if message else title)
+            if not box.isVisible():
+                return  # setValue would make Qt show the dialog early for long work
             box.setMaximum(max(total, 1))
             box.setValue(min(done, max(total, 1)))
-            box.setLabelText(f"{title}\n{message}" if message else title)
 
         progress.changed.connect(changed, Qt.QueuedConnection)
-        box.timer = QTimer(box)
-        box.timer.setSingleShot(True)
-        box.timer.timeout.connect(box.show)
-        box.timer.start(self.DIALOG_DELAY_MS)
+        box.show_timer = QTimer(box)
+        box.show_timer.setSingleShot(True)
+        box.show_timer.timeout.connect(lambda: (box.show(), changed(progress.done, progress.total, "")))
+        box.show_timer.start(self.DIALOG_DELAY_MS)
         return box
 
     def show_error(self, title: str, message: str, details: str = "") -> None:

@@ -1,0 +1,79 @@
+"""The job runner: work off the UI thread, a delayed progress dialog, quiet cancel, one error box."""
+from __future__ import annotations
+
+import threading
+import time
+
+from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+
+from ui.jobs import JobRunner
+
+
+def _dialogs(parent):
+    return [d for d in parent.findChildren(QProgressDialog)]
+
+
+def test_progress_dialog_appears_late_and_cancel_is_quiet(qtbot):
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    runner = JobRunner(parent)
+    seen_threads = []
+    statuses = []
+    runner.status.connect(statuses.append)
+
+    def work(progress):
+        seen_threads.append(threading.current_thread())
+        for i in range(200):
+            progress.check_cancelled()
+            progress.update(i, 200, f"第 {i} 项")
+            time.sleep(0.01)
+        return "done"
+
+    job = runner.run("测试任务", work)
+    qtbot.wait(200)
+    assert not any(d.isVisible() for d in _dialogs(parent))  # nothing flashes for quick work
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in _dialogs(parent)), timeout=3000)
+    box = next(d for d in _dialogs(parent) if d.isVisible())
+    qtbot.waitUntil(lambda: box.value() > 0, timeout=3000)
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QPushButton
+
+    cancel = next(b for b in box.findChildren(QPushButton) if b.text() == "取消")
+    qtbot.mouseClick(cancel, Qt.LeftButton)
+    qtbot.waitUntil(lambda: job.finished, timeout=5000)
+    assert job.was_cancelled and job.error is None and job.result is None
+    assert seen_threads and seen_threads[0] is not threading.main_thread()
+    assert any("已取消" in s for s in statuses)
+    assert not parent.findChildren(QMessageBox)  # cancelling shows no error
+
+
+def test_progress_updates_are_throttled(qtbot):
+    runner = JobRunner(None)
+    emitted = []
+
+    def work(progress):
+        progress.changed.connect(lambda *a: emitted.append(a))
+        for i in range(5000):
+            progress.update(i, 5000)
+        progress.update(5000, 5000)
+
+    job = runner.run("节流", work, dialog=False)
+    qtbot.waitUntil(lambda: job.finished, timeout=5000)
+    assert 1 <= len(emitted) <= 10  # at most ten a second, and the last one always
+
+
+def test_error_is_shown_once_with_details(qtbot):
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    runner = JobRunner(parent)
+
+    def work(progress):
+        raise ValueError("文件「通知.pdf」无法读取：已损坏")
+
+    job = runner.run("导入材料", work)
+    qtbot.waitUntil(lambda: job.finished, timeout=5000)
+    boxes = [b for b in parent.findChildren(QMessageBox) if b.objectName() == "jobErrorBox"]
+    assert len(boxes) == 1
+    assert "通知.pdf" in boxes[0].text()
+    assert "Traceback" in boxes[0].detailedText() and "ValueError" in boxes[0].detailedText()
+    assert job.error == "文件「通知.pdf」无法读取：已损坏"
