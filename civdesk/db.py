@@ -16,10 +16,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from civdesk.errors import LibraryError
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-class SchemaTooNewError(RuntimeError):
+class SchemaTooNewError(LibraryError):
     """The database was written by a newer CivDesk than this one."""
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civdesk import db
+from civdesk.errors import LibraryError
 from civdesk.lock import LibraryLock
 from civdesk.models import AuditEntry, Checklist, ChecklistNode, Link, Material, Standard, Unit
 from civdesk.progress import NullProgress, Progress
@@ -34,10 +35,6 @@ from civdesk.vault import Vault, hash_file
 DB_NAME = "library.db"
 LOCK_NAME = "library.lock"
 SUBDIRS = ("vault", "thumbs", "index", "exports")
-
-
-class LibraryError(RuntimeError):
-    """A library cannot be created or opened; the message is for the clerk."""
 
 
 @dataclass(frozen=True)

@@ -60,3 +60,16 @@ def test_database_from_newer_version_refused(tmp_path):
     with pytest.raises(db.SchemaTooNewError, match="更新版本"):
         Library.open(path)
     # and the lock was released: the folder can still be opened after fixing
+
+
+def test_cli_refuses_newer_library_with_clear_message(tmp_path):
+    from tests.conftest import run_cli
+
+    path = tmp_path / "new"
+    shutil.copytree(FIXTURE, path)
+    con = sqlite3.connect(path / "library.db")
+    con.execute("update alembic_version set version_num='9999'")
+    con.commit()
+    con.close()
+    r = run_cli("info", "--library", str(path))
+    assert r.returncode == 1 and "更新版本" in r.stderr and "Traceback" not in r.stderr
