@@ -49,6 +49,7 @@ class SettingsDialog(QDialog):
         res.addWidget(self.min_w)
         res.addWidget(QLabel("×"))
         res.addWidget(self.min_h)
+        res.addStretch()
         pf.addRow("照片最低分辨率", res)
         self.rules = QListWidget()
         self.rules.setObjectName("ruleList")
