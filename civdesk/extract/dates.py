@@ -1,8 +1,9 @@
 """Find the 形成日期 (date of formation) of a material.
 
-Sources, best first: EXIF (``exif``) > document metadata (``metadata``) >
-a date in the file name (``filename``) > a date written in the text
-(``text``).  Every date is validated: a real calendar day in 1990..2100.
+Sources (the order is chosen in :func:`civdesk.extract._with_date`): EXIF
+(``exif``), the 落款 in the text (``text``), the file name (``filename``),
+document metadata (``metadata``), any date in the text (``text``).  Every
+date is validated: a real calendar day in 1990..2100.
 
 Recognised forms: ``20240315``, ``2024-03-15``, ``2024.3.15``,
 ``2024_03_15``, ``2024/3/15``, ``2024年3月15日``, full-width digits
@@ -41,8 +42,14 @@ def valid_date(year: int, month: int, day: int) -> date | None:
         return None
 
 
+_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
+
+
 def _normalise(text: str) -> str:
-    """NFKC turns full-width digits and punctuation into ASCII."""
+    """NFKC turns full-width digits and punctuation into ASCII (skipped, being
+    slow on long texts, when the text has no full-width forms at all)."""
+    if not _FULL_WIDTH.search(text):
+        return text
     return unicodedata.normalize("NFKC", text)
 
 

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from civdesk.extract import Extracted, extract
+from civdesk.extract import Extracted, extract, warm_up
 from civdesk.importer.sources import Source, os_reason, scan
 from civdesk.importer.suggest import StandardRef, Suggester, SuggestionHit
 from civdesk.models import (
@@ -134,7 +134,10 @@ def _make_pool(workers: int) -> cf.ProcessPoolExecutor:
     line: quick to start), spawned from one that runs threads (the window),
     where forking is unsafe."""
     method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
-    return cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
+    pool = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
+    for _ in range(workers):  # workers load their libraries while the first files are stored
+        pool.submit(warm_up)
+    return pool
 
 
 class Importer:
