@@ -156,13 +156,15 @@ class PackageWriter:
         if parent and parent not in self._dirs:
             (self.folder / parent).mkdir(parents=True, exist_ok=True)
             self._dirs.add(parent)
-        path = self.folder / rel
-        if path.exists():
-            raise ExportError(f"材料包内文件名重复：{rel}")
-        return path
+        return self.folder / rel
 
     def _dest(self, rel: str) -> BinaryIO | None:
-        return open(self._dest_path(rel), "xb") if self.folder else None
+        if not self.folder:
+            return None
+        try:
+            return open(self._dest_path(rel), "xb")  # "x": a repeated name is an error, not an overwrite
+        except FileExistsError:
+            raise ExportError(f"材料包内文件名重复：{rel}") from None
 
     def put_bytes(self, rel: str, data: bytes, *, record: bool = True) -> None:
         dest = self._dest(rel)
@@ -176,25 +178,30 @@ class PackageWriter:
             self.bytes += len(data)
 
     def put_file(self, rel: str, src: Path) -> str:
-        """Copy ``src`` in; the digest is taken from what landed in the package when a
-        folder is written (the kernel copies, Python reads the copy back from cache)."""
-        size = src.stat().st_size
-        if self.folder:
-            dest = self._dest_path(rel)
-            shutil.copyfile(src, dest)
-            src = dest
-        h = hashlib.sha256()
-        zdest = (self.zip.open(zip_info(rel, self.stamp, compress=compressible(rel)), "w",
-                               force_zip64=size >= 1 << 31) if self.zip else None)
+        """Copy ``src`` in with one read: each chunk is hashed, written to the folder
+        and stored in the zip.  Returns the digest of the bytes written."""
         try:
-            with open(src, "rb") as f:
+            f = open(src, "rb")
+        except FileNotFoundError:
+            raise ExportError(f"原件缺失：{src.name} 不在原件库中，请先运行原件完整性校验") from None
+        with f:
+            size = os.fstat(f.fileno()).st_size
+            h = hashlib.sha256()
+            dest = self._dest(rel)
+            zdest = (self.zip.open(zip_info(rel, self.stamp, compress=compressible(rel)), "w",
+                                   force_zip64=size >= 1 << 31) if self.zip else None)
+            try:
                 while chunk := f.read(CHUNK):
                     h.update(chunk)
+                    if dest:
+                        dest.write(chunk)
                     if zdest:
                         zdest.write(chunk)
-        finally:
-            if zdest:
-                zdest.close()
+            finally:
+                if dest:
+                    dest.close()
+                if zdest:
+                    zdest.close()
         digest = h.hexdigest()
         self.hashes.append((digest, rel))
         self.bytes += size
@@ -392,18 +399,25 @@ def _write_entry(lib: Library, plan: Plan, entry: Entry, writer: PackageWriter,
                 f"文件只放一份，见：{entry.target}\r\n")
         writer.put_bytes(entry.path, text.encode("utf-8-sig"))
         return
-    if not src.is_file():
-        raise ExportError(f"原件缺失：材料 #{m.id}「{m.original_name}」不在原件库中，请先运行原件完整性校验")
     if entry.action == "convert":
         try:
             converted = to_jpeg(src, m.kind, options.limits)
+        except FileNotFoundError:
+            raise ExportError(f"原件缺失：材料 #{m.id}「{m.original_name}」不在原件库中，"
+                              "请先运行原件完整性校验") from None
         except ConvertError as exc:
             raise ExportError(f"材料 #{m.id}「{m.original_name}」{exc}") from None
         writer.put_bytes(entry.path, converted.data)
         if not converted.fits:
             notes.append(f"{entry.path}：缩小到最低分辨率后仍超过大小上限")
         return
-    digest = writer.put_file(entry.path, src)
+    try:
+        digest = writer.put_file(entry.path, src)
+    except ExportError as exc:
+        if str(exc).startswith("原件缺失"):
+            raise ExportError(f"原件缺失：材料 #{m.id}「{m.original_name}」不在原件库中，"
+                              "请先运行原件完整性校验") from None
+        raise
     if digest != m.sha256:
         raise ExportError(f"原件校验失败：材料 #{m.id}「{m.original_name}」与登记的校验值不符，"
                           f"请运行原件完整性校验")
