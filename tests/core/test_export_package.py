@@ -455,3 +455,30 @@ def test_cli_export_and_verify(corpus_lib, tmp_path):
         assert proc.returncode == 2
     finally:
         corpus_lib._lock.acquire()
+
+
+def test_altered_vault_file_stops_the_export(tmp_path, quiet):
+    """A vault file whose bytes no longer match its hash never reaches a package."""
+    from civdesk.export import ExportError
+    from civdesk import checklists as cl
+    from civdesk.importer import ImportOptions
+
+    lib = Library.create(tmp_path / "lib")
+    try:
+        st = cl.find_standard(lib, "Ⅲ-5:1")
+        report = lib.import_paths([CORPUS / "photos" / "jpg__Canon_40D.jpg"],
+                                  ImportOptions(standard_ids=(st.id,)))
+        with lib.session() as s:
+            sha = s.get(Material, report.entries[0].material_id).sha256
+        stored = lib.vault.path_for(sha)
+        stored.chmod(0o644)
+        data = bytearray(stored.read_bytes())
+        data[-100] ^= 0xFF
+        stored.write_bytes(bytes(data))
+        for as_zip in (False, True):
+            out = tmp_path / f"包{int(as_zip)}"
+            with pytest.raises(ExportError, match="校验失败"):
+                export_package(lib, out, as_zip=as_zip)
+            assert not any(p.name.startswith(out.name) for p in tmp_path.iterdir())
+    finally:
+        lib.close()
