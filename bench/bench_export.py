@@ -43,7 +43,6 @@ from civdesk.checklists import checklist_tree  # noqa: E402
 from civdesk.export import ExportOptions, export_package  # noqa: E402
 from civdesk.library import Library  # noqa: E402
 from civdesk.models import Link, Material  # noqa: E402
-from civdesk.vault import hash_file  # noqa: E402
 
 
 def build_library(root: Path, files: int, photos: int, seed: int = 7) -> Library:

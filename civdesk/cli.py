@@ -7,6 +7,7 @@ JSON document on standard output.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
@@ -52,6 +53,15 @@ def emit_json(data: Any) -> None:
         raise TypeError(type(o).__name__)
 
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=default) + "\n")
+
+
+def parse_date(text: str) -> dt.date:
+    """An argparse type for dates: 2024-03-15, 2024/3/15 or 2024.3.15."""
+    parts = text.replace("/", "-").replace(".", "-").split("-")
+    try:
+        return dt.date(*(int(p) for p in parts)) if len(parts) == 3 else dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text}") from None
 
 
 def open_library(args: argparse.Namespace, *, create: bool = False) -> Library:

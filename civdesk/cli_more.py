@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from dataclasses import asdict
 from pathlib import Path
 
 from civdesk import checklists as cl
 from civdesk.checklist import ChecklistFormatError
-from civdesk.cli import EXIT_OK, EXIT_PROBLEMS, UsageError, command, emit_json, open_library
+from civdesk.cli import (
+    EXIT_OK, EXIT_PROBLEMS, UsageError, command, emit_json, open_library, parse_date,
+)
 from civdesk.progress import TextProgress
 
 
@@ -31,8 +32,8 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     sp.add_argument("new")
     sp = csub.add_parser("period", parents=[common], help="查看或设置测评周期")
     sp.add_argument("id", type=int, nargs="?")
-    sp.add_argument("--start", type=_date)
-    sp.add_argument("--end", type=_date)
+    sp.add_argument("--start", type=parse_date)
+    sp.add_argument("--end", type=parse_date)
     sp.add_argument("--year", type=int)
     csub.add_parser("units", parents=[common], help="责任单位列表")
 
@@ -43,13 +44,6 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     sp.add_argument("--unit", help="责任单位名称")
     sp.add_argument("--accept-suggestions", action="store_true", help="接受全部归档建议")
     sp.add_argument("--wait-ocr", action="store_true", help="等待扫描件文字识别完成")
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text.replace("/", "-").replace(".", "-"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text}") from None
 
 
 # ---------------------------------------------------------------- checklist

@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
 
 from civdesk import checklists as cl
-from civdesk.cli_more import _date
-from civdesk.cli import EXIT_OK, UsageError, command, emit_json, open_library
+from civdesk.cli import EXIT_OK, UsageError, command, emit_json, open_library, parse_date
 from civdesk.progress import TextProgress
 
 
@@ -17,8 +15,8 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     sp.add_argument("--unit", metavar="U", help="限定责任单位")
     sp.add_argument("--kind", metavar="K", help="限定文件类型（jpeg、pdf、docx…）")
     sp.add_argument("--year", type=int, help="限定年度")
-    sp.add_argument("--from", dest="date_from", type=_date, metavar="DATE", help="形成日期不早于")
-    sp.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="形成日期不晚于")
+    sp.add_argument("--from", dest="date_from", type=parse_date, metavar="DATE", help="形成日期不早于")
+    sp.add_argument("--to", dest="date_to", type=parse_date, metavar="DATE", help="形成日期不晚于")
     group = sp.add_mutually_exclusive_group()
     group.add_argument("--filed", dest="filed", action="store_const", const=True, help="只看已归档")
     group.add_argument("--unfiled", dest="filed", action="store_const", const=False, help="只看未归档")

@@ -193,6 +193,13 @@ def counts_by_standard(lib: Library, checklist_id: int) -> dict[int, dict[str, i
     return out
 
 
+def counts_by_unit(lib: Library) -> dict[int, int]:
+    """Materials per responsible unit, in one query."""
+    with lib.session() as s:
+        return dict(s.execute(select(Material.unit_id, func.count())
+                              .where(Material.unit_id.is_not(None)).group_by(Material.unit_id)).all())
+
+
 def unfiled_count(lib: Library) -> int:
     with lib.session() as s:
         return s.scalar(select(func.count()).select_from(Material)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,9 +125,6 @@ class Vault:
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
 
-    def has(self, sha256: str) -> bool:
-        return self.path_for(sha256).is_file()
-
     def clean_temp(self) -> int:
         """Remove temporary files left by an interrupted store; returns how many."""
         removed = 0
@@ -207,12 +203,6 @@ class Vault:
             for p in sorted(sub.iterdir()):
                 yield p
 
-    def remove(self, sha256: str) -> None:
-        p = self.path_for(sha256)
-        if p.exists():
-            _make_writable(p)
-            p.unlink()
-
 
 def _make_readonly(path: Path) -> None:
     try:
@@ -226,8 +216,3 @@ def _make_writable(path: Path) -> None:
         path.chmod(0o644)
     except OSError:
         pass
-
-
-def copy_out(sha256_path: Path, dest: Path) -> None:
-    """Copy a vault file to ``dest`` (exports); the copy is writable."""
-    shutil.copyfile(sha256_path, dest)

@@ -154,7 +154,7 @@ class ChecklistPanel(QWidget):
         self.tree.clear()
         for root in tree.roots:
             self.tree.addTopLevelItem(self._node_item(root, counts))
-        unfiled = QTreeWidgetItem([f"未归类材料", "", str(mat.unfiled_count(self.window.lib))])
+        unfiled = QTreeWidgetItem(["未归类材料", "", str(mat.unfiled_count(self.window.lib))])
         unfiled.setData(0, ROLE_KIND, UNFILED)
         unfiled.setData(0, ROLE_ID, 0)
         unfiled.setForeground(0, QBrush(QColor("#8a4b00")))
@@ -245,8 +245,9 @@ class UnitPanel(QListWidget):
         current = self.currentItem().data(Qt.UserRole) if self.currentItem() else None
         self.blockSignals(True)
         self.clear()
+        counts = mat.counts_by_unit(lib)
         for u in cl.list_units(lib):
-            n = len(mat.list_ids(lib, unit_id=u.id))
+            n = counts.get(u.id, 0)
             item = QListWidgetItem(f"{u.name}（{n} 件，牵头 {u.lead} / 配合 {u.coop} 条标准）")
             item.setData(Qt.UserRole, u.id)
             self.addItem(item)
@@ -526,8 +527,8 @@ class MainWindow(QMainWindow):
 
     def _material_selected(self) -> None:
         ids = self.selected_ids()
-        rows = list(mat.get_rows(self.lib, ids).values()) if ids else []
-        rows.sort(key=lambda r: ids.index(r.id))
+        fetched = mat.get_rows(self.lib, ids) if ids else {}
+        rows = [fetched[i] for i in ids if i in fetched]  # in view order
         self.detail.editor.show_rows(rows)
         labels = {sid: f"{st.code} {st.text}" for sid, st in self.checklist_panel.standards.items()}
         self.detail.filing.show_rows(rows, labels, mat.pending_suggestions(self.lib, ids) if ids else [])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Iterable, Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from civdesk.checklist.codes import normalise_code
 from civdesk.checklists import ChecklistTree, NodeView, StandardView, checklist_tree

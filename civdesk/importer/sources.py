@@ -13,7 +13,7 @@ import stat
 import tempfile
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Iterator
 
@@ -35,7 +35,6 @@ class Source:
     size: int = 0
     opener: Callable[[], BinaryIO] | None = None
     refused: str | None = None
-    cleanup: list[Path] = field(default_factory=list)
     path: Path | None = None          # a file on disk (not a zip entry)
     mtime_ns: int = 0
 

@@ -6,7 +6,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import delete
 
-from civdesk.checklists import find_standard
 from civdesk.checks import (
     FAULTY, MET, MISSING, NOT_NEEDED, PARTIAL, WARNING, get_check_settings, recheck, run_checks,
     set_check_settings,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import os
 import signal
@@ -18,7 +17,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from civdesk.checklists import find_node, find_standard
+from civdesk.checklists import find_standard
 from civdesk.export import (
     CheckOutcome,
     ExportBlocked,
@@ -31,7 +30,7 @@ from civdesk.export import checkgate
 from civdesk.export.names import units
 from civdesk.importer import ImportOptions
 from civdesk.library import Library
-from civdesk.models import ChecklistNode, Link, Material, Standard, Unit
+from civdesk.models import ChecklistNode, Link, Material, Standard
 from civdesk.progress import Cancelled, NullProgress
 from tests.conftest import ROOT, SHARED, run_cli
 from tests.core.test_export_names import assert_legal

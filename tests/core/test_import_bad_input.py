@@ -174,7 +174,7 @@ def test_truncated_pdf_imported_and_flagged(empty_lib, tmp_path):
     e = _entry(report, "不完整的通知.pdf")
     assert e.status == "imported" and e.reason
     m = _material(empty_lib, e.material_id)
-    assert m.kind == "pdf" and m.problem and empty_lib.vault.has(m.sha256)
+    assert m.kind == "pdf" and m.problem and empty_lib.vault.path_for(m.sha256).is_file()
 
 
 def test_password_pdf_imported_and_flagged(empty_lib, tmp_path):

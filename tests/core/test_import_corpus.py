@@ -136,7 +136,7 @@ def test_password_pdf_imported_and_flagged(corpus_import):
     assert m.encrypted is True and m.text_status == "encrypted"
     assert "加密" in m.problem and "密码" in m.problem
     assert m.id not in texts
-    assert lib.vault.has(m.sha256)  # the original is kept
+    assert lib.vault.path_for(m.sha256).is_file()  # the original is kept
     entry = next(e for e in report.entries if e.path.endswith("libreoffice-writer-password.pdf"))
     assert entry.status == "imported" and "加密" in entry.reason
 
@@ -144,7 +144,7 @@ def test_password_pdf_imported_and_flagged(corpus_import):
 def test_corrupted_jpeg_imported_with_clear_reason(corpus_import):
     lib, report, rows, _ = corpus_import
     m = rows["jpg__corrupted.jpg"]
-    assert m.kind == "jpeg" and lib.vault.has(m.sha256)
+    assert m.kind == "jpeg" and lib.vault.path_for(m.sha256).is_file()
     assert "损坏" in m.problem
     entry = next(e for e in report.entries if e.path.endswith("jpg__corrupted.jpg"))
     assert entry.status == "imported" and entry.reason == m.problem

@@ -9,7 +9,7 @@ import sys
 import time
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from civdesk import checklists as cl
 from civdesk import materials as mat

@@ -4,7 +4,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from civdesk import checklists as cl
 from tests.conftest import ROOT

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from civdesk import checklists as cl
 from civdesk import materials as mat
 from civdesk.importer import ImportOptions
-from civdesk.models import Link, Material
+from civdesk.models import Link
 
 PHRASE = "礼遇帮扶道德模范"
 
