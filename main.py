@@ -2,7 +2,7 @@
 import multiprocessing
 import sys
 
-from ui.app import main
+from civdesk_ui.app import main
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()  # import workers in the PyInstaller build

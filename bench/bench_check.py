@@ -5,7 +5,7 @@
 Makes a library with the sample checklist and writes ``--materials`` rows
 straight into the database (fake SHA-256, no files): 70 % photos (random
 dHash, a few near-duplicates, some blurry, out-of-period or uncaptioned),
-30 % documents with one page of text from shared/seeds; each filed under one
+30 % documents with one page of text from fixtures/seeds; each filed under one
 standard needing materials (10 % under two), with a unit.
 
 Reports, as medians of ``--repeat`` runs in the same process:
@@ -37,7 +37,7 @@ from civdesk.checks import recheck, run_checks  # noqa: E402
 from civdesk.library import Library  # noqa: E402
 from civdesk.models import Link, Material, MaterialText, Unit  # noqa: E402
 
-SEEDS_DIR = ROOT.parent / "shared" / "seeds"
+SEEDS_DIR = ROOT / "tests" / "fixtures" / "seeds"
 TODAY = dt.date(2024, 5, 1)
 
 

@@ -3,7 +3,7 @@
     python bench/bench_search.py [--docs 20000] [--queries 300] [--seed 1]
 
 Generates ``--docs`` documents of about 5 KB of Chinese each, assembled
-deterministically from shared/seeds (with PDF-style line breaks), then, each
+deterministically from fixtures/seeds (with PDF-style line breaks), then, each
 engine in its own child process (so peak memory is its own):
 
 - builds the index from scratch (throughput in MB/s of UTF-8 input text);
@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from civdesk.search import IndexDoc, SearchIndex, fold  # noqa: E402
 
-SEEDS_DIR = ROOT.parent / "shared" / "seeds"
+SEEDS_DIR = ROOT / "tests" / "fixtures" / "seeds"
 
 
 def make_corpus(n: int, seed: int = 1) -> list[IndexDoc]:

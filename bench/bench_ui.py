@@ -94,7 +94,7 @@ def pump(app, seconds: float = 0.0) -> None:
 
 
 def time_start(app, lib) -> tuple[float, object]:
-    from ui.main_window import MainWindow
+    from civdesk_ui.main_window import MainWindow
 
     start = time.perf_counter()
     win = MainWindow(lib)

@@ -26,7 +26,7 @@ from ``Random(seed)``, each file's content from its own ``Random`` keyed by
 seed and index, so ``--jobs`` does not change the output.  Zip timestamps,
 Office core properties and PDF dates are fixed from the material's date, and
 file modification times are set from it too.  Text comes from
-``../shared/seeds``; text in PDFs and pictures uses the Droid Sans Fallback
+``tests/fixtures/seeds``; text in PDFs and pictures uses the Droid Sans Fallback
 font bundled in PyMuPDF, so the same library versions give the same bytes on
 any machine (the Noto CJK ``.ttc`` fonts are CFF, which PyMuPDF cannot subset:
 embedding one costs 13 MB per PDF).
@@ -80,7 +80,7 @@ DATE_END = dt.date(2024, 12, 31)
 TZ = dt.timezone(dt.timedelta(hours=8))
 CITY = "安宁市"
 DEFAULT_OUT = Path(__file__).resolve().parent / "out" / "corpus"
-DEFAULT_SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+DEFAULT_SEEDS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "seeds"
 BAD_DEFECTS = ("zero_byte_jpg", "truncated_jpeg", "truncated_pdf", "jpeg_named_pdf",
                "zero_byte_pdf", "png_named_jpg", "doc_named_docx", "truncated_docx",
                "office_lock_file", "thumbs_db")
@@ -88,7 +88,7 @@ BAD_DEFECTS = ("zero_byte_jpg", "truncated_jpeg", "truncated_pdf", "jpeg_named_p
 
 @dataclass(frozen=True)
 class Item:
-    """One 测评内容 of the sample checklist (codes match shared/fixtures)."""
+    """One 测评内容 of the sample checklist (codes match tests/fixtures/checklists)."""
 
     number: int
     name: str

@@ -21,13 +21,13 @@ from civdesk.checklist import ChecklistFormatError, ParsedChecklist, parse_check
 from civdesk.checklist.diff import EditionDiff, StandardKey, diff_editions
 from civdesk.checklist.model import MATERIAL_METHODS, ParsedNode
 from civdesk.checklist.parse import format_preview
+from civdesk.resources import SAMPLE_CHECKLIST
 from civdesk.models import Checklist, ChecklistNode, Link, Period, Standard, StandardUnit, Unit
 
 if TYPE_CHECKING:
     from civdesk.library import Library
 
-RESOURCES = Path(__file__).resolve().parents[1] / "resources"
-SAMPLE = RESOURCES / "checklists" / "sample.xlsx"
+SAMPLE = SAMPLE_CHECKLIST
 SAMPLE_NAME = "全国文明城市测评体系（示例）"
 
 

@@ -255,7 +255,7 @@ class Library:
 
     # --------------------------------------------------------------- checklist
     def load_sample_checklist(self) -> None:
-        """Load the built-in sample checklist (resources/checklists/sample.xlsx)."""
+        """Load the built-in sample checklist (civdesk/resources/checklists/sample.xlsx)."""
         from civdesk.checklists import load_sample
 
         load_sample(self)

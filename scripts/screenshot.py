@@ -21,11 +21,11 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from civdesk.library import Library
-    from ui.app import choose_font
+    from civdesk_ui.app import choose_font
 
     app = QApplication.instance() or QApplication([])
     choose_font(app)
-    from ui.main_window import MainWindow
+    from civdesk_ui.main_window import MainWindow
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["CIVDESK_HOME"] = tmp
@@ -36,7 +36,7 @@ def main() -> int:
         made = Path(tmp) / "各单位报送材料"
         make_corpus(made, 60, seed=7, photo_size=(1600, 1200))
         sources = [made]
-        corpus = ROOT.parent / "shared" / "corpus"
+        corpus = ROOT / "tests" / "fixtures" / "corpus"
         if corpus.is_dir():
             sources.append(corpus)
         lib.import_paths(sources, ImportOptions(accept_suggestions=True))

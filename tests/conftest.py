@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+FIXTURES = ROOT / "tests" / "fixtures"
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -23,10 +23,10 @@ def _isolated_settings(tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture
-def shared() -> Path:
-    if not SHARED.is_dir():
-        pytest.fail(f"shared/ data not found beside the checkout: {SHARED}")
-    return SHARED
+def fixtures() -> Path:
+    if not FIXTURES.is_dir():
+        pytest.fail(f"fixtures/ data not found beside the checkout: {FIXTURES}")
+    return FIXTURES
 
 
 @pytest.fixture

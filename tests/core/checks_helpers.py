@@ -15,7 +15,7 @@ from civdesk.models import Link, Material, MaterialText, Unit
 
 _seq = itertools.count(1)
 GOOD_DAY = dt.date(2024, 3, 1)
-PHOTOS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "photos"
+PHOTOS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "corpus" / "photos"
 
 
 def photo_fields(**over: Any) -> dict[str, Any]:

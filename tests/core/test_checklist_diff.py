@@ -7,7 +7,7 @@ from pathlib import Path
 from civdesk.checklist import StandardKey, diff_editions, parse_checklist, standard_keys
 from civdesk.checklist.diff import comparable_text, similarity
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "checklists"
+CHECKLISTS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "checklists"
 
 OLD = [
     StandardKey("Ⅲ-1", 1, "市委理论学习中心组制定年度学习计划，按计划开展集体学习。", ref=101),
@@ -74,8 +74,8 @@ def test_ref_is_not_part_of_identity() -> None:
 
 
 def test_fixture_editions_match_completely() -> None:
-    docx = standard_keys(parse_checklist(FIXTURES / "测评体系示例.docx"))
-    xlsx = standard_keys(parse_checklist(FIXTURES / "网上申报任务分解表示例.xlsx"))
+    docx = standard_keys(parse_checklist(CHECKLISTS / "测评体系示例.docx"))
+    xlsx = standard_keys(parse_checklist(CHECKLISTS / "网上申报任务分解表示例.xlsx"))
     diff = diff_editions(docx, xlsx)
     assert len(diff.unchanged) == 23 and diff.moved == ()
     assert not (diff.reworded or diff.added or diff.removed)

@@ -1,6 +1,6 @@
-"""The checklist parser: both shared fixtures, the built-in sample, and variant tables.
+"""The checklist parser: both checklist fixtures, the built-in sample, and variant tables.
 
-Variant tables are built here from the content of the shared Excel fixture
+Variant tables are built here from the content of the Excel fixture
 (read directly with openpyxl, not through the parser), written in other
 shapes: other numbering, merges, title rows, two-row headers, shuffled and
 extra columns, other code schemes.  Each must parse to the fixture's tree.
@@ -24,11 +24,11 @@ from civdesk.checklist.diff import comparable_text
 from civdesk.checklist.numbering import split_numbered
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared"
-FIXTURES = SHARED / "fixtures" / "checklists"
-DOCX = FIXTURES / "测评体系示例.docx"
-XLSX = FIXTURES / "网上申报任务分解表示例.xlsx"
-SAMPLE = ROOT / "resources" / "checklists" / "sample.xlsx"
+FIXTURES = ROOT / "tests" / "fixtures"
+CHECKLISTS = FIXTURES / "checklists"
+DOCX = CHECKLISTS / "测评体系示例.docx"
+XLSX = CHECKLISTS / "网上申报任务分解表示例.xlsx"
+SAMPLE = ROOT / "civdesk" / "resources" / "checklists" / "sample.xlsx"
 EXPECTED_COUNTS = {"level1": 3, "level2": 7, "level3": 13, "standards": 23}
 
 
@@ -158,7 +158,7 @@ def test_builtin_sample_parses_to_a_full_tree(reference: ParsedChecklist) -> Non
 
 
 def test_sample_builder_is_deterministic(tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location("make_sample", SAMPLE.with_name("make_sample.py"))
+    spec = importlib.util.spec_from_file_location("make_sample", ROOT / "scripts" / "make_sample_checklist.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules["make_sample"] = module
     spec.loader.exec_module(module)

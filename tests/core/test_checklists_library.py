@@ -33,8 +33,8 @@ def _levels(tree: cl.ChecklistTree) -> tuple[int, int, int, int]:
             sum(n.level == 3 for n in nodes), len(list(tree.all_standards())))
 
 
-def test_both_fixtures_import_to_the_same_structure(empty_lib, shared):
-    fixtures = shared / "fixtures" / "checklists"
+def test_both_fixtures_import_to_the_same_structure(empty_lib, fixtures):
+    fixtures = fixtures / "checklists"
     ids = []
     for name in (DOCX, XLSX):
         preview = cl.preview_import(empty_lib, fixtures / name, separate=True)
@@ -90,13 +90,13 @@ def _edited_edition(src, dest):
     wb.save(dest)
 
 
-def test_reimporting_an_edited_edition_keeps_links(sample_lib, shared, tmp_path):
+def test_reimporting_an_edited_edition_keeps_links(sample_lib, fixtures, tmp_path):
     kept = _link(sample_lib, "Ⅲ-5:1", b"unchanged standard evidence")
     reworded = _link(sample_lib, "Ⅲ-1:1", b"reworded standard evidence")
     orphan = _link(sample_lib, "Ⅲ-7:2", b"removed standard evidence")
     old = cl.get_checklist(sample_lib)
     new_file = tmp_path / "2025任务分解表.xlsx"
-    _edited_edition(shared / "fixtures" / "checklists" / XLSX, new_file)
+    _edited_edition(fixtures / "checklists" / XLSX, new_file)
 
     preview = cl.preview_import(sample_lib, new_file)
     assert preview.replaces.id == old.id
@@ -153,10 +153,10 @@ def test_unreadable_table_names_row_and_column_and_writes_nothing(empty_lib, tmp
         assert s.scalar(select(func.count()).select_from(Checklist)) == 0
 
 
-def test_cli_checklist_show_json_and_period(tmp_path, shared):
+def test_cli_checklist_show_json_and_period(tmp_path, fixtures):
     lib = tmp_path / "lib"
     assert run_cli("init", "--library", str(lib)).returncode == 0
-    r = run_cli("checklist", "import", str(shared / "fixtures" / "checklists" / DOCX),
+    r = run_cli("checklist", "import", str(fixtures / "checklists" / DOCX),
                 "--dry-run", "--json", "--library", str(lib))
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)

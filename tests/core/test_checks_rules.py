@@ -1,4 +1,4 @@
-"""Each check rule on made rows and on real photos/PDFs from shared/corpus."""
+"""Each check rule on made rows and on real photos/PDFs from fixtures/corpus."""
 from __future__ import annotations
 
 import datetime as dt
@@ -260,10 +260,10 @@ def test_size_over_the_platform_limit(sample_lib):
 
 
 # ------------------------------------------------------------------ unreadable
-def test_encrypted_and_damaged_real_files_are_unreadable(sample_lib, shared):
+def test_encrypted_and_damaged_real_files_are_unreadable(sample_lib, fixtures):
     enc, broken, fine = import_real(sample_lib, [
-        shared / "corpus" / "pdf" / "libreoffice-writer-password.pdf",
-        PHOTOS / "jpg__corrupted.jpg", shared / "corpus" / "pdf" / "minimal-document.pdf"], "Ⅲ-1:1")
+        fixtures / "corpus" / "pdf" / "libreoffice-writer-password.pdf",
+        PHOTOS / "jpg__corrupted.jpg", fixtures / "corpus" / "pdf" / "minimal-document.pdf"], "Ⅲ-1:1")
     got = {f.material_id: f for f in findings(sample_lib, "unreadable")}
     assert set(got) == {enc, broken}
     assert "加密" in got[enc].message and got[enc].severity == ERROR
@@ -277,8 +277,8 @@ def test_only_a_wrong_extension_is_a_warning(sample_lib):
 
 
 # --------------------------------------------------------------------- no_text
-def test_scanned_report_without_text_in_a_standard_needing_a_report(sample_lib, shared):
-    (scan,) = import_real(sample_lib, [shared / "corpus" / "pdf" / "imagemagick-images.pdf"], "Ⅲ-1:2")
+def test_scanned_report_without_text_in_a_standard_needing_a_report(sample_lib, fixtures):
+    (scan,) = import_real(sample_lib, [fixtures / "corpus" / "pdf" / "imagemagick-images.pdf"], "Ⅲ-1:2")
     update_material(sample_lib, scan, category="说明报告", date=dt.date(2024, 3, 1))
     (f,) = findings(sample_lib, "no_text")
     assert f.material_id == scan and f.standard == "Ⅲ-1:2" and "文字识别" in f.message
@@ -292,8 +292,8 @@ def test_no_text_only_where_a_report_is_required(sample_lib):
 
 
 # ------------------------------------------------------------------- relevance
-def test_report_unrelated_to_its_standard_is_flagged(sample_lib, shared):
-    unrelated = (shared / "seeds").glob("000_*.txt").__next__().read_text(encoding="utf-8")
+def test_report_unrelated_to_its_standard_is_flagged(sample_lib, fixtures):
+    unrelated = (fixtures / "seeds").glob("000_*.txt").__next__().read_text(encoding="utf-8")
     fits = ("关于市委理论学习中心组开展专题学习研讨的情况说明：各级党组织按照年度学习计划开展"
             "专题学习研讨，形成学习记录，理论学习中心组全年集体学习十二次。")
     bad = add_doc(sample_lib, "Ⅲ-1:2", text=unrelated[:3000], title="预算绩效评价整改情况报告")

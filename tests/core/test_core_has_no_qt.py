@@ -1,4 +1,4 @@
-"""The core never imports Qt or the ui package (STYLE.md §1)."""
+"""The core never imports Qt or the civdesk_ui package (STYLE.md §1)."""
 from __future__ import annotations
 
 import ast
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-FORBIDDEN = ("PySide6", "shiboken6", "PyQt5", "PyQt6", "ui")
+FORBIDDEN = ("PySide6", "shiboken6", "PyQt5", "PyQt6", "civdesk_ui")
 
 
 def _imports(path: Path):
@@ -41,7 +41,7 @@ def test_importing_every_core_module_loads_no_qt():
     code = (
         "import importlib, sys\n"
         f"for m in {mods!r}: importlib.import_module(m)\n"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6','shiboken6','ui')]\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6','shiboken6','civdesk_ui')]\n"
         "print(bad)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)

@@ -32,10 +32,10 @@ from civdesk.importer import ImportOptions
 from civdesk.library import Library
 from civdesk.models import ChecklistNode, Link, Material, Standard
 from civdesk.progress import Cancelled, NullProgress
-from tests.conftest import ROOT, SHARED, run_cli
+from tests.conftest import ROOT, FIXTURES, run_cli
 from tests.core.test_export_names import assert_legal
 
-CORPUS = SHARED / "corpus"
+CORPUS = FIXTURES / "corpus"
 
 
 # --------------------------------------------------------------- builders
@@ -84,7 +84,7 @@ def tree_files(root: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def corpus_lib(tmp_path_factory):
     if not CORPUS.is_dir():
-        pytest.fail(f"shared corpus not found: {CORPUS}")
+        pytest.fail(f"fixture corpus not found: {CORPUS}")
     lib = Library.create(tmp_path_factory.mktemp("export") / "lib")
     photos = find_standard(lib, "Ⅲ-5:1")
     docs = find_standard(lib, "Ⅲ-1:1")

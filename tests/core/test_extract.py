@@ -1,4 +1,4 @@
-"""Tests for civdesk.extract on the shared corpus and on files made here."""
+"""Tests for civdesk.extract on the fixture corpus and on files made here."""
 from __future__ import annotations
 
 import shutil
@@ -13,11 +13,11 @@ from PIL import Image, ImageFilter
 from civdesk.extract import extract, identify, make_thumbnail
 from civdesk.extract.quality import hamming, jpeg_quality
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-PHOTOS = SHARED / "corpus" / "photos"
-PDFS = SHARED / "corpus" / "pdf"
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
+PHOTOS = FIXTURES / "corpus" / "photos"
+PDFS = FIXTURES / "corpus" / "pdf"
 
-needs_corpus = pytest.mark.skipif(not PHOTOS.is_dir(), reason="shared corpus not present")
+needs_corpus = pytest.mark.skipif(not PHOTOS.is_dir(), reason="fixture corpus missing")
 
 
 # --- photos from the corpus ---------------------------------------------------
@@ -405,7 +405,7 @@ def test_copy_keeps_kind(tmp_path: Path) -> None:
     """The vault path may have no extension; kind comes from content."""
     src = PDFS / "minimal-document.pdf"
     if not src.exists():
-        pytest.skip("shared corpus not present")
+        pytest.skip("fixture corpus missing")
     dest = tmp_path / "ab12cd"
     shutil.copy(src, dest)
     assert identify(dest) == ("pdf", "application/pdf")

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from civdesk.importer import ImportAborted, ImportOptions, pipeline, sources
 from civdesk.models import ImportEntry, Material
 from civdesk.vault import Vault
-from tests.conftest import SHARED
+from tests.conftest import FIXTURES
 
-PHOTOS = SHARED / "corpus" / "photos"
-PDFS = SHARED / "corpus" / "pdf"
+PHOTOS = FIXTURES / "corpus" / "photos"
+PDFS = FIXTURES / "corpus" / "pdf"
 
 
 def _entry(report, name: str):

@@ -1,6 +1,6 @@
 """Importing the shared corpus (real photos and PDFs) through the whole pipeline.
 
-One import of ``shared/corpus`` per module (32 files, so extraction runs in
+One import of ``fixtures/corpus`` per module (32 files, so extraction runs in
 the worker processes as it does for a clerk's real folder); each test checks
 what a clerk sees afterwards: dates, upright thumbnails, page counts, text,
 and the reasons attached to the bad files.
@@ -17,15 +17,15 @@ from sqlalchemy import func, select
 from civdesk.importer import ImportOptions
 from civdesk.library import Library
 from civdesk.models import Material, MaterialText
-from tests.conftest import SHARED
+from tests.conftest import FIXTURES
 
-CORPUS = SHARED / "corpus"
+CORPUS = FIXTURES / "corpus"
 
 
 @pytest.fixture(scope="module")
 def corpus_import(tmp_path_factory):
     if not CORPUS.is_dir():
-        pytest.fail(f"shared corpus not found: {CORPUS}")
+        pytest.fail(f"fixture corpus not found: {CORPUS}")
     lib = Library.create(tmp_path_factory.mktemp("corpus") / "lib", sample=False)
     report = lib.import_paths([CORPUS], ImportOptions())
     with lib.session() as s:

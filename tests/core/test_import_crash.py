@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import ROOT, SHARED, run_cli
+from tests.conftest import ROOT, FIXTURES, run_cli
 
 KILLS = 4
 
@@ -21,7 +21,7 @@ def _inputs(dest: Path) -> list[Path]:
     with a few bytes after the end (still valid JPEG/PDF/HEIC to readers)."""
     out = []
     for variant in (0, 1):
-        for src in sorted((SHARED / "corpus").rglob("*")):
+        for src in sorted((FIXTURES / "corpus").rglob("*")):
             if not src.is_file():
                 continue
             folder = dest / f"批次{variant}" / src.parent.name

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from civdesk import checklists as cl
 from civdesk.importer import ImportOptions
 from civdesk.models import Link, Material, Suggestion, Unit
-from tests.conftest import SHARED, run_cli
+from tests.conftest import FIXTURES, run_cli
 
-PHOTOS = SHARED / "corpus" / "photos"
-PDFS = SHARED / "corpus" / "pdf"
+PHOTOS = FIXTURES / "corpus" / "photos"
+PDFS = FIXTURES / "corpus" / "pdf"
 
 
 def _links(lib) -> set[tuple[str, int]]:

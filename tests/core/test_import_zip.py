@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from civdesk.models import Material
-from tests.conftest import SHARED
+from tests.conftest import FIXTURES
 
-PHOTO = SHARED / "corpus" / "photos" / "jpg__Canon_40D.jpg"
+PHOTO = FIXTURES / "corpus" / "photos" / "jpg__Canon_40D.jpg"
 
 
 class _GbkInfo(zipfile.ZipInfo):

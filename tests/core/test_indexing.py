@@ -19,8 +19,8 @@ from civdesk.models import Material
 from tests.conftest import ROOT, run_cli
 
 
-def _seed_texts(shared, count: int, size: int = 600) -> list[str]:
-    text = "".join(p.read_text(encoding="utf-8") for p in sorted((shared / "seeds").glob("*.txt")))
+def _seed_texts(fixtures, count: int, size: int = 600) -> list[str]:
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted((fixtures / "seeds").glob("*.txt")))
     text = "".join(text.split())
     step = max((len(text) - size) // count, 1)
     return [text[i * step:i * step + size] for i in range(count)]
@@ -46,8 +46,8 @@ def _truth(lib: Library, phrase: str) -> set[int]:
     return out
 
 
-def test_imported_and_edited_materials_are_found(sample_lib, shared, tmp_path):
-    texts = _seed_texts(shared, 30)
+def test_imported_and_edited_materials_are_found(sample_lib, fixtures, tmp_path):
+    texts = _seed_texts(fixtures, 30)
     _write_docs(tmp_path / "docs", texts)
     sample_lib.import_paths([tmp_path / "docs"], ImportOptions(workers=1))
     phrase = texts[3][45:53]  # spans the line break
@@ -81,9 +81,9 @@ def _corrupt(index_dir, how: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["segment", "toc", "lock"])
-def test_damaged_index_recovers_at_open(tmp_path, shared, how):
+def test_damaged_index_recovers_at_open(tmp_path, fixtures, how):
     path = tmp_path / "lib"
-    texts = _seed_texts(shared, 40)
+    texts = _seed_texts(fixtures, 40)
     _write_docs(tmp_path / "docs", texts)
     with Library.create(path, sample=False) as lib:
         lib.import_paths([tmp_path / "docs"], ImportOptions(workers=1))
@@ -98,9 +98,9 @@ def test_damaged_index_recovers_at_open(tmp_path, shared, how):
         assert lib.search_index.index.check() is None
 
 
-def test_kill_mid_indexing_then_reopen_catches_up(tmp_path, shared):
+def test_kill_mid_indexing_then_reopen_catches_up(tmp_path, fixtures):
     path = tmp_path / "lib"
-    texts = _seed_texts(shared, 1500, size=1500)
+    texts = _seed_texts(fixtures, 1500, size=1500)
     _write_docs(tmp_path / "docs", texts)
     with Library.create(path, sample=False) as lib:
         lib.search_index.catch_up()  # the index exists: later changes go in batches
@@ -130,9 +130,9 @@ def test_kill_mid_indexing_then_reopen_catches_up(tmp_path, shared):
         assert not lib.search_index.stale_ids()
 
 
-def test_cli_search_json(tmp_path, shared):
+def test_cli_search_json(tmp_path, fixtures):
     path = tmp_path / "lib"
-    texts = _seed_texts(shared, 10)
+    texts = _seed_texts(fixtures, 10)
     _write_docs(tmp_path / "docs", texts)
     assert run_cli("init", "--library", str(path)).returncode == 0
     assert run_cli("import", str(tmp_path / "docs"), "--library", str(path)).returncode == 0
@@ -146,9 +146,9 @@ def test_cli_search_json(tmp_path, shared):
     assert run_cli("search", phrase, "--standard", "Ⅲ-99:1", "--library", str(path)).returncode == 2
 
 
-def test_cli_search_filters_by_date_and_filing(tmp_path, shared):
+def test_cli_search_filters_by_date_and_filing(tmp_path, fixtures):
     path = tmp_path / "lib"
-    texts = _seed_texts(shared, 6)
+    texts = _seed_texts(fixtures, 6)
     folder = tmp_path / "docs"
     folder.mkdir()
     for i, t in enumerate(texts):  # the date comes from the file name

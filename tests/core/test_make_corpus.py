@@ -19,7 +19,7 @@ import pytest
 from PIL import Image, ImageFilter, ImageOps, ImageStat
 
 ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "tests" / "fixtures" / "seeds"
 SMALL = (320, 240)
 
 

@@ -11,7 +11,7 @@ from civdesk.library import Library
 from civdesk.models import Link, Material, Standard, Unit
 from tests.conftest import ROOT
 
-FIXTURE = ROOT / "tests" / "core" / "fixtures" / "library_rev0001"
+FIXTURE = ROOT / "tests" / "fixtures" / "library_rev0001"
 
 
 def _revision(path):

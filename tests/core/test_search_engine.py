@@ -1,4 +1,4 @@
-"""The search index (civdesk.search.engine) on the real Chinese of shared/seeds.
+"""The search index (civdesk.search.engine) on the real Chinese of fixtures/seeds.
 
 Exactness is checked against brute force: a material matches a word iff the
 folded word is a substring of one of its folded fields.
@@ -18,8 +18,8 @@ import pytest
 from civdesk.progress import Cancelled, NullProgress
 from civdesk.search import IndexBusyError, IndexDoc, SearchIndex, fold, parse_query
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-SEEDS = [p.read_text(encoding="utf-8") for p in sorted((SHARED / "seeds").glob("*.txt"))]
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
+SEEDS = [p.read_text(encoding="utf-8") for p in sorted((FIXTURES / "seeds").glob("*.txt"))]
 UNITS = ["民政局", "团市委", "城管局"]
 KINDS = ["正式发文", "说明报告", "图片资料"]
 

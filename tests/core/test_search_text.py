@@ -9,8 +9,8 @@ import pytest
 from civdesk.search.query import parse_query
 from civdesk.search.text import FIELD_SEP, fold, fold_with_map, grams, join_pages
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-SEEDS = sorted((SHARED / "seeds").glob("*.txt"))
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
+SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
 
 
 @pytest.mark.parametrize(

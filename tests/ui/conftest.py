@@ -8,7 +8,7 @@ from civdesk.library import Library
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    from ui.main_window import MainWindow
+    from civdesk_ui.main_window import MainWindow
 
     lib = Library.create(tmp_path / "lib")
     win = MainWindow(lib)

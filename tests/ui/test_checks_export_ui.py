@@ -12,16 +12,16 @@ def _wait(qtbot, win, timeout=120_000):
     qtbot.waitUntil(lambda: not win.jobs.jobs, timeout=timeout)
 
 
-def _filed_library(window, shared):
+def _filed_library(window, fixtures):
     st = cl.find_standard(window.lib, "Ⅲ-5:1")
-    window.lib.import_paths([shared / "corpus" / "photos"],
+    window.lib.import_paths([fixtures / "corpus" / "photos"],
                            ImportOptions(standard_ids=(st.id,), unit="市文明办"))
     window.refresh_all()
     return st
 
 
-def test_dashboard_shows_statuses_units_and_opens_a_finding(window, qtbot, shared):
-    st = _filed_library(window, shared)
+def test_dashboard_shows_statuses_units_and_opens_a_finding(window, qtbot, fixtures):
+    st = _filed_library(window, fixtures)
     window.open_checks()
     _wait(qtbot, window)
     dash = window.check_dashboard
@@ -50,11 +50,11 @@ def test_dashboard_shows_statuses_units_and_opens_a_finding(window, qtbot, share
                    for f in dash.result.findings)
 
 
-def test_export_dialog_blocks_on_errors_then_exports_with_override(window, qtbot, shared, tmp_path,
+def test_export_dialog_blocks_on_errors_then_exports_with_override(window, qtbot, fixtures, tmp_path,
                                                                    monkeypatch):
-    from ui.export_dialog import ExportDialog
+    from civdesk_ui.export_dialog import ExportDialog
 
-    _filed_library(window, shared)
+    _filed_library(window, fixtures)
     answers = []
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a, **k: (answers.append(a[2]), QMessageBox.Yes)[1])
@@ -75,7 +75,7 @@ def test_settings_dialog_stores_platform_limits_and_rules(window, qtbot):
     from PySide6.QtCore import Qt
 
     from civdesk import checks
-    from ui.settings_dialog import SettingsDialog
+    from civdesk_ui.settings_dialog import SettingsDialog
 
     dlg = SettingsDialog(window)
     qtbot.addWidget(dlg)

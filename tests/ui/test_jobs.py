@@ -6,7 +6,7 @@ import time
 
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
-from ui.jobs import JobRunner
+from civdesk_ui.jobs import JobRunner
 
 
 def _dialogs(parent):

@@ -53,15 +53,15 @@ def _items(tree):
         stack.extend(it.child(i) for i in range(it.childCount()))
 
 
-def test_import_wizard_previews_then_imports_new_checklist(window, qtbot, shared, monkeypatch):
-    from ui.checklist_dialogs import ChecklistImportWizard
+def test_import_wizard_previews_then_imports_new_checklist(window, qtbot, fixtures, monkeypatch):
+    from civdesk_ui.checklist_dialogs import ChecklistImportWizard
 
     monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: QMessageBox.Ok)
     wizard = ChecklistImportWizard(window)
     qtbot.addWidget(wizard)
     wizard.separate.setChecked(True)
     wizard.name_edit.setText("未成年人思想道德建设测评体系（示例）")
-    wizard.set_path(shared / "fixtures" / "checklists" / "测评体系示例.docx")
+    wizard.set_path(fixtures / "checklists" / "测评体系示例.docx")
     assert "测评标准 23 条" in wizard.text.toPlainText()
     assert wizard.ok.isEnabled()
     assert len(cl.list_checklists(window.lib)) == 1  # nothing written by the preview
@@ -77,7 +77,7 @@ def test_period_dialog_saves(window, qtbot):
 
     from PySide6.QtCore import QDate
 
-    from ui.checklist_dialogs import PeriodDialog
+    from civdesk_ui.checklist_dialogs import PeriodDialog
 
     dlg = PeriodDialog(window, window.checklist_panel.checklist_id)
     qtbot.addWidget(dlg)

@@ -33,9 +33,9 @@ def _pdf_with_phrase_on_page_3(path):
 
 
 @pytest.fixture
-def corpus(tmp_path, shared):
+def corpus(tmp_path, fixtures):
     folder = tmp_path / "市文明办报送"
-    shutil.copytree(shared / "corpus", folder)
+    shutil.copytree(fixtures / "corpus", folder)
     _pdf_with_phrase_on_page_3(folder / "道德模范礼遇帮扶情况说明.pdf")
     return folder
 
@@ -160,7 +160,7 @@ def test_search_as_you_type_is_debounced(window, qtbot, corpus, monkeypatch):
 
 def test_window_recovers_from_a_damaged_index(qtbot, tmp_path, corpus):
     from civdesk.library import Library
-    from ui.main_window import MainWindow
+    from civdesk_ui.main_window import MainWindow
 
     path = tmp_path / "lib"
     with Library.create(path) as lib:

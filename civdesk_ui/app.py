@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("CivDesk")
     choose_font(app)
 
-    from ui.main_window import MainWindow
+    from civdesk_ui.main_window import MainWindow
 
     path = resolve_library(args.library)
     lib = open_library_interactively(path)

@@ -37,10 +37,10 @@ from civdesk import materials as mat
 from civdesk.library import Library, LibraryError
 from civdesk.lock import LibraryLockedError
 from civdesk.settings import AppSettings
-from ui.detail_panel import DetailPanel
-from ui.jobs import JobRunner
-from ui.material_views import MaterialGrid, MaterialModel, MaterialTable, ThumbnailCache, ids_from_mime
-from ui.undo import EditCommand, LinkCommand, UnlinkCommand
+from civdesk_ui.detail_panel import DetailPanel
+from civdesk_ui.jobs import JobRunner
+from civdesk_ui.material_views import MaterialGrid, MaterialModel, MaterialTable, ThumbnailCache, ids_from_mime
+from civdesk_ui.undo import EditCommand, LinkCommand, UnlinkCommand
 
 LEVEL_COLOURS = {1: "#1f3a5f", 2: "#2c5d8a", 3: "#333333"}
 STATUS_COLOURS = {"none": "#9aa3ad", "some": "#d98a00", "met": "#2e7d32"}
@@ -636,7 +636,7 @@ class MainWindow(QMainWindow):
 
     def start_import(self, paths: list[Path], options=None, ask: bool = True):  # noqa: ANN001, ANN201
         """Import on the thread pool with a delayed progress dialog; report at the end."""
-        from ui.import_dialogs import ImportOptionsDialog, ImportReportDialog
+        from civdesk_ui.import_dialogs import ImportOptionsDialog, ImportReportDialog
 
         if options is None and ask:
             item = self.checklist_panel.tree.currentItem()
@@ -760,7 +760,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------ checks and export
     def open_checks(self):  # noqa: ANN201
-        from ui.check_dashboard import CheckDashboard
+        from civdesk_ui.check_dashboard import CheckDashboard
 
         if self.check_dashboard is None:
             self.check_dashboard = CheckDashboard(self)
@@ -769,34 +769,34 @@ class MainWindow(QMainWindow):
         return self.check_dashboard.run()
 
     def open_settings(self) -> None:
-        from ui.settings_dialog import SettingsDialog
+        from civdesk_ui.settings_dialog import SettingsDialog
 
         SettingsDialog(self).open()
 
     def open_export(self) -> None:
-        from ui.export_dialog import ExportDialog
+        from civdesk_ui.export_dialog import ExportDialog
 
         ExportDialog(self).open()
 
     def verify_package(self) -> None:
-        from ui.export_dialog import verify_package_interactively
+        from civdesk_ui.export_dialog import verify_package_interactively
 
         verify_package_interactively(self)
 
     # -------------------------------------------------------------- checklist
     def import_checklist(self) -> None:
-        from ui.checklist_dialogs import ChecklistImportWizard
+        from civdesk_ui.checklist_dialogs import ChecklistImportWizard
 
         ChecklistImportWizard(self).open()
 
     def edit_period(self) -> None:
-        from ui.checklist_dialogs import PeriodDialog
+        from civdesk_ui.checklist_dialogs import PeriodDialog
 
         if self.checklist_panel.checklist_id is not None:
             PeriodDialog(self, self.checklist_panel.checklist_id).open()
 
     def edit_units(self) -> None:
-        from ui.checklist_dialogs import UnitsDialog
+        from civdesk_ui.checklist_dialogs import UnitsDialog
 
         UnitsDialog(self).open()
 

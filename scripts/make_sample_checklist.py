@@ -1,4 +1,4 @@
-"""Build the built-in sample checklist ``resources/checklists/sample.xlsx``.
+"""Build the built-in sample checklist ``civdesk/resources/checklists/sample.xlsx``.
 
 A 网上申报任务分解表 with the shape of a real one: a title row merged across
 the table, one row per standard, 测评项目/指标名称/测评内容 merged down their
@@ -7,7 +7,7 @@ content is the example checklist used in the tests (3 测评项目, 7 指标,
 13 测评内容, 23 standards).
 
 The output is byte-for-byte reproducible: zip entry times and the document's
-timestamps are fixed.  Run: ``python resources/checklists/make_sample.py [out.xlsx]``.
+timestamps are fixed.  Run: ``python scripts/make_sample_checklist.py [out.xlsx]``.
 """
 from __future__ import annotations
 
@@ -167,7 +167,7 @@ def build(path: Path) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    target = Path(argv[1]) if len(argv) > 1 else Path(__file__).with_name("sample.xlsx")
+    target = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parents[1] / "civdesk" / "resources" / "checklists" / "sample.xlsx"
     build(target)
     print(f"已生成示例测评体系：{target}")
     return 0
