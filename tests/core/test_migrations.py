@@ -73,3 +73,8 @@ def test_cli_refuses_newer_library_with_clear_message(tmp_path):
     con.close()
     r = run_cli("info", "--library", str(path))
     assert r.returncode == 1 and "更新版本" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_head_read_from_the_migration_files_is_alembics_head():
+    """Opening a current library compares against this instead of importing Alembic."""
+    assert db.head_from_files() == db.head_revision()

@@ -1,16 +1,11 @@
-"""Subcommands of the checklist and import features (``civdesk checklist …``, ``civdesk import``)."""
+"""``civdesk checklist …``: import, list, show, compare checklists; periods and units."""
 from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
 from pathlib import Path
 
-from civdesk import checklists as cl
-from civdesk.checklist import ChecklistFormatError
-from civdesk.cli import (
-    EXIT_OK, EXIT_PROBLEMS, UsageError, command, emit_json, open_library, parse_date,
-)
-from civdesk.progress import TextProgress
+from civdesk.cli.base import EXIT_OK, EXIT_PROBLEMS, UsageError, emit_json, open_library, parse_date
 
 
 def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -37,22 +32,18 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     sp.add_argument("--year", type=int)
     csub.add_parser("units", parents=[common], help="责任单位列表")
 
-    sp = sub.add_parser("import", parents=[common], help="导入材料：文件、文件夹、zip 压缩包")
-    sp.add_argument("paths", nargs="+", type=Path)
-    sp.add_argument("--standard", action="append", default=[], metavar="CODE",
-                    help="归档到测评标准（如 Ⅲ-9:1），可重复")
-    sp.add_argument("--unit", help="责任单位名称")
-    sp.add_argument("--accept-suggestions", action="store_true", help="接受全部归档建议")
-    sp.add_argument("--wait-ocr", action="store_true", help="等待扫描件文字识别完成")
+    p.set_defaults(run=cmd_checklist)
 
 
 # ---------------------------------------------------------------- checklist
-@command("checklist")
 def cmd_checklist(args: argparse.Namespace) -> int:
     handler = {
         "import": _import, "list": _list, "show": _show, "diff": _diff, "period": _period,
         "units": _units,
     }[args.checklist_command]
+    from civdesk import checklists as cl
+    from civdesk.checklist import ChecklistFormatError
+
     with open_library(args) as lib:
         try:
             return handler(lib, args)
@@ -67,6 +58,8 @@ def cmd_checklist(args: argparse.Namespace) -> int:
 
 
 def _import(lib, args) -> int:  # noqa: ANN001
+    from civdesk import checklists as cl
+
     preview = cl.preview_import(lib, args.file, name=args.name, edition_of=args.edition_of,
                                 separate=args.separate)
     parsed = preview.parsed
@@ -117,6 +110,8 @@ def _diff_json(diff) -> dict:  # noqa: ANN001
 
 
 def _list(lib, args) -> int:  # noqa: ANN001
+    from civdesk import checklists as cl
+
     infos = cl.list_checklists(lib)
     if args.json:
         emit_json([{**asdict(i), "label": i.label} for i in infos])
@@ -128,6 +123,8 @@ def _list(lib, args) -> int:  # noqa: ANN001
 
 
 def _show(lib, args) -> int:  # noqa: ANN001
+    from civdesk import checklists as cl
+
     tree = cl.checklist_tree(lib, args.id)
     if args.json:
         emit_json(cl.tree_as_json(tree))
@@ -150,6 +147,8 @@ def _show(lib, args) -> int:  # noqa: ANN001
 
 
 def _diff(lib, args) -> int:  # noqa: ANN001
+    from civdesk import checklists as cl
+
     def resolve(x: str) -> int | None:
         return int(x) if x.isdigit() else None
 
@@ -168,6 +167,8 @@ def _diff(lib, args) -> int:  # noqa: ANN001
 
 
 def _period(lib, args) -> int:  # noqa: ANN001
+    from civdesk import checklists as cl
+
     if args.start or args.end:
         if not (args.start and args.end):
             raise UsageError("设置测评周期需要同时给出 --start 和 --end")
@@ -187,6 +188,8 @@ def _period(lib, args) -> int:  # noqa: ANN001
 
 
 def _units(lib, args) -> int:  # noqa: ANN001
+    from civdesk import checklists as cl
+
     units = cl.list_units(lib)
     if args.json:
         emit_json([asdict(u) for u in units])
@@ -194,46 +197,3 @@ def _units(lib, args) -> int:  # noqa: ANN001
         for u in units:
             print(f"#{u.id} {u.name}  牵头 {u.lead} 条 / 配合 {u.coop} 条  {u.contact} {u.phone}".rstrip())
     return EXIT_OK
-
-
-# ------------------------------------------------------------------- import
-@command("import")
-def cmd_import(args: argparse.Namespace) -> int:
-    from civdesk.importer import ImportAborted, ImportOptions
-
-    progress = TextProgress()
-    with open_library(args) as lib:
-        try:
-            ids = tuple(cl.find_standard(lib, code).id for code in args.standard)
-        except cl.ChecklistNotFound as exc:
-            raise UsageError(str(exc)) from None
-        options = ImportOptions(standard_ids=ids, unit=args.unit,
-                                accept_suggestions=args.accept_suggestions)
-        try:
-            report = lib.import_paths(args.paths, options, progress)
-            aborted = None
-        except ImportAborted as exc:
-            report, aborted = exc.report, str(exc)
-        progress.finish()
-        if args.wait_ocr:
-            from civdesk.ocr import run_pending_ocr
-
-            ocr_outcome = run_pending_ocr(lib, progress)
-            progress.finish()
-            if not args.json:
-                print(ocr_outcome.message)
-        lib.search_index.catch_up(progress)  # searchable as soon as the command returns
-        progress.finish()
-    if args.json:
-        emit_json([asdict(e) for e in report.entries])
-    else:
-        for e in report.entries:
-            if e.status != "imported" or e.reason:
-                label = {"imported": "已导入（有问题）", "duplicate": "重复", "refused": "拒绝"}[e.status]
-                print(f"[{label}] {e.path}\n    {e.reason}")
-        print(report.summary())
-        if aborted:
-            print(aborted)
-    if aborted:
-        return EXIT_PROBLEMS
-    return EXIT_PROBLEMS if report.count("refused") else EXIT_OK

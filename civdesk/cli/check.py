@@ -10,8 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from civdesk.checklists import ChecklistNotFound
-from civdesk.cli import EXIT_OK, EXIT_PROBLEMS, UsageError, command, emit_json, open_library
+from civdesk.cli.base import EXIT_OK, EXIT_PROBLEMS, UsageError, emit_json, open_library
 
 FORMATS = ("docx", "xlsx", "json")
 
@@ -23,10 +22,11 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     p.add_argument("--out", type=Path, metavar="PATH", help="报告保存位置")
     p.add_argument("--checklist", type=int, metavar="ID", help="测评体系编号（默认：最新的）")
     p.add_argument("--year", type=int, help="测评周期所属年度（默认：最近一年）")
+    p.set_defaults(run=cmd_check)
 
 
-@command("check")
 def cmd_check(args: argparse.Namespace) -> int:
+    from civdesk.checklists import ChecklistNotFound
     from civdesk.checks import run_checks
     from civdesk.reports import check_as_json, write_check_docx, write_check_xlsx, write_owed_docx
 

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import argparse
 
-from civdesk import checklists as cl
-from civdesk.cli import EXIT_OK, UsageError, command, emit_json, open_library, parse_date
+from civdesk.cli.base import EXIT_OK, UsageError, count, emit_json, open_library, parse_date
 from civdesk.progress import TextProgress
 
 
 def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     sp = sub.add_parser("search", parents=[common], help="全文搜索材料")
-    sp.add_argument("query", help='搜索词：多个词同时满足，"引号"内为短语，-词 表示排除')
+    sp.add_argument("query", nargs="+", metavar="词",
+                    help='搜索词：多个词同时满足，"引号"内为短语，-词 表示排除')
     sp.add_argument("--standard", metavar="CODE", help="限定测评内容或标准（如 Ⅲ-5 或 Ⅲ-5:1）")
     sp.add_argument("--unit", metavar="U", help="限定责任单位")
     sp.add_argument("--kind", metavar="K", help="限定文件类型（jpeg、pdf、docx…）")
@@ -20,16 +20,18 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     group = sp.add_mutually_exclusive_group()
     group.add_argument("--filed", dest="filed", action="store_const", const=True, help="只看已归档")
     group.add_argument("--unfiled", dest="filed", action="store_const", const=False, help="只看未归档")
-    sp.add_argument("--limit", type=int, default=20, help="最多返回条数（0 表示全部）")
-    sp = sub.add_parser("index", parents=[common], help="搜索索引：rebuild 重建 / status 状态")
+    sp.add_argument("--limit", type=count, default=20, help="最多返回条数（0 表示全部）")
+    sp.set_defaults(run=cmd_search)
+    sp = sub.add_parser("index", parents=[common], help="搜索索引：rebuild 重建 / update 补建 / status 状态")
     sp.add_argument("action", choices=["rebuild", "status", "update"])
+    sp.set_defaults(run=cmd_index)
 
 
-@command("search")
 def cmd_search(args: argparse.Namespace) -> int:
     with open_library(args) as lib:
         standards = None
         if args.standard:
+            from civdesk import checklists as cl
             from civdesk.checklist.codes import normalise_code
 
             code = args.standard
@@ -44,8 +46,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         progress = TextProgress()
         lib.search_index.catch_up(progress)
         progress.finish()
-        results = lib.search(args.query, standards=standards, unit=args.unit, kind=args.kind,
-                             year=args.year, date_from=args.date_from, date_to=args.date_to,
+        results = lib.search(" ".join(args.query), standards=standards, unit=args.unit,
+                             kind=args.kind, year=args.year, date_from=args.date_from, date_to=args.date_to,
                              filed=args.filed, limit=args.limit or None, catch_up=False)
     if args.json:
         emit_json([{"material_id": r.material_id, "title": r.title, "original_name": r.original_name,
@@ -59,7 +61,6 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@command("index")
 def cmd_index(args: argparse.Namespace) -> int:
     progress = TextProgress()
     with open_library(args) as lib:

@@ -4,21 +4,13 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from civdesk.checklists import ChecklistNotFound
-from civdesk.cli import EXIT_OK, EXIT_PROBLEMS, UsageError, command, emit_json, open_library
-from civdesk.export import (
-    ExportBlocked,
-    ExportError,
-    ExportOptions,
-    OptionsError,
-    PackageError,
-    ScopeError,
-    export_package,
-    verify_package,
-)
-from civdesk.export.checkgate import describe
+from civdesk.cli.base import EXIT_OK, EXIT_PROBLEMS, UsageError, emit_json, open_library
 from civdesk.progress import TextProgress
+
+if TYPE_CHECKING:
+    from civdesk.export import ExportBlocked, ExportOptions
 
 
 def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -37,12 +29,16 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
                     help="多处引用的材料：copy 每处放一份，note 只放一份、其余位置放说明")
     sp.add_argument("--per-page", type=int, choices=(1, 2), help="图文说明每页照片数")
     sp.add_argument("--no-captions", action="store_true", help="不生成图文说明 PDF")
+    sp.set_defaults(run=cmd_export)
 
     sp = sub.add_parser("verify-package", parents=[common], help="按校验清单核对材料包")
     sp.add_argument("path", type=Path, help="材料包文件夹或 zip")
+    sp.set_defaults(run=cmd_verify_package)
 
 
 def _options(lib, args: argparse.Namespace) -> ExportOptions:  # noqa: ANN001
+    from civdesk.export import ExportOptions, OptionsError
+
     overrides: dict = {}
     if args.pattern:
         overrides["name_pattern"] = args.pattern
@@ -62,10 +58,13 @@ def _options(lib, args: argparse.Namespace) -> ExportOptions:  # noqa: ANN001
         raise UsageError(str(exc)) from None
 
 
-@command("export")
 def cmd_export(args: argparse.Namespace) -> int:
     if args.keep_folder and not args.zip:
         raise UsageError("--keep-folder 只能与 --zip 一起使用")
+    from civdesk.checklists import ChecklistNotFound
+    from civdesk.export import ExportBlocked, ExportError, ScopeError, export_package
+    from civdesk.export.checkgate import describe
+
     progress = TextProgress()
     with open_library(args) as lib:
         options = _options(lib, args)
@@ -107,6 +106,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _blocked(args: argparse.Namespace, exc: ExportBlocked) -> int:
+    from civdesk.export.checkgate import describe
+
     if args.json:
         emit_json({"ok": False, "blocked": True, "error": str(exc),
                    "errors": [asdict(f) for f in exc.outcome.errors],
@@ -120,8 +121,9 @@ def _blocked(args: argparse.Namespace, exc: ExportBlocked) -> int:
     return EXIT_PROBLEMS
 
 
-@command("verify-package")
 def cmd_verify_package(args: argparse.Namespace) -> int:
+    from civdesk.export import PackageError, verify_package
+
     try:
         report = verify_package(args.path)
     except PackageError as exc:
