@@ -1,15 +1,16 @@
 """GUI entry point: opens the main window on the default (or last) library.
 
-``python main.py [--library PATH] [--screenshot FILE] [--quit-after MS]``
+``python main.py [--library PATH] [--screenshot FILE] [--quit-after MS] [--quit-when-shown]``
 """
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
@@ -23,6 +24,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--library", "-L", help="资料库文件夹")
     p.add_argument("--screenshot", help="（测试用）启动后截图保存到此文件并退出")
     p.add_argument("--quit-after", type=int, default=0, help="（测试用）若干毫秒后自动退出")
+    p.add_argument("--quit-when-shown", action="store_true",
+                   help="（测试用）窗口首次绘制后在标准错误输出时刻（first-paint 秒）并退出")
     return p.parse_args(argv)
 
 
@@ -55,6 +58,17 @@ def open_library_interactively(path: Path) -> Library | None:
             path = Path(chosen)
 
 
+class _QuitWhenShown(QObject):
+    """Prints the wall-clock time of the window's first paint, then closes the window."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            print(f"first-paint {time.time():.3f}", file=sys.stderr, flush=True)
+            obj.removeEventFilter(self)
+            QTimer.singleShot(0, obj.close)
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -74,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError:
         pass
     window = MainWindow(lib)
+    if args.quit_when_shown:
+        window.installEventFilter(_QuitWhenShown(window))
     window.show()
     if args.screenshot:
         def shoot() -> None:

@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
-# Installs CivDesk into .venv (first time) and starts the window on the default library.
+# Starts the window on the default library; installs CivDesk into .venv first when the install
+# is missing or pyproject.toml changed (scripts/install.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/system-packages.sh
-PY=${PYTHON:-python3}
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e .
+bash scripts/install.sh
 exec .venv/bin/python main.py "$@"

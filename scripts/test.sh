@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
-# Installs CivDesk with its test extra into .venv and runs the whole test suite offscreen.
+# Runs the whole test suite offscreen; installs CivDesk with its test extra into .venv first when
+# that install is missing or pyproject.toml changed (scripts/install.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/system-packages.sh
-PY=${PYTHON:-python3}
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+bash scripts/install.sh dev
 export QT_QPA_PLATFORM=offscreen
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

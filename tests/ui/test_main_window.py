@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 from PySide6.QtWidgets import QMessageBox
 
@@ -99,3 +100,17 @@ def test_gui_entry_point_starts_and_quits(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert shot.stat().st_size > 10_000
     assert (tmp_path / "home" / "data" / "资料库" / "library.db").exists()
+
+
+def test_gui_quit_when_shown_reports_the_first_paint(tmp_path):
+    """`main.py --quit-when-shown` (used by bench/bench_startup.py) prints when the window was
+    first painted and exits by itself."""
+    env = {"CIVDESK_HOME": str(tmp_path / "home"), "QT_QPA_PLATFORM": "offscreen",
+           "PATH": "/usr/bin:/bin"}
+    before = time.time()
+    proc = subprocess.run([sys.executable, "main.py", "--quit-when-shown"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    painted = [float(line.split()[1]) for line in proc.stderr.splitlines()
+               if line.startswith("first-paint ")]
+    assert len(painted) == 1 and before < painted[0] < time.time()
