@@ -37,13 +37,13 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
 
 # ---------------------------------------------------------------- checklist
 def cmd_checklist(args: argparse.Namespace) -> int:
+    from civdesk import checklists as cl
+    from civdesk.checklist import ChecklistFormatError
+
     handler = {
         "import": _import, "list": _list, "show": _show, "diff": _diff, "period": _period,
         "units": _units,
     }[args.checklist_command]
-    from civdesk import checklists as cl
-    from civdesk.checklist import ChecklistFormatError
-
     with open_library(args) as lib:
         try:
             return handler(lib, args)
