@@ -10,7 +10,8 @@ from civdesk.progress import TextProgress
 def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     sp = sub.add_parser("search", parents=[common], help="全文搜索材料")
     sp.add_argument("query", nargs="+", metavar="词",
-                    help='搜索词：多个词同时满足，"引号"内为短语，-词 表示排除')
+                    help='搜索词：多个词同时满足，"引号"内为短语，-词 表示排除'
+                         '（排除英文词须写在 -- 之后，如 -- -draft）')
     sp.add_argument("--standard", metavar="CODE", help="限定测评内容或标准（如 Ⅲ-5 或 Ⅲ-5:1）")
     sp.add_argument("--unit", metavar="U", help="限定责任单位")
     sp.add_argument("--kind", metavar="K", help="限定文件类型（jpeg、pdf、docx…）")
@@ -20,7 +21,7 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     group = sp.add_mutually_exclusive_group()
     group.add_argument("--filed", dest="filed", action="store_const", const=True, help="只看已归档")
     group.add_argument("--unfiled", dest="filed", action="store_const", const=False, help="只看未归档")
-    sp.add_argument("--limit", type=count, default=20, help="最多返回条数（0 表示全部）")
+    sp.add_argument("--limit", type=count, default=20, metavar="N", help="最多返回条数（0 表示全部）")
     sp.set_defaults(run=cmd_search)
     sp = sub.add_parser("index", parents=[common], help="搜索索引：rebuild 重建 / update 补建 / status 状态")
     sp.add_argument("action", choices=["rebuild", "status", "update"])
