@@ -10,13 +10,15 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QLibraryInfo, QObject, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from civdesk.library import Library, LibraryError
 from civdesk.lock import LibraryLockedError
 from civdesk.settings import AppSettings, resolve_library
+from civdesk_ui.file_dialogs import existing_directory
+from civdesk_ui.messages import ask
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -41,18 +43,33 @@ def choose_font(app: QApplication) -> None:
             return
 
 
+def install_translations(app: QApplication) -> bool:
+    """Qt's own Chinese texts (file dialog labels, 显示详情…), from the PySide6 wheel."""
+    translator = QTranslator(app)
+    if not translator.load("qtbase_zh_CN", QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
+        return False
+    return app.installTranslator(translator)
+
+
+def setup_app(app: QApplication) -> None:
+    app.setApplicationName("CivDesk")
+    app.setApplicationDisplayName("CivDesk 文明创建材料管理")
+    app.setOrganizationName("CivDesk")
+    if not install_translations(app):
+        print("未找到 Qt 的中文翻译 qtbase_zh_CN.qm：文件对话框将显示英文", file=sys.stderr)
+    choose_font(app)
+
+
 def open_library_interactively(path: Path) -> Library | None:
     """Open (or create) the library; on failure let the clerk pick another."""
     while True:
         try:
             return Library.open(path, create=True)
         except (LibraryError, LibraryLockedError, OSError) as exc:
-            answer = QMessageBox.warning(
-                None, "无法打开资料库", f"{exc}\n\n是否选择另一个资料库文件夹？",
-                QMessageBox.Yes | QMessageBox.No)
-            if answer != QMessageBox.Yes:
+            if not ask(None, "无法打开资料库", f"{exc}\n\n是否选择另一个资料库文件夹？",
+                       default_yes=True, icon=QMessageBox.Warning):
                 return None
-            chosen = QFileDialog.getExistingDirectory(None, "选择或新建资料库文件夹")
+            chosen = existing_directory(None, "选择或新建资料库文件夹")
             if not chosen:
                 return None
             path = Path(chosen)
@@ -72,10 +89,7 @@ class _QuitWhenShown(QObject):
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("CivDesk")
-    app.setApplicationDisplayName("CivDesk 文明创建材料管理")
-    app.setOrganizationName("CivDesk")
-    choose_font(app)
+    setup_app(app)
 
     from civdesk_ui.main_window import MainWindow
 

@@ -13,11 +13,9 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -31,6 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from civdesk import checks
+from civdesk_ui.file_dialogs import save_file
+from civdesk_ui.messages import inform
 
 STATUS_COLOURS = {checks.MET: "#2e7d32", checks.PARTIAL: "#d98a00", checks.MISSING: "#9aa3ad",
                   checks.FAULTY: "#b00020", checks.NOT_NEEDED: "#888888"}
@@ -276,12 +276,12 @@ class CheckDashboard(QDialog):
             return
         from civdesk.reports import write_check_docx, write_check_xlsx
 
-        path, _ = QFileDialog.getSaveFileName(self, "保存检查报告", f"申报前检查报告.{fmt}",
-                                              "Word 文档 (*.docx)" if fmt == "docx" else "Excel 表格 (*.xlsx)")
+        path = save_file(self, "保存检查报告", f"申报前检查报告.{fmt}",
+                         "Word 文档 (*.docx)" if fmt == "docx" else "Excel 表格 (*.xlsx)")
         if not path:
             return
         (write_check_docx if fmt == "docx" else write_check_xlsx)(self.result, Path(path))
-        QMessageBox.information(self, "检查报告", f"已保存：{path}")
+        inform(self, "检查报告", f"已保存：{path}")
 
     def _export_notice(self) -> None:
         items = self.units.selectedItems()
@@ -290,8 +290,8 @@ class CheckDashboard(QDialog):
         from civdesk.reports import write_owed_docx
 
         unit = items[0].data(Qt.UserRole)
-        path, _ = QFileDialog.getSaveFileName(self, "保存催办通知", f"{unit}尚欠材料通知.docx",
-                                              "Word 文档 (*.docx)")
+        path = save_file(self, "保存催办通知", f"{unit}尚欠材料通知.docx",
+                         "Word 文档 (*.docx)")
         if path:
             write_owed_docx(self.result, unit, Path(path))
-            QMessageBox.information(self, "催办通知", f"已保存：{path}")
+            inform(self, "催办通知", f"已保存：{path}")

@@ -10,12 +10,10 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -26,6 +24,8 @@ from PySide6.QtWidgets import (
 
 from civdesk import checklists as cl
 from civdesk.checklist import ChecklistFormatError
+from civdesk_ui.file_dialogs import open_file
+from civdesk_ui.messages import inform, warn
 
 
 class ChecklistImportWizard(QDialog):
@@ -74,8 +74,8 @@ class ChecklistImportWizard(QDialog):
             self.set_path(path)
 
     def _browse(self) -> None:
-        chosen, _ = QFileDialog.getOpenFileName(self, "选择测评体系表格", "",
-                                                "测评体系表格 (*.docx *.xlsx);;所有文件 (*)")
+        chosen = open_file(self, "选择测评体系表格", "",
+                           "测评体系表格 (*.docx *.xlsx);;所有文件 (*)")
         if chosen:
             self.set_path(Path(chosen))
 
@@ -124,7 +124,7 @@ class ChecklistImportWizard(QDialog):
         if orphaned:
             msg.append("以下标准在新版本中已删除，其材料仍保留在旧版本中，请重新归档：")
             msg += [f"  {code} {text}（{n} 件材料）" for code, text, n in orphaned]
-        QMessageBox.information(self, "导入完成", "\n".join(msg))
+        inform(self, "导入完成", "\n".join(msg))
         self.window.checklist_panel.reload(outcome.checklist_id)
         self.accept()
 
@@ -164,7 +164,7 @@ class PeriodDialog(QDialog):
             cl.set_period(self.window.lib, self.checklist_id, self.start.date().toPython(),
                           self.end.date().toPython(), self.year.value())
         except ValueError as exc:
-            QMessageBox.warning(self, "测评周期", str(exc))
+            warn(self, "测评周期", str(exc))
             return
         self.window.checklist_panel.reload(self.checklist_id)
         self.accept()
@@ -216,7 +216,7 @@ class UnitsDialog(QDialog):
         try:
             cl.update_unit(self.window.lib, item.data(Qt.UserRole), **{field: item.text()})
         except (ValueError, LookupError) as exc:
-            QMessageBox.warning(self, "责任单位", str(exc))
+            warn(self, "责任单位", str(exc))
             self._fill()
 
 

@@ -10,18 +10,18 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
 )
 
 from civdesk import checklists as cl
 from civdesk import export as ex
+from civdesk_ui.file_dialogs import open_file, save_file
+from civdesk_ui.messages import ask, inform, warn
 
 
 class ExportDialog(QDialog):
@@ -88,7 +88,7 @@ class ExportDialog(QDialog):
         self.result_path: Path | None = None
 
     def _browse(self) -> None:
-        chosen, _ = QFileDialog.getSaveFileName(self, "材料包保存位置", self.dest.text())
+        chosen = save_file(self, "材料包保存位置", self.dest.text())
         if chosen:
             self.dest.setText(chosen[:-4] if chosen.lower().endswith(".zip") else chosen)
 
@@ -104,7 +104,7 @@ class ExportDialog(QDialog):
         try:
             options = self.options()
         except ex.OptionsError as exc:
-            QMessageBox.warning(self, "导出", str(exc))
+            warn(self, "导出", str(exc))
             return None
         lib = self.window.lib
         out = Path(self.dest.text())
@@ -127,11 +127,8 @@ class ExportDialog(QDialog):
         if job.error is None:
             return
         if job.error.startswith("导出前检查发现"):
-            answer = QMessageBox.question(
-                self, "导出前检查发现错误",
-                f"{job.error}\n\n是否仍然导出？越过错误的记录会写入材料包的检查报告。",
-                QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
-            if answer == QMessageBox.Yes:
+            if ask(self, "导出前检查发现错误",
+                   f"{job.error}\n\n是否仍然导出？越过错误的记录会写入材料包的检查报告。"):
                 self.start(allow_errors=True)
             else:
                 self.status.setText("已停止导出。可在「申报前检查」（F9）中查看并处理这些错误。")
@@ -153,8 +150,8 @@ class ExportDialog(QDialog):
 
 
 def verify_package_interactively(window) -> None:  # noqa: ANN001
-    path, _ = QFileDialog.getOpenFileName(window, "选择要校验的材料包（zip）或其中的 manifest-sha256.txt",
-                                          "", "材料包 (*.zip manifest-sha256.txt);;所有文件 (*)")
+    path = open_file(window, "选择要校验的材料包（zip）或其中的 manifest-sha256.txt",
+                     "", "材料包 (*.zip manifest-sha256.txt);;所有文件 (*)")
     if not path:
         return
     target = Path(path)
@@ -163,9 +160,9 @@ def verify_package_interactively(window) -> None:  # noqa: ANN001
 
     def done(report: ex.PackageReport) -> None:
         if report.ok:
-            QMessageBox.information(window, "材料包校验", f"校验通过：{report.checked} 个文件与清单一致。")
+            inform(window, "材料包校验", f"校验通过：{report.checked} 个文件与清单一致。")
         else:
-            QMessageBox.warning(window, "材料包校验",
-                                "\n".join(p.message for p in report.problems[:40]))
+            warn(window, "材料包校验",
+                 "\n".join(p.message for p in report.problems[:40]))
 
     window.jobs.run("校验材料包", lambda _p: ex.verify_package(target), on_done=done)

@@ -14,10 +14,12 @@ import time
 import traceback
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QMessageBox, QProgressBar, QProgressDialog, QWidget
 
 from civdesk.progress import Cancelled
+from civdesk_ui.messages import message_box
 
 
 class QtProgress(QObject):
@@ -87,10 +89,18 @@ class Job(QObject):
         self.error: str | None = None
         self.was_cancelled = False
         self.finished = False
+        self.box: QProgressDialog | None = None
 
 
 class JobRunner(QObject):
-    """Runs jobs on a thread pool and shows their progress."""
+    """Runs jobs on a thread pool and shows their progress.
+
+    Results reach the window only while the runner is alive and the job is
+    still open: :meth:`stop` (and :meth:`close`, when the window closes)
+    cancels every job, waits for the threads and drops what is still on its
+    way, so nothing arrives in a window that is gone.  If the runner is
+    deleted without being closed, its jobs are cancelled all the same.
+    """
 
     status = Signal(str)
     DIALOG_DELAY_MS = 500
@@ -101,71 +111,99 @@ class JobRunner(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
         self.jobs: list[Job] = []
+        self.closed = False
+        jobs = self.jobs
+        # runs before the pool (a child) is deleted, which waits for its threads
+        self.destroyed.connect(lambda *_: _abandon(jobs))
 
     def run(self, title: str, fn: Callable[[QtProgress], Any], *,
             on_done: Callable[[Any], None] | None = None, dialog: bool = True,
             show_errors: bool = True) -> Job:
         progress = QtProgress()
         job = Job(title, progress)
+        if self.closed:  # the window is closing: no new work
+            job.finished = job.was_cancelled = True
+            return job
         task = _Task(fn, progress)
         job.signals = task.signals  # keep the sender alive until its queued signals arrive
-        box = self._dialog(title, progress) if dialog else None
-
-        def finish() -> None:
-            job.finished = True
-            if box is not None:
-                box.show_timer.stop()
-                box.close()
-                box.deleteLater()
-            self.jobs.remove(job)
-            job.ended.emit()
+        if dialog:
+            job.box = self._dialog(job)
 
         def ok(result: Any) -> None:
+            if not self._open(job):
+                return
             job.result = result
-            finish()
+            self._finish(job)
             self.status.emit(f"{title}：完成")
             if on_done is not None:
                 on_done(result)
             job.done.emit(result)
 
         def failed(message: str, details: str) -> None:
+            if not self._open(job):
+                return
             job.error = message
-            finish()
+            self._finish(job)
             self.status.emit(f"{title}：失败")
             if show_errors:
                 self.show_error(title, message, details)
 
         def cancelled(message: str) -> None:
+            if not self._open(job):
+                return
             job.was_cancelled = True
-            finish()
+            self._finish(job)
             self.status.emit(message)
+
+        def changed(done: int, total: int, message: str) -> None:
+            if self._open(job):
+                self.status.emit(f"{title}：{done}/{total} {message}")
 
         task.signals.finished.connect(ok, Qt.QueuedConnection)
         task.signals.failed.connect(failed, Qt.QueuedConnection)
         task.signals.cancelled.connect(cancelled, Qt.QueuedConnection)
-        progress.changed.connect(
-            lambda d, t, m: self.status.emit(f"{title}：{d}/{t} {m}"), Qt.QueuedConnection)
+        progress.changed.connect(changed, Qt.QueuedConnection)
         self.jobs.append(job)
         self.pool.start(task)
         return job
 
-    def _dialog(self, title: str, progress: QtProgress) -> QProgressDialog:
+    def _open(self, job: Job) -> bool:
+        """Whether a result or progress report for ``job`` may still be shown."""
+        return not job.finished and shiboken6.isValid(self)
+
+    def _finish(self, job: Job) -> None:
+        job.finished = True
+        box, job.box = job.box, None
+        if box is not None:
+            box.show_timer.stop()
+            box.hide()  # not close(): that would emit canceled
+            box.deleteLater()
+        self.jobs.remove(job)
+        job.ended.emit()
+
+    def _dialog(self, job: Job) -> QProgressDialog:
+        title, progress = job.title, job.progress
         box = QProgressDialog(title, "取消", 0, 0, self.parent_widget)
+        # The constructor starts Qt's own show timer (4 s), which shows the box even after it
+        # was hidden, e.g. while the job's last question is open.  reset() stops it, and this
+        # box never calls QProgressDialog.setValue/setMinimumDuration, which would restart it:
+        # the bar is ours and the box is shown only by show_timer below.
+        box.reset()
+        bar = QProgressBar(box)
+        bar.setRange(0, 0)
+        box.setBar(bar)
         box.setWindowTitle(title)
         box.setWindowModality(Qt.WindowModal)
-        box.setAutoClose(False)
-        box.setAutoReset(False)
-        box.setMinimumDuration(24 * 3600 * 1000)  # never Qt's own early show: ours below
         box.canceled.disconnect()
         box.canceled.connect(progress.cancel)
         box.canceled.connect(lambda: box.setLabelText("正在取消……"))
 
         def changed(done: int, total: int, message: str) -> None:
+            if not self._open(job):
+                return
             box.setLabelText(f"{title}\n{message}" if message else title)
-            if not box.isVisible():
-                return  # setValue would make Qt show the dialog early for long work
-            box.setMaximum(max(total, 1))
-            box.setValue(min(done, max(total, 1)))
+            bar.setRange(0, max(total, 1))
+            bar.setValue(min(done, max(total, 1)))
 
         progress.changed.connect(changed, Qt.QueuedConnection)
         box.show_timer = QTimer(box)
@@ -175,7 +213,7 @@ class JobRunner(QObject):
         return box
 
     def show_error(self, title: str, message: str, details: str = "") -> None:
-        box = QMessageBox(QMessageBox.Warning, title, message, QMessageBox.Ok, self.parent_widget)
+        box = message_box(self.parent_widget, QMessageBox.Warning, title, message)
         if details:
             box.setDetailedText(details)
         box.setObjectName("jobErrorBox")
@@ -183,3 +221,33 @@ class JobRunner(QObject):
 
     def wait(self, timeout_ms: int = 30000) -> bool:
         return self.pool.waitForDone(timeout_ms)
+
+    def cancel_all(self) -> None:
+        for job in self.jobs:
+            job.progress.cancel()
+
+    def stop(self, timeout_ms: int = 30000) -> bool:
+        """Cancel every job and wait for its thread; results still on their way are dropped.
+
+        Returns whether the threads ended within ``timeout_ms``.
+        """
+        jobs = list(self.jobs)
+        self.cancel_all()
+        idle = self.pool.waitForDone(timeout_ms)
+        for job in jobs:
+            if not job.finished:
+                job.was_cancelled = True
+                self._finish(job)
+        return idle
+
+    def close(self, timeout_ms: int = 30000) -> bool:
+        """:meth:`stop`, and start no job after this."""
+        self.closed = True
+        return self.stop(timeout_ms)
+
+
+def _abandon(jobs: list[Job]) -> None:
+    """The runner is being deleted: cancel its jobs and let nothing of them arrive."""
+    for job in jobs:
+        job.progress.cancel()
+        job.finished = job.was_cancelled = True

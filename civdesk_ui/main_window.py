@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -22,7 +21,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -38,8 +36,16 @@ from civdesk.library import Library, LibraryError
 from civdesk.lock import LibraryLockedError
 from civdesk.settings import AppSettings
 from civdesk_ui.detail_panel import DetailPanel
+from civdesk_ui.file_dialogs import existing_directory, open_files
 from civdesk_ui.jobs import JobRunner
-from civdesk_ui.material_views import MaterialGrid, MaterialModel, MaterialTable, ThumbnailCache, ids_from_mime
+from civdesk_ui.material_views import (
+    MaterialGrid,
+    MaterialModel,
+    MaterialTable,
+    ThumbnailCache,
+    ids_from_mime,
+)
+from civdesk_ui.messages import inform, warn
 from civdesk_ui.undo import EditCommand, LinkCommand, UnlinkCommand
 
 LEVEL_COLOURS = {1: "#1f3a5f", 2: "#2c5d8a", 3: "#333333"}
@@ -48,6 +54,7 @@ ROLE_ID = Qt.UserRole
 ROLE_KIND = Qt.UserRole + 1
 UNFILED = "unfiled"
 SEARCH_DELAY_MS = 300
+CLOSE_WAIT_MS = 30_000  # how long closing waits for running jobs to notice their cancellation
 
 
 class FilingTree(QTreeWidget):
@@ -439,7 +446,7 @@ class MainWindow(QMainWindow):
         try:
             new = Library.open(path, create=create)
         except (LibraryError, LibraryLockedError, OSError) as exc:
-            QMessageBox.warning(self, "无法打开资料库", str(exc))
+            warn(self, "无法打开资料库", str(exc))
             return
         self._stop_background()
         self.lib.close()
@@ -447,12 +454,12 @@ class MainWindow(QMainWindow):
         self.set_library(new)
 
     def new_library(self) -> None:
-        chosen = QFileDialog.getExistingDirectory(self, "选择一个空文件夹作为新资料库")
+        chosen = existing_directory(self, "选择一个空文件夹作为新资料库")
         if chosen:
             self.switch_library(Path(chosen), create=True)
 
     def open_library(self) -> None:
-        chosen = QFileDialog.getExistingDirectory(self, "打开资料库文件夹")
+        chosen = existing_directory(self, "打开资料库文件夹")
         if chosen:
             self.switch_library(Path(chosen))
 
@@ -615,12 +622,12 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- import
     def import_files(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "选择要导入的文件（可多选，含 zip 压缩包）")
+        files = open_files(self, "选择要导入的文件（可多选，含 zip 压缩包）")
         if files:
             self.start_import([Path(f) for f in files])
 
     def import_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "选择要导入的文件夹")
+        folder = existing_directory(self, "选择要导入的文件夹")
         if folder:
             self.start_import([Path(folder)])
 
@@ -742,19 +749,27 @@ class MainWindow(QMainWindow):
         self._ocr_job = self.background.run(
             "文字识别", lambda p: ocr.run_pending_ocr(lib, p), dialog=False, on_done=done)
 
-    def _stop_background(self) -> None:
-        for job in list(self.background.jobs) + list(self.jobs.jobs):
-            job.progress.cancel()
-        self.background.wait(30000)
-        self.jobs.wait(30000)
+    def _stop_background(self, closing: bool = False) -> None:
+        """Cancel every job and wait for it (library switch, closing); late results are dropped.
+
+        Closing also starts no job afterwards: nothing (index catch-up, OCR, a search) may
+        report into a window that is gone.
+        """
+        self._index_timer.stop()
+        self._search_timer.stop()
+        runners = (self.background, self.jobs)
+        for runner in runners:
+            runner.cancel_all()
+        for runner in runners:
+            (runner.close if closing else runner.stop)(CLOSE_WAIT_MS)
 
     def verify_library(self) -> None:
         def done(report) -> None:  # noqa: ANN001
             if report.ok:
-                QMessageBox.information(self, "原件完整性校验", f"校验通过：{report.checked_files} 个原件完好。")
+                inform(self, "原件完整性校验", f"校验通过：{report.checked_files} 个原件完好。")
             else:
-                QMessageBox.warning(self, "原件完整性校验",
-                                    "\n".join(p.message for p in report.problems[:30]))
+                warn(self, "原件完整性校验",
+                     "\n".join(p.message for p in report.problems[:30]))
 
         self.jobs.run("原件完整性校验", self.lib.verify, on_done=done)
 
@@ -858,15 +873,17 @@ class MainWindow(QMainWindow):
             settings.save()
         except OSError:
             pass
-        self._stop_background()
+        self._stop_background(closing=True)
+        self.thumbs.pool.clear()
+        self.thumbs.pool.waitForDone(CLOSE_WAIT_MS)
         super().closeEvent(event)
 
     def about(self) -> None:
         from civdesk import __version__
 
-        QMessageBox.about(self, "关于 CivDesk",
-                          f"CivDesk {__version__}\n文明城市创建申报材料管理（离线版）\n"
-                          f"资料库：{self.lib.path.resolve()}")
+        inform(self, "关于 CivDesk",
+               f"CivDesk {__version__}\n文明城市创建申报材料管理（离线版）\n"
+               f"资料库：{self.lib.path.resolve()}")
 
 
 def standard_html(st: cl.StandardView, state: str | None) -> str:

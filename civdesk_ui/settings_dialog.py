@@ -13,12 +13,12 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QSpinBox,
     QVBoxLayout,
 )
 
 from civdesk import checks
+from civdesk_ui.messages import warn
 
 
 class SettingsDialog(QDialog):
@@ -96,6 +96,6 @@ class SettingsDialog(QDialog):
                 platform={"formats": formats, "max_mb": self.max_mb.value(),
                           "min_width": self.min_w.value(), "min_height": self.min_h.value()})
         except ValueError as exc:
-            QMessageBox.warning(self, "设置", str(exc))
+            warn(self, "设置", str(exc))
             return
         self.accept()

@@ -21,10 +21,10 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from civdesk.library import Library
-    from civdesk_ui.app import choose_font
+    from civdesk_ui.app import setup_app
 
     app = QApplication.instance() or QApplication([])
-    choose_font(app)
+    setup_app(app)
     from civdesk_ui.main_window import MainWindow
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,9 +1,52 @@
 """UI tests run offscreen (QT_QPA_PLATFORM=offscreen is set in tests/conftest.py)."""
 from __future__ import annotations
 
-import pytest
+import threading
 
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtWidgets import QMessageBox
+
+from civdesk import ocr
 from civdesk.library import Library
+
+
+class FakeOcrEngine:
+    """Stands in for RapidOCR (seconds of CPU per page): answers at once, or after ``delay``."""
+
+    def __init__(self, delay: float = 0.0):
+        self.delay = delay
+        self.reading = threading.Event()
+        self.pages = 0
+
+    def read(self, png: bytes) -> str:
+        assert png.startswith(b"\x89PNG")
+        self.reading.set()
+        if self.delay:
+            threading.Event().wait(self.delay)  # one page cannot be interrupted, like the real engine
+        self.pages += 1
+        return "识别出的文字"
+
+
+@pytest.fixture(autouse=True)
+def fake_ocr(monkeypatch) -> FakeOcrEngine:
+    """Every window of these tests reads scans with the fast fake engine."""
+    engine = FakeOcrEngine()
+    monkeypatch.setattr(ocr, "default_engine", lambda: engine)
+    return engine
+
+
+def close_and_delete(win) -> None:
+    """Close the window as the clerk would, check no worker thread is left, then delete it."""
+    win.close()
+    busy = [name for name, jobs, pool in (("jobs", win.jobs.jobs, win.jobs.pool),
+                                          ("background", win.background.jobs, win.background.pool),
+                                          ("thumbnails", (), win.thumbs.pool))
+            if jobs or pool.activeThreadCount()]
+    win.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    QCoreApplication.processEvents()
+    assert not busy, f"threads still running after the window closed: {busy}"
 
 
 @pytest.fixture
@@ -12,9 +55,27 @@ def window(qtbot, tmp_path):
 
     lib = Library.create(tmp_path / "lib")
     win = MainWindow(lib)
-    qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
     yield win
-    win.jobs.wait(10000)
-    win.lib.close()
+    close_and_delete(win)
+    lib.close()
+
+
+@pytest.fixture
+def answer_boxes(monkeypatch):
+    """Message boxes answer themselves: ``answers`` lists the button texts to click, in turn
+    (确定 when empty); every box shown is recorded as (title, text, button texts)."""
+    shown: list[tuple[str, str, list[str]]] = []
+    answers: list[str] = []
+
+    def exec_(box: QMessageBox) -> int:
+        texts = [b.text() for b in box.buttons()]
+        shown.append((box.windowTitle(), box.text(), texts))
+        wanted = answers.pop(0) if answers else "确定"
+        button = next(b for b in box.buttons() if b.text() == wanted)
+        button.click()
+        return box.standardButton(button)
+
+    monkeypatch.setattr(QMessageBox, "exec", exec_)
+    return shown, answers

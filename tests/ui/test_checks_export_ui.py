@@ -1,8 +1,6 @@
 """Check dashboard and export dialog, driven offscreen."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox
-
 from civdesk import checklists as cl
 from civdesk import export as ex
 from civdesk.importer import ImportOptions
@@ -51,20 +49,20 @@ def test_dashboard_shows_statuses_units_and_opens_a_finding(window, qtbot, fixtu
 
 
 def test_export_dialog_blocks_on_errors_then_exports_with_override(window, qtbot, fixtures, tmp_path,
-                                                                   monkeypatch):
+                                                                   answer_boxes):
     from civdesk_ui.export_dialog import ExportDialog
 
     _filed_library(window, fixtures)
-    answers = []
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *a, **k: (answers.append(a[2]), QMessageBox.Yes)[1])
+    shown, answers = answer_boxes
+    answers.append("是")
     dialog = ExportDialog(window)
     qtbot.addWidget(dialog)
     dialog.dest.setText(str(tmp_path / "申报材料包"))
     dialog.start()
     _wait(qtbot, window)
     qtbot.waitUntil(lambda: dialog.result_path is not None, timeout=120_000)
-    assert answers and "错误" in answers[0]  # the checks stopped it first
+    assert shown and "错误" in shown[0][1]  # the checks stopped it first
+    assert shown[0][2] == ["是", "否"]
     assert dialog.result_path.name.endswith(".zip") and dialog.result_path.exists()
     assert "已越过" in dialog.status.text()
     report = ex.verify_package(dialog.result_path)
@@ -90,3 +88,47 @@ def test_settings_dialog_stores_platform_limits_and_rules(window, qtbot):
     assert stored.platform.formats == ("jpg", "pdf", "docx")
     assert (stored.platform.max_mb, stored.platform.min_width) == (5, 1024)
     assert not stored.enabled("blur") and stored.enabled("caption")
+
+
+def test_no_progress_box_comes_back_while_the_export_question_is_open(window, qtbot, fixtures,
+                                                                       tmp_path):
+    """The clerk reads 「是否仍然导出」 for 5 s, past Qt's own 4 s progress-dialog timer:
+    no progress box (「正在取消……」) may appear over the question, nor after the answer."""
+    import time
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+
+    from civdesk_ui.export_dialog import ExportDialog
+
+    def visible_progress_boxes():
+        return [w.labelText() for w in QApplication.topLevelWidgets()
+                if isinstance(w, QProgressDialog) and w.isVisible()]
+
+    _filed_library(window, fixtures)
+    window.jobs.DIALOG_DELAY_MS = 60_000  # the check ends before the runner would show its box
+    dialog = ExportDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.dest.setText(str(tmp_path / "申报材料包"))
+    asked, over_question = [], []
+    started = time.monotonic()
+
+    def read_then_answer_no() -> None:
+        box = next((w for w in QApplication.topLevelWidgets()
+                    if isinstance(w, QMessageBox) and w.isVisible()), None)
+        if box is None or time.monotonic() - started < 5.0:
+            QTimer.singleShot(100, read_then_answer_no)
+            return
+        asked.append(box.text())
+        over_question.extend(visible_progress_boxes())
+        box.button(QMessageBox.No).click()
+
+    QTimer.singleShot(100, read_then_answer_no)
+    dialog.start()
+    qtbot.waitUntil(lambda: "已停止导出" in dialog.status.text(), timeout=60_000)
+    assert asked and "是否仍然导出" in asked[0]
+    assert over_question == []
+    qtbot.wait(1000)
+    assert visible_progress_boxes() == []
+    assert dialog.go.isEnabled()  # the dialog answers again

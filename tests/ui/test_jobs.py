@@ -77,3 +77,77 @@ def test_error_is_shown_once_with_details(qtbot):
     assert "通知.pdf" in boxes[0].text()
     assert "Traceback" in boxes[0].detailedText() and "ValueError" in boxes[0].detailedText()
     assert job.error == "文件「通知.pdf」无法读取：已损坏"
+
+
+def test_progress_box_never_comes_back_after_a_job_ends_with_a_question(qtbot):
+    """A quick job ends in a question the clerk reads for 5 s: Qt's own progress-dialog
+    timer (4 s after the box was made) must not bring the finished job's box back."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.show()
+    runner = JobRunner(parent)
+
+    def work(progress):
+        raise ValueError("导出前检查发现 2 项错误")
+
+    answers, over_question = [], []
+    started = time.monotonic()
+
+    def read_then_answer_no() -> None:
+        box = next((w for w in QApplication.topLevelWidgets()
+                    if isinstance(w, QMessageBox) and w.isVisible()), None)
+        if box is None or time.monotonic() - started < 5.0:
+            QTimer.singleShot(100, read_then_answer_no)
+            return
+        over_question.extend(w.labelText() for w in QApplication.topLevelWidgets()
+                             if isinstance(w, QProgressDialog) and w.isVisible())
+        box.button(QMessageBox.No).click()
+
+    QTimer.singleShot(100, read_then_answer_no)
+    job = runner.run("导出申报材料包", work, show_errors=False)
+    job.ended.connect(lambda: answers.append(QMessageBox.question(
+        parent, "导出前检查发现错误", "是否仍然导出？") == QMessageBox.Yes))
+    qtbot.waitUntil(lambda: answers == [False], timeout=20_000)
+    assert over_question == []
+    qtbot.wait(500)
+    assert not any(d.isVisible() for d in QApplication.topLevelWidgets()
+                   if isinstance(d, QProgressDialog))
+
+
+def test_deleting_the_window_mid_job_delivers_nothing_and_ends_the_thread(qtbot):
+    """The window goes away while a job runs: the job is cancelled, its thread ends, and
+    nothing it sends arrives in the deleted window (no 'Signal source has been deleted')."""
+    parent = QWidget()
+    parent.show()
+    runner = JobRunner(parent)
+    running, thread_ended = threading.Event(), threading.Event()
+    delivered = []
+
+    def work(progress):
+        try:
+            running.set()
+            for i in range(300):  # 3 s unless cancelled
+                progress.check_cancelled()
+                progress.update(i, 300, "处理中")
+                time.sleep(0.01)
+            return "done"
+        finally:
+            thread_ended.set()
+
+    job = runner.run("长任务", work, on_done=delivered.append)
+    job.done.connect(delivered.append)
+    assert running.wait(10)
+    qtbot.wait(700)  # the progress box is up
+    with qtbot.capture_exceptions() as exceptions:
+        started = time.monotonic()
+        parent.deleteLater()
+        qtbot.wait(100)
+        deleted_in = time.monotonic() - started
+        qtbot.wait(3500)  # whatever the job sent is delivered now
+    assert [str(e[1]) for e in exceptions] == []
+    assert thread_ended.is_set()
+    assert deleted_in < 2.0  # cancelled, not waited out
+    assert delivered == [] and job.was_cancelled

@@ -5,8 +5,6 @@ import subprocess
 import sys
 import time
 
-from PySide6.QtWidgets import QMessageBox
-
 from civdesk import checklists as cl
 from tests.conftest import ROOT
 
@@ -54,10 +52,9 @@ def _items(tree):
         stack.extend(it.child(i) for i in range(it.childCount()))
 
 
-def test_import_wizard_previews_then_imports_new_checklist(window, qtbot, fixtures, monkeypatch):
+def test_import_wizard_previews_then_imports_new_checklist(window, qtbot, fixtures, answer_boxes):
     from civdesk_ui.checklist_dialogs import ChecklistImportWizard
 
-    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: QMessageBox.Ok)
     wizard = ChecklistImportWizard(window)
     qtbot.addWidget(wizard)
     wizard.separate.setChecked(True)
@@ -71,6 +68,8 @@ def test_import_wizard_previews_then_imports_new_checklist(window, qtbot, fixtur
     assert len(infos) == 2
     assert window.checklist_panel.switcher.count() == 2
     assert "未成年人" in window.checklist_panel.switcher.currentText()
+    shown, _ = answer_boxes
+    assert [(title, buttons) for title, _, buttons in shown] == [("导入完成", ["确定"])]
 
 
 def test_period_dialog_saves(window, qtbot):
@@ -114,3 +113,39 @@ def test_gui_quit_when_shown_reports_the_first_paint(tmp_path):
     painted = [float(line.split()[1]) for line in proc.stderr.splitlines()
                if line.startswith("first-paint ")]
     assert len(painted) == 1 and before < painted[0] < time.time()
+
+
+def _scan_pdf(path) -> None:
+    """An image-only PDF (no text layer): it waits for OCR after import."""
+    import pymupdf
+
+    src = pymupdf.open()
+    page = src.new_page(width=300, height=150)
+    page.insert_text((30, 80), "文明实践", fontname="china-s", fontsize=24)
+    png = page.get_pixmap(dpi=100).tobytes("png")
+    out = pymupdf.open()
+    out.new_page(width=300, height=150).insert_image(pymupdf.Rect(0, 0, 300, 150), stream=png)
+    out.save(path)
+
+
+def test_closing_the_window_during_ocr_leaves_nothing_running(qtbot, tmp_path, fake_ocr):
+    """Closed while OCR reads a page: the OCR job and the index catch-up it would start
+    end with the window; nothing reports into the deleted window."""
+    from civdesk import ocr
+    from civdesk.library import Library
+    from civdesk_ui.main_window import MainWindow
+    from tests.ui.conftest import close_and_delete
+
+    _scan_pdf(tmp_path / "扫描件.pdf")
+    lib = Library.create(tmp_path / "lib")
+    lib.import_paths([tmp_path / "扫描件.pdf"])
+    assert ocr.pending_count(lib) == 1
+    fake_ocr.delay = 1.5  # a page being read cannot be interrupted
+    win = MainWindow(lib)
+    win.show()
+    assert fake_ocr.reading.wait(20)
+    with qtbot.capture_exceptions() as exceptions:
+        close_and_delete(win)
+        qtbot.wait(2500)  # whatever the jobs sent is delivered now
+    assert [str(e[1]) for e in exceptions] == []
+    lib.close()
