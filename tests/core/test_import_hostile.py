@@ -439,3 +439,31 @@ def test_unexpected_error_marks_run_failed(empty_lib, tmp_path, monkeypatch):
         empty_lib.import_paths([tmp_path / "in"], ImportOptions(workers=1))
     assert [s for s, _ in _runs(empty_lib)] == ["failed"]
     _assert_consistent(empty_lib)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")
+def test_forked_child_does_not_keep_the_lock(tmp_path):
+    """A child forked while the library is open (an extraction worker) and
+    outliving its parent must not keep the library locked."""
+    Library.create(tmp_path / "lib", sample=False).close()
+    script = (
+        "import os, sys, time\n"
+        "from civdesk.library import Library\n"
+        f"lib = Library.open({str(tmp_path / 'lib')!r})\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    null = os.open(os.devnull, os.O_WRONLY)\n"
+        "    os.dup2(null, 1), os.dup2(null, 2)  # let the parent's output close\n"
+        "    time.sleep(30)\n"
+        "    os._exit(0)\n"
+        "print(pid, flush=True)\n"
+        "os._exit(0)\n")
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                         timeout=180, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    child = int(out.stdout.split()[0])
+    try:
+        assert _alive(child)
+        with Library.open(tmp_path / "lib") as lib:
+            assert lib.verify().ok
+    finally:
+        os.kill(child, signal.SIGKILL)
