@@ -229,6 +229,10 @@ def _scan_zip(path: Path, folders: tuple[str, ...], display: str, tmp_dir: Path,
     limit = min(MAX_ARCHIVE_BYTES, max(MAX_RATIO * size, ARCHIVE_FLOOR))
     budget = _Budget(limit)  # what the entries may inflate to, enforced while reading
     declared = 0
+    if all(info.is_dir() for info in infos):
+        yield Source(display, Path(display).name, folders,
+                     refused="压缩包是空的（其中没有文件），没有可导入的内容")
+        return
     for i, info in enumerate(infos):
         if info.is_dir():
             continue
