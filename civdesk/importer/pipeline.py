@@ -17,21 +17,17 @@ Stages (STYLE.md §8):
    entries in one transaction; then the staged files move to their place.
    A kill between 3 and 5 is undone (or finished) at the next open, where the
    run still marked ``running`` becomes ``interrupted``.  The extraction
-   workers die with the import's process (:func:`_worker_start`).
+   workers die with the import's process (:mod:`civdesk.extract.worker`).
 6. **index**: committed materials carry ``version > indexed_version`` and are
    picked up by the search index's catch-up.
 """
 from __future__ import annotations
 
 import concurrent.futures as cf
-import ctypes
 import errno
 import multiprocessing
 import os
-import signal
-import sys
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -41,7 +37,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from civdesk.errors import LibraryError
-from civdesk.extract import Extracted, extract, warm_up
+from civdesk.extract import Extracted, extract, warm_up, worker
 from civdesk.fsnames import readable
 from civdesk.importer.sources import Source, os_reason, scan
 from civdesk.importer.suggest import StandardRef, Suggester, SuggestionHit
@@ -138,36 +134,13 @@ class _Batch:
         return len(self.new) + len(self.dups) + len(self.refused)
 
 
-PR_SET_PDEATHSIG = 1
-
-
-def _worker_start(parent: int) -> None:
-    """Runs first in each extraction worker: the worker dies with the import.
-
-    Linux kills it the moment its parent dies (``PR_SET_PDEATHSIG``); elsewhere
-    a watcher thread notices that the parent changed (the orphan is adopted).
-    """
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-
-
-def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(1)
-
-
 def _make_pool(workers: int) -> cf.ProcessPoolExecutor:
     """Extraction workers: forked from a single-threaded process (the command
     line: quick to start), spawned from one that runs threads (the window),
     where forking is unsafe."""
     method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
     pool = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
-                                  initializer=_worker_start, initargs=(os.getpid(),))
+                                  initializer=worker.start, initargs=(os.getpid(),))
     for _ in range(workers):  # workers load their libraries while the first files are stored
         pool.submit(warm_up)
     return pool

@@ -141,6 +141,16 @@ def test_undecodable_name_imported_with_escapes(empty_lib, tmp_path):
     assert name.endswith(".txt") and name.startswith("x")
 
 
+def test_empty_zip_reported(empty_lib, tmp_path):
+    z = tmp_path / "空包.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("只有目录/", b"")
+    report = empty_lib.import_paths([z])
+    assert len(report.entries) == 1
+    e = report.entries[0]
+    assert e.path.endswith("空包.zip") and e.status == "refused" and "空" in e.reason
+
+
 # ------------------------------------------------------------- zip bombs
 
 def _overlap_bomb(path: Path, entries: int = 100, kernel_mb: int = 1) -> None:
