@@ -230,8 +230,8 @@ class Importer:
                     p.future.cancel()
             full = _disk_full(exc)
             if not full:
-                batch.new += [self._finish(p) for p in flight
-                              if p.future is not None and p.future.done()]
+                batch.new += [self._finish(p) for p in flight if p.future is not None
+                              and p.future.done() and not p.future.cancelled()]
                 try:
                     self._commit(batch)
                 except Exception:  # noqa: BLE001 - the original error matters more
