@@ -189,6 +189,18 @@ def _overlap_bomb(path: Path, entries: int = 100, kernel_mb: int = 1) -> None:
     path.write_bytes(body + central + end)
 
 
+def test_overlapping_entry_bomb_refused(empty_lib, tmp_path):
+    z = tmp_path / "重叠.zip"
+    _overlap_bomb(z)
+    with zipfile.ZipFile(z) as zf:  # a valid archive: 100 entries of over 1 MB each
+        assert len(zf.infolist()) == 100 and len(zf.read("f0007.bin")) > 1 << 20
+    assert z.stat().st_size < 100_000
+    report = empty_lib.import_paths([z])
+    assert len(report.entries) == 100
+    assert all(e.status == "refused" and "重叠" in e.reason for e in report.entries)
+    assert not _names(empty_lib) and empty_lib.verify().ok
+
+
 def test_archive_total_bounded_by_its_size(empty_lib, tmp_path, monkeypatch):
     """Each entry is under the per-entry limits, but together they inflate a
     small archive far beyond its size: the entries past the budget are refused
