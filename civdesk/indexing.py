@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from sqlalchemy import select, update
 
+from civdesk.fsnames import readable
 from civdesk.models import ChecklistNode, Link, Material, MaterialText, Standard, Unit
 from civdesk.progress import NullProgress, Progress
 from civdesk.search import IndexDoc, SearchIndex
@@ -180,6 +181,7 @@ class IndexKeeper:
                catch_up: bool = True) -> list[SearchResult]:
         if catch_up:
             self.catch_up()
+        query = readable(query)  # bytes typed in a GBK terminal arrive as lone surrogates
         if isinstance(standards, str):
             standards = [standards]
         filters = dict(standards=list(standards) if standards else None, unit=unit, kind=kind,

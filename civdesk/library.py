@@ -28,7 +28,18 @@ from sqlalchemy.orm import Session
 from civdesk import db
 from civdesk.errors import LibraryError
 from civdesk.lock import LibraryLock
-from civdesk.models import AuditEntry, Checklist, ChecklistNode, Link, Material, Standard, Unit
+from civdesk.models import (
+    AuditEntry,
+    Checklist,
+    ChecklistNode,
+    ImportEntry,
+    ImportRun,
+    Link,
+    Material,
+    Standard,
+    Unit,
+    utcnow,
+)
 from civdesk.progress import NullProgress, Progress
 from civdesk.vault import Vault, hash_file
 
@@ -127,6 +138,7 @@ class Library:
             self.backup_made = db.upgrade(self.engine, self.db_path)
             self._sessions = db.make_sessionmaker(self.engine)
             self._recover_vault()
+            self._close_interrupted_runs()
         except BaseException:
             if self.engine is not None:
                 self.engine.dispose()
@@ -141,6 +153,20 @@ class Library:
         with self.session() as s:
             known = set(s.scalars(select(Material.sha256).where(Material.sha256.in_(staged))))
         self.vault.recover(known)
+
+    def _close_interrupted_runs(self) -> None:
+        """Imports still ``running`` belong to a process that died: we hold the
+        lock, so no other process can be running them."""
+        with self.session() as s:
+            runs = s.scalars(select(ImportRun).where(ImportRun.status == "running")).all()
+            for run in runs:
+                counts = dict(s.execute(select(ImportEntry.status, func.count())
+                                        .where(ImportEntry.run_id == run.id)
+                                        .group_by(ImportEntry.status)).all())
+                run.status = "interrupted"
+                run.finished_at = run.finished_at or utcnow()
+                run.counts = {k: counts.get(k, 0) for k in ("imported", "duplicate", "refused")}
+                self.audit(s, "import", "import_run", run.id, status="interrupted", **run.counts)
 
     def close(self) -> None:
         if self._search is not None:

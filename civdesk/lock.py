@@ -4,12 +4,19 @@ A second process opening the same library gets :class:`LibraryLockedError`
 with a Chinese message instead of corrupting it.  The lock is an OS lock on
 ``library.lock`` (``flock`` on POSIX, ``msvcrt.locking`` on Windows), so it
 disappears with the process that held it, even after a crash.
+
+A ``flock`` belongs to the open file, which a forked child shares: a child
+outliving its parent (an extraction worker) would keep the library locked,
+naming a dead process.  So a forked child closes its copy of the descriptor
+at once (:func:`os.register_at_fork`), and the descriptor is not inherited
+by programs started with ``exec`` (``O_CLOEXEC``).
 """
 from __future__ import annotations
 
 import json
 import os
 import socket
+import weakref
 from pathlib import Path
 
 if os.name == "nt":  # pragma: no cover - exercised on Windows only
@@ -22,13 +29,16 @@ class LibraryLockedError(RuntimeError):
     """The library is open in another process."""
 
 
+_HELD: weakref.WeakSet[LibraryLock] = weakref.WeakSet()
+
+
 class LibraryLock:
     def __init__(self, path: Path):
         self.path = path
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
         try:
             _lock(fd)
         except OSError:
@@ -42,19 +52,38 @@ class LibraryLock:
         info = {"pid": os.getpid(), "host": socket.gethostname()}
         os.write(fd, json.dumps(info).encode())
         self._fd = fd
+        _HELD.add(self)
 
     def release(self) -> None:
         if self._fd is None:
             return
+        _HELD.discard(self)
         try:
             _unlock(self._fd)
         finally:
             os.close(self._fd)
             self._fd = None
 
+    def _forget_in_child(self) -> None:
+        """In a forked child: drop the shared descriptor without unlocking it
+        (an unlock would release the parent's lock too)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
     @property
     def held(self) -> bool:
         return self._fd is not None
+
+
+def _after_fork_in_child() -> None:
+    for lock in list(_HELD):
+        lock._forget_in_child()
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _read_holder(fd: int) -> str:

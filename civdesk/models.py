@@ -211,7 +211,7 @@ class ImportRun(Base):
     user: Mapped[str] = mapped_column(String(100), default="")
     sources: Mapped[list[str]] = mapped_column(JSON, default=list)
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(20), default="running")  # running/done/cancelled/failed
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running/done/cancelled/failed/interrupted
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 

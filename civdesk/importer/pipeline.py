@@ -15,7 +15,9 @@ Stages (STYLE.md §8):
    dates, text, quality measures, thumbnail (:func:`civdesk.extract.extract`).
 5. **commit** in batches: material rows, texts, links, suggestions and report
    entries in one transaction; then the staged files move to their place.
-   A kill between 3 and 5 is undone (or finished) at the next open.
+   A kill between 3 and 5 is undone (or finished) at the next open, where the
+   run still marked ``running`` becomes ``interrupted``.  The extraction
+   workers die with the import's process (:mod:`civdesk.extract.worker`).
 6. **index**: committed materials carry ``version > indexed_version`` and are
    picked up by the search index's catch-up.
 """
@@ -32,8 +34,11 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
-from civdesk.extract import Extracted, extract, warm_up
+from civdesk.errors import LibraryError
+from civdesk.extract import Extracted, extract, warm_up, worker
+from civdesk.fsnames import readable
 from civdesk.importer.sources import Source, os_reason, scan
 from civdesk.importer.suggest import StandardRef, Suggester, SuggestionHit
 from civdesk.models import (
@@ -60,7 +65,7 @@ IN_FLIGHT = 32  # enough queued work to keep both workers busy through a batch's
 POOL_THRESHOLD = 6  # fewer files than this are extracted in-process
 
 
-class ImportAborted(RuntimeError):
+class ImportAborted(LibraryError):
     """The import had to stop (disk full…); what was committed stays."""
 
     def __init__(self, message: str, report: ImportReport):
@@ -134,7 +139,8 @@ def _make_pool(workers: int) -> cf.ProcessPoolExecutor:
     line: quick to start), spawned from one that runs threads (the window),
     where forking is unsafe."""
     method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
-    pool = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
+    pool = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
+                                  initializer=worker.start, initargs=(os.getpid(),))
     for _ in range(workers):  # workers load their libraries while the first files are stored
         pool.submit(warm_up)
     return pool
@@ -146,6 +152,7 @@ class Importer:
         self.entries: list[EntryResult] = []
         self.known: dict[str, int] = {}
         self.in_run: set[str] = set()
+        self.waiting: list[tuple[Source, str]] = []  # duplicates of files still being extracted
         self.suggestions = 0
         self.pool: cf.ProcessPoolExecutor | None = None
         self.unit_id: int | None = None
@@ -156,7 +163,7 @@ class Importer:
         tmp = self.lib.vault.tmp
         sources = list(scan([Path(p) for p in paths], tmp))
         with self.lib.session() as s:
-            run = ImportRun(user=self.lib.user, sources=[str(p) for p in paths],
+            run = ImportRun(user=self.lib.user, sources=[readable(str(p)) for p in paths],
                             options={"standards": list(self.options.standard_ids),
                                      "unit": self.options.unit,
                                      "accept_suggestions": self.options.accept_suggestions})
@@ -165,19 +172,19 @@ class Importer:
             self.run_id = run.id
             self.unit_id = self._ensure_unit(s)
             self.suggester = self._make_suggester(s)
-        status = "done"
         try:
             self._process(sources)
-        except Cancelled:
-            status = "cancelled"
-            raise
-        except ImportAborted:
-            status = "failed"
-            raise
-        finally:
+        except BaseException as exc:
             if self.pool is not None:
                 self.pool.shutdown(wait=True, cancel_futures=True)
-            self._finish_run(status)
+            try:
+                self._finish_run("cancelled" if isinstance(exc, Cancelled) else "failed")
+            except Exception:  # noqa: BLE001 - (a full disk) the next open marks it interrupted
+                pass
+            raise
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        self._finish_run("done")
         return self.report(False)
 
     def report(self, cancelled: bool) -> ImportReport:
@@ -216,21 +223,24 @@ class Importer:
             while flight:
                 batch.new.append(self._finish(flight.popleft()))
             self._commit(batch)
-        except BaseException:
-            # keep what is finished; what is still in flight is undone at the next open
+        except BaseException as exc:
+            # keep what is finished (no use trying on a full disk); drop the other staged copies
             for p in flight:
                 if p.future is not None:
                     p.future.cancel()
-            ready = [p for p in flight if p.future is not None and p.future.done()]
-            for p in ready:
-                batch.new.append(self._finish(p))
-            try:
-                self._commit(batch)
-            except Exception:  # noqa: BLE001 - the original error matters more
-                pass
-            for p in flight:
-                if p not in ready:
+            full = _disk_full(exc)
+            if not full:
+                batch.new += [self._finish(p) for p in flight if p.future is not None
+                              and p.future.done() and not p.future.cancelled()]
+                try:
+                    self._commit(batch)
+                except Exception:  # noqa: BLE001 - the original error matters more
+                    pass
+            for p in [*batch.new, *flight]:
+                if p.sha not in self.known:
                     self.lib.vault.discard_staged(p.sha)
+            if full and not isinstance(exc, ImportAborted):
+                raise self._disk_full_error() from exc
             raise
         self.progress.update(total, total, "完成")
 
@@ -309,28 +319,34 @@ class Importer:
         while flight:
             batch.new.append(self._finish(flight.popleft()))
         batch.refused.append((src, "磁盘空间不足，无法保存原件"))
-        try:
-            self._commit(batch)
-        finally:
-            batch.new.clear(), batch.dups.clear(), batch.refused.clear()
+        self._commit(batch)
+        batch.new.clear(), batch.dups.clear(), batch.refused.clear()
+        raise self._disk_full_error()
+
+    def _disk_full_error(self) -> ImportAborted:
         done = self.report(False).counts
-        raise ImportAborted(
+        return ImportAborted(
             f"磁盘空间不足，导入已停止：已导入 {done['imported']} 个文件，"
             "资料库保持完整。请清理磁盘后重新导入，已导入的文件会识别为重复。", self.report(False))
 
     # ---------------------------------------------------------------- commit
     def _commit(self, batch: _Batch) -> None:
-        if not len(batch):
+        """One transaction for the batch; duplicates of files still being
+        extracted wait for the batch that commits their original."""
+        dups = self.waiting + batch.dups
+        if not (batch.new or dups or batch.refused):
             return
         lib = self.lib
         results: list[EntryResult] = []
+        ids: dict[str, int] = {}
+        waiting: list[tuple[Source, str]] = []
         lib.vault.make_durable([p.sha for p in batch.new])  # on disk before any row refers to it
         with lib.session() as s:
             rows = [self._material(p) for p in batch.new]
             s.add_all(rows)
             s.flush()  # one multi-row INSERT … RETURNING for the whole batch
             for p, m in zip(batch.new, rows):
-                self.known[p.sha] = m.id
+                ids[p.sha] = m.id
                 ex = p.extracted
                 if ex is not None:
                     for i, page in enumerate(ex.text_pages, 1):
@@ -338,30 +354,37 @@ class Importer:
                             s.add(MaterialText(material_id=m.id, page=i, text=page))
                 self._file(s, m.id, p.source, new=True)
                 results.append(EntryResult(p.source.display, "imported", m.problem, m.id))
-            for src, sha in batch.dups:
-                mid = self.known.get(sha)
+            for src, sha in dups:
+                mid = ids.get(sha) or self.known.get(sha)
                 if mid is None:
-                    continue  # its original is still being processed
-                self._file(s, mid, src, new=False)
-                results.append(EntryResult(src.display, "duplicate", "与资料库中已有文件内容相同，未重复保存", mid))
+                    waiting.append((src, sha))  # its original is still being extracted
+                    continue
+                m = self._file(s, mid, src, new=False)
+                results.append(EntryResult(src.display, "duplicate",
+                                           f"与资料库中的材料 #{mid}「{m.original_name}」内容相同，未重复保存",
+                                           mid))
             for src, reason in batch.refused:
                 results.append(EntryResult(src.display, "refused", reason, None))
             for r in results:
                 s.add(ImportEntry(run_id=self.run_id, path=r.path, status=r.status,
                                   reason=r.reason, material_id=r.material_id))
+        self.known.update(ids)
+        self.waiting = waiting
+        self.entries.extend(results)
         for p in batch.new:
             lib.vault.promote(p.sha)
-        self.entries.extend(results)
-        batch.dups[:] = [(src, sha) for src, sha in batch.dups if sha not in self.known]
 
     def _material(self, p: _Pending) -> Material:
         ex = p.extracted
         name = p.source.name
         thumb_ok = bool(ex and ex.thumbnail)
+        source_meta = {"source_path": p.source.display}
+        if p.source.raw_name:
+            source_meta["raw_name"] = p.source.raw_name  # the name's bytes as they were on disk
         if ex is None:
             return Material(sha256=p.sha, size=p.size, original_name=name,
                             title=PurePath(name).stem, problem=p.problem, text_status="error",
-                            thumb="none", unit_id=self.unit_id)
+                            thumb="none", unit_id=self.unit_id, meta=source_meta)
         problem = ex.error or ""
         if ex.mislabelled:
             problem = "；".join(x for x in (problem, f"扩展名与内容不符（实际是 {ex.kind} 文件）") if x)
@@ -378,7 +401,7 @@ class Importer:
             meta["has_text_layer"] = ex.has_text_layer
         if ex.bomb:
             meta["bomb"] = True
-        meta["source_path"] = p.source.display
+        meta.update(source_meta)
         return Material(
             sha256=p.sha, size=p.size, original_name=name, kind=ex.kind, mime=ex.mime,
             category=_category(ex), title=_title(ex, name), date=ex.date,
@@ -388,8 +411,8 @@ class Importer:
             taken_at=ex.taken_at, blur=ex.blur, phash=ex.phash or "",
             jpeg_quality=ex.jpeg_quality, thumb="ok" if thumb_ok else "none")
 
-    def _file(self, s, material_id: int, src: Source, new: bool) -> None:  # noqa: ANN001
-        """Links, unit and suggestions for one material."""
+    def _file(self, s, material_id: int, src: Source, new: bool) -> Material:  # noqa: ANN001
+        """Links, unit and suggestions for one material (returned)."""
         for sid in self.options.standard_ids:
             _link(s, material_id, sid, "import")
         m = s.get(Material, material_id)
@@ -397,18 +420,18 @@ class Importer:
             m.unit_id = self.unit_id
         hit: SuggestionHit | None = self.suggester.suggest(src.folders, src.name) if self.suggester else None
         if hit is None or self.options.standard_ids and not hit.unit_id:
-            return
+            return m
         if self.options.accept_suggestions:
             if not self.options.standard_ids:
                 for sid in hit.standard_ids:
                     _link(s, material_id, sid, "suggestion")
             if hit.unit_id and m.unit_id is None:
                 m.unit_id = hit.unit_id
-            return
+            return m
         targets = [] if self.options.standard_ids else list(hit.standard_ids)
         unit_id = hit.unit_id if m.unit_id is None else None
         if not targets and unit_id is None:
-            return
+            return m
         for sid in targets or [None]:
             exists = s.scalar(select(Suggestion.id).where(Suggestion.material_id == material_id,
                                                           Suggestion.standard_id.is_(sid)
@@ -421,6 +444,7 @@ class Importer:
             s.add(Suggestion(material_id=material_id, standard_id=sid, unit_id=unit_id,
                              reason=hit.reason))
             self.suggestions += 1
+        return m
 
     # ----------------------------------------------------------------- setup
     def _ensure_unit(self, s) -> int | None:  # noqa: ANN001
@@ -460,6 +484,16 @@ def _link(s, material_id: int, standard_id: int, source: str) -> None:  # noqa: 
                                             Link.standard_id == standard_id))
     if not exists:
         s.add(Link(material_id=material_id, standard_id=standard_id, source=source))
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """The disk (or the database on it) is full."""
+    if isinstance(exc, ImportAborted):
+        return True
+    if isinstance(exc, OSError):
+        return exc.errno == errno.ENOSPC
+    return (isinstance(exc, OperationalError)
+            and getattr(exc.orig, "sqlite_errorname", "") == "SQLITE_FULL")
 
 
 def _reason(exc: OSError) -> str:
