@@ -163,10 +163,10 @@ class PackageWriter:
         self.bytes = 0
         self.current = ""  # the file being written, for error messages
         self._dirs: set[str] = set()
-        self._zip_file = _create(zip_path) if zip_path else None
-        self.zip = zipfile.ZipFile(self._zip_file, "w", allowZip64=True) if self._zip_file else None
         if folder:
             folder.mkdir()
+        self._zip_file = _create(zip_path) if zip_path else None
+        self.zip = zipfile.ZipFile(self._zip_file, "w", allowZip64=True) if self._zip_file else None
 
     def _dest_path(self, rel: str) -> Path:
         assert self.folder is not None
