@@ -18,11 +18,13 @@ from civdesk.export.checkgate import CheckOutcome, Finding
 from civdesk.export.manifest import PackageError, PackageProblem, PackageReport, verify_package
 from civdesk.export.names import clean_component
 from civdesk.export.options import ExportOptions, OptionsError, PlatformLimits, save_options
-from civdesk.export.package import ExportBlocked, ExportError, ExportResult, export_package
+from civdesk.export.package import (
+    DiskFullError, ExportBlocked, ExportError, ExportResult, export_package,
+)
 from civdesk.export.plan import ScopeError
 
 __all__ = [
-    "CheckOutcome", "ExportBlocked", "ExportError", "ExportOptions", "ExportResult", "Finding",
+    "CheckOutcome", "DiskFullError", "ExportBlocked", "ExportError", "ExportOptions", "ExportResult", "Finding",
     "OptionsError", "PackageError", "PackageProblem", "PackageReport", "PlatformLimits",
     "ScopeError", "clean_component", "export_package", "save_options", "verify_package",
 ]

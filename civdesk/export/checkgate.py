@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from civdesk.export.options import PlatformLimits
+from civdesk.safetext import xml_text
 
 if TYPE_CHECKING:
     from civdesk.library import Library
@@ -161,7 +162,7 @@ def prepend_paragraphs(docx_bytes: bytes, lines: list[str]) -> bytes:
     anchor = body[0] if len(body) else None
     for text in lines:
         p = doc.add_paragraph()
-        p.add_run(text).bold = True
+        p.add_run(xml_text(text)).bold = True
         if anchor is not None:
             anchor.addprevious(p._p)
     out = io.BytesIO()

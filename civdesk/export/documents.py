@@ -7,34 +7,25 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 
 from civdesk.export.checkgate import CheckOutcome, describe
 from civdesk.export.plan import CatalogRow, Plan
 from civdesk.export.stable import stable_ooxml
-
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def clean(text: object) -> object:
-    """Text without the control characters Excel and Word files cannot hold."""
-    return _XML_ILLEGAL.sub("", text) if isinstance(text, str) else text
-
+from civdesk.safetext import sheet_cell, sheet_row, xml_text
 
 CATALOG_HEADERS = ("序号", "测评标准", "标准内容", "材料题名", "文件名", "类别", "日期", "责任单位",
                    "页数", "备注")
 
 
 def _row_values(n: int, r: CatalogRow) -> tuple:
-    return tuple(clean(v) for v in (
-        n, r.standard, r.standard_text, r.title, r.path, r.kind,
-        r.date.strftime("%Y%m%d") if r.date else "", r.unit, r.pages or "", r.remark))
+    return (n, r.standard, r.standard_text, r.title, r.path, r.kind,
+            r.date.strftime("%Y%m%d") if r.date else "", r.unit, r.pages or "", r.remark)
 
 
 def catalog_xlsx(plan: Plan) -> bytes:
     """目录.xlsx, written in openpyxl's streaming mode (thousands of rows stay fast)."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell import Cell
     from openpyxl.styles import Font
 
     wb = Workbook(write_only=True)
@@ -43,16 +34,16 @@ def catalog_xlsx(plan: Plan) -> bytes:
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A3"
 
-    def styled(value: object, font: Font) -> WriteOnlyCell:
-        cell = WriteOnlyCell(ws, value=value)
+    def styled(value: str, font: Font) -> Cell:
+        cell = sheet_cell(ws, value)
         cell.font = font
         return cell
 
-    ws.append([styled(clean(f"申报材料目录　{plan.scope}"), Font(bold=True, size=14))])
+    ws.append([styled(f"申报材料目录　{plan.scope}", Font(bold=True, size=14))])
     bold = Font(bold=True)
     ws.append([styled(h, bold) for h in CATALOG_HEADERS])
     for n, row in enumerate(plan.catalog, 1):
-        ws.append(list(_row_values(n, row)))
+        ws.append(sheet_row(ws, _row_values(n, row)))
     wb.properties.creator = "CivDesk"
     wb.properties.lastModifiedBy = "CivDesk"
     wb.properties.created = wb.properties.modified = plan.stamp
@@ -94,9 +85,9 @@ def catalog_docx(plan: Plan, check_lines: list[str]) -> bytes:
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Mm(15))
     doc.add_heading("申报材料目录", level=1)
-    doc.add_paragraph(clean(plan.scope))
+    doc.add_paragraph(xml_text(plan.scope))
     for line in check_lines:
-        doc.add_paragraph(clean(line))
+        doc.add_paragraph(xml_text(line))
     headers = ("序号", "测评标准", "材料题名", "文件名", "类别", "日期", "责任单位", "页数")
     rows = [(str(n), r.standard, r.title, r.path, r.kind, r.date.strftime("%Y%m%d") if r.date else "",
              r.unit, str(r.pages or "")) for n, r in enumerate(plan.catalog, 1)]
@@ -119,7 +110,7 @@ def _table_xml(headers: tuple[str, ...], rows: list[tuple[str, ...]],
     def cell(text: str, width: int, bold: bool = False) -> str:
         run_pr = "<w:rPr><w:b/></w:rPr>" if bold else ""
         return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr><w:p><w:r>{run_pr}'
-                f'<w:t xml:space="preserve">{escape(str(clean(text)))}</w:t></w:r></w:p></w:tc>')
+                f'<w:t xml:space="preserve">{escape(xml_text(str(text)))}</w:t></w:r></w:p></w:tc>')
 
     border = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
                      for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
@@ -138,13 +129,13 @@ def check_report_docx(plan: Plan, outcome: CheckOutcome, check_lines: list[str])
     """Our own short check report, used when the checks' writer is not available."""
     doc = _new_docx()
     doc.add_heading("导出前检查报告", level=1)
-    doc.add_paragraph(clean(plan.scope))
+    doc.add_paragraph(xml_text(plan.scope))
     for line in check_lines:
-        doc.add_paragraph(clean(line)).runs[0].bold = True
+        doc.add_paragraph(xml_text(line)).runs[0].bold = True
     for title, items in (("错误", outcome.errors), ("警告", outcome.warnings)):
         doc.add_heading(f"{title}（{len(items)} 项）", level=2)
         for f in items:
-            doc.add_paragraph(clean(describe(f)), style="List Bullet")
+            doc.add_paragraph(xml_text(describe(f)), style="List Bullet")
         if not items:
             doc.add_paragraph("无")
     return _save_docx(doc, plan.stamp)

@@ -3,7 +3,10 @@
 One line per file other than the manifest: ``<sha256>  <relative path>``,
 ``/`` between folders, UTF-8, LF line ends; ``%``, CR and LF in a path are
 percent-encoded as RFC 8493 asks.  :func:`verify_package` checks a folder or
-a zip against it and names every missing, altered and extra file.
+a zip against it and names every missing, altered and extra file.  In a
+zip it also names what an unzip tool would hide: a name stored twice (one copy
+overwrites the other, a second manifest included) and a folder entry that
+carries data.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ class PackageError(ValueError):
 
 @dataclass(frozen=True)
 class PackageProblem:
-    kind: str  # 'missing' | 'altered' | 'extra'
+    kind: str  # 'missing' | 'altered' | 'extra' | 'duplicate'
     path: str
     message: str
 
@@ -78,6 +81,7 @@ def verify_package(path: Path | str) -> PackageReport:
         if not manifest_file.is_file():
             raise PackageError(f"这里没有校验清单 {MANIFEST}：{path}")
         listed = parse_manifest(manifest_file.read_bytes())
+        hidden: list[PackageProblem] = []  # a folder cannot hold a name twice
         present = {p: _hash_file(path / p) for p in _folder_files(path)}
     elif zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
@@ -85,13 +89,32 @@ def verify_package(path: Path | str) -> PackageReport:
                 listed = parse_manifest(zf.read(MANIFEST))
             except KeyError:
                 raise PackageError(f"压缩包中没有校验清单 {MANIFEST}：{path}") from None
-            present = {i.filename: _hash_entry(zf, i) for i in zf.infolist()
+            infos = zf.infolist()
+            hidden = list(_hidden_entries(infos))
+            present = {i.filename: _hash_entry(zf, i) for i in infos
                        if not i.is_dir() and i.filename != MANIFEST}
     elif path.exists():
         raise PackageError(f"不是材料包文件夹或 zip 压缩包：{path}")
     else:
         raise PackageError(f"找不到：{path}")
-    return PackageReport(str(path), len(listed), tuple(_compare(listed, present)))
+    return PackageReport(str(path), len(listed), tuple(hidden) + tuple(_compare(listed, present)))
+
+
+def _hidden_entries(infos: list[zipfile.ZipInfo]) -> Iterator[PackageProblem]:
+    """Zip entries an unzip tool would not show: repeated names, folders with data."""
+    counts: dict[str, int] = {}
+    for i in infos:
+        counts[i.filename] = counts.get(i.filename, 0) + 1
+    for name, n in counts.items():
+        if n > 1:
+            what = "校验清单" if name == MANIFEST else "文件"
+            yield PackageProblem("duplicate", name, f"压缩包中同名{what}出现 {n} 次"
+                                 f"（解压时只留下一个，其余被隐藏）：{name}")
+    for i in infos:  # (an empty deflated entry still takes 2 compressed bytes)
+        stored = i.compress_size if i.compress_type == zipfile.ZIP_STORED else 0
+        if i.is_dir() and max(i.file_size, stored):
+            yield PackageProblem("extra", i.filename, f"压缩包中的文件夹条目带有数据"
+                                 f"（{max(i.file_size, stored)} 字节，解压时被隐藏）：{i.filename}")
 
 
 def _compare(listed: dict[str, str], present: dict[str, str | None]) -> Iterator[PackageProblem]:

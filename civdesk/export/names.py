@@ -1,7 +1,8 @@
 """Windows-safe names for the package tree.
 
 Every name a package holds must open on any Windows PC: no reserved
-characters (``<>:"/\\|?*``) or control characters, no trailing dots or
+characters (``<>:"/\\|?*``), control characters or bidi controls (U+202E
+before ``gpj.exe`` makes an ``.exe`` show as ``exe.jpg``), no trailing dots or
 spaces, no device names (``CON``, ``PRN``, ``AUX``, ``NUL``, ``COM1``…,
 ``LPT1``…, also ``con.txt``), and every path within ``path_limit`` UTF-16
 code units of the export root.  Each name also stays within 255 UTF-8 bytes,
@@ -20,7 +21,8 @@ RESERVED_CHARS = {
     "<": "＜", ">": "＞", ":": "：", '"': "＂", "/": "／", "\\": "＼", "|": "｜",
     "?": "？", "*": "＊",
 }
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# C0/C1 controls and the bidi marks, embeddings, overrides and isolates
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _SPACES = re.compile(r"\s+")
 _DEVICE = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$", re.I)
 ELLIPSIS = "…"

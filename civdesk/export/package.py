@@ -6,11 +6,14 @@ temporary name (``.<name>.part-<pid>`` beside the target).  Only when all
 files and the manifest are written is the temporary renamed to the final
 name, so a cancel, a crash or a kill never leaves a half package under the
 final name; leftovers of dead processes are removed by the next export.
-The vault is only read.
+A full disk stops the export with :class:`DiskFullError` and nothing left
+behind.  The vault is only read.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
 import hashlib
 import os
 import shutil
@@ -50,6 +53,13 @@ PART = ".part-"
 
 class ExportError(RuntimeError):
     """The package cannot be written; the message is for the clerk."""
+
+
+class DiskFullError(ExportError):
+    """The disk (or the user's quota) filled up while the package was written."""
+
+
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
 class ExportBlocked(ExportError):
@@ -101,6 +111,12 @@ class Targets:
         return [p for p in (self.folder, self.zip_path) if p is not None]
 
 
+def _create(path: Path) -> BinaryIO:
+    """A new file of the package ("x": a repeated name is an error, not an overwrite);
+    every byte of the package is written through the files made here."""
+    return open(path, "xb")
+
+
 def _part(final: Path) -> Path:
     return final.with_name(f".{final.name}{PART}{os.getpid()}")
 
@@ -143,12 +159,14 @@ class PackageWriter:
 
     def __init__(self, folder: Path | None, zip_path: Path | None, plan: Plan):
         self.folder, self.zip_path, self.stamp = folder, zip_path, plan.stamp
-        self.zip = zipfile.ZipFile(zip_path, "w", allowZip64=True) if zip_path else None
         self.hashes: list[tuple[str, str]] = []
         self.bytes = 0
+        self.current = ""  # the file being written, for error messages
         self._dirs: set[str] = set()
         if folder:
             folder.mkdir()
+        self._zip_file = _create(zip_path) if zip_path else None
+        self.zip = zipfile.ZipFile(self._zip_file, "w", allowZip64=True) if self._zip_file else None
 
     def _dest_path(self, rel: str) -> Path:
         assert self.folder is not None
@@ -162,11 +180,12 @@ class PackageWriter:
         if not self.folder:
             return None
         try:
-            return open(self._dest_path(rel), "xb")  # "x": a repeated name is an error, not an overwrite
+            return _create(self._dest_path(rel))
         except FileExistsError:
             raise ExportError(f"材料包内文件名重复：{rel}") from None
 
     def put_bytes(self, rel: str, data: bytes, *, record: bool = True) -> None:
+        self.current = rel
         dest = self._dest(rel)
         if dest:
             with dest:
@@ -180,6 +199,7 @@ class PackageWriter:
     def put_file(self, rel: str, src: Path) -> str:
         """Copy ``src`` in with one read: each chunk is hashed, written to the folder
         and stored in the zip.  Returns the digest of the bytes written."""
+        self.current = rel
         try:
             f = open(src, "rb")
         except FileNotFoundError:
@@ -209,19 +229,23 @@ class PackageWriter:
 
     def finish(self) -> None:
         self.put_bytes(MANIFEST, manifest_bytes(self.hashes), record=False)
-        if self.zip:
+        if self.zip and self._zip_file:
             self.zip.close()
-            with open(self.zip_path, "rb+") as f:  # type: ignore[arg-type]
-                os.fsync(f.fileno())
-            self.zip = None
+            self._zip_file.flush()
+            os.fsync(self._zip_file.fileno())
+            self._zip_file.close()
+            self.zip = self._zip_file = None
 
     def abort(self) -> None:
+        """Close whatever is open (a full disk may fail each step again)."""
         if self.zip:
-            try:
+            with contextlib.suppress(Exception):  # we are throwing it away
                 self.zip.close()
-            except Exception:  # noqa: BLE001 - we are throwing it away
-                pass
             self.zip = None
+        if self._zip_file:
+            with contextlib.suppress(OSError):
+                self._zip_file.close()
+            self._zip_file = None
 
 
 # ------------------------------------------------------------------- export
@@ -253,14 +277,18 @@ def export_package(lib: Library, out: Path, *, checklist_id: int | None = None,
                     _part(targets.zip_path) if targets.zip_path else None)
     for p in parts.finals():
         _remove(p)
-    writer = PackageWriter(parts.folder, parts.zip_path, plan)
+    writer: PackageWriter | None = None
     try:
+        writer = PackageWriter(parts.folder, parts.zip_path, plan)
         notes = _write_all(lib, plan, outcome, check_lines, writer, options, progress)
         writer.finish()
-    except BaseException:
-        writer.abort()
+    except BaseException as exc:
+        if writer:
+            writer.abort()
         for p in parts.finals():
             _remove(p)
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+            raise _disk_full(targets, writer) from exc
         raise
     _commit(parts, targets, options.overwrite)
     result = ExportResult(
@@ -272,6 +300,18 @@ def export_package(lib: Library, out: Path, *, checklist_id: int | None = None,
                   files=result.files, overridden=overridden, errors=len(outcome.errors),
                   warnings=len(outcome.warnings))
     return result
+
+
+def _disk_full(targets: Targets, writer: PackageWriter | None) -> DiskFullError:
+    final = targets.finals()[0]
+    where = f"（写到 {writer.current} 时）" if writer and writer.current else ""
+    try:
+        free = f"，目前剩余 {shutil.disk_usage(final.parent).free / 1048576:.1f} MB"
+    except OSError:
+        free = ""
+    return DiskFullError(f"磁盘空间不足：{final.parent} 所在的磁盘已满{free}，材料包 {final.name} "
+                         f"没有写完{where}。写了一半的临时文件已删除，原件库未受影响。"
+                         f"请腾出空间或换一个位置后重新导出。")
 
 
 def _commit(parts: Targets, targets: Targets, overwrite: bool) -> None:

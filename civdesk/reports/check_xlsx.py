@@ -9,6 +9,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from civdesk.checks.model import CheckResult
+from civdesk.safetext import sheet_row
 from civdesk.reports.check_data import (
     finding_rows, owed_rows, period_text, standard_rows, summary_sentence,
 )
@@ -22,12 +23,12 @@ def write_check_xlsx(result: CheckResult, path: Path | str) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = "概况"
-    ws.append(["检查报告", result.checklist_name])
-    ws.append(["测评周期", period_text(result)])
-    ws.append(["检查时间", result.checked_at.strftime("%Y-%m-%d %H:%M")])
-    ws.append(["结论", summary_sentence(result)])
+    ws.append(sheet_row(ws, ["检查报告", result.checklist_name]))
+    ws.append(sheet_row(ws, ["测评周期", period_text(result)]))
+    ws.append(sheet_row(ws, ["检查时间", result.checked_at.strftime("%Y-%m-%d %H:%M")]))
+    ws.append(sheet_row(ws, ["结论", summary_sentence(result)]))
     for status, n in result.status_counts().items():
-        ws.append([status, n])
+        ws.append(sheet_row(ws, [status, n]))
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 100
     _sheet(wb, "测评标准", ["编号", "测评标准", "状态", "有效材料/要求", "责任单位", "完成时限"],
@@ -52,12 +53,12 @@ def write_check_xlsx(result: CheckResult, path: Path | str) -> Path:
 def _sheet(wb: Workbook, name: str, header: Sequence[str], rows: Sequence[Sequence[object]],
            widths: Sequence[int], status_col: int | None = None) -> None:
     ws = wb.create_sheet(name)
-    ws.append(list(header))
+    ws.append(sheet_row(ws, header))
     for cell in ws[1]:
         cell.font, cell.fill = _HEAD_FONT, _HEAD_FILL
     wrap = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        ws.append(list(row))
+        ws.append(sheet_row(ws, row))
         if status_col is not None:
             colour = _STATUS_FILL.get(str(row[status_col]))
             if colour:

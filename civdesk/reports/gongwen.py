@@ -23,6 +23,8 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from civdesk.safetext import xml_text
+
 TITLE_FONT, HEADING_FONT, HEADING2_FONT = "方正小标宋简体", "黑体", "楷体_GB2312"
 BODY_FONT, PAGE_FONT = "仿宋_GB2312", "宋体"
 TITLE_PT, BODY_PT, TABLE_PT, PAGE_PT = 22, 16, 12, 14
@@ -61,7 +63,7 @@ def _font(font, name: str, size: float, bold: bool = False) -> None:  # noqa: AN
 
 def _run(p: Paragraph, text: str, font: str = BODY_FONT, size: float = BODY_PT,
          bold: bool = False) -> None:
-    r = p.add_run(text)
+    r = p.add_run(xml_text(text))
     _font(r.font, font, size, bold)
 
 

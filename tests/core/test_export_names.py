@@ -7,7 +7,7 @@ import pytest
 
 from civdesk.export.names import PathPlanner, clean_component, legal_name, shorten, units
 
-ILLEGAL = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+ILLEGAL = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]')
 DEVICE = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])$", re.I)
 
 
@@ -42,6 +42,19 @@ def test_device_names_are_renamed(raw):
 def test_clean_component(raw, expected):
     assert clean_component(raw) == expected
     assert_legal(clean_component(raw))
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("照片\u202egpj.exe", "照片gpj.exe"),  # RLO: would show as 照片exe.jpg
+    ("a\u202ab\u202bc\u202cd\u202de", "abcde"),
+    ("\u2066隔离\u2067\u2068\u2069", "隔离"),
+    ("\u200e左\u200f右\u061c", "左右"),
+    ("C1\x80\x85\x9f控制", "C1控制"),
+    ("ESC\x1b[31m\x0b\x01", "ESC[31m"),
+])
+def test_control_and_bidi_characters_are_dropped(raw, expected):
+    assert clean_component(raw) == expected
+    assert legal_name(raw + ".pdf", 100) == expected + ".pdf"
 
 
 def test_shorten_is_deterministic_and_marked():

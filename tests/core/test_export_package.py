@@ -481,3 +481,142 @@ def test_altered_vault_file_stops_the_export(tmp_path, quiet):
             assert not any(p.name.startswith(out.name) for p in tmp_path.iterdir())
     finally:
         lib.close()
+
+
+# ------------------------------------------- verify-package: hidden zip entries
+def _rezip(src: Path, dst: Path, extra: list[tuple[zipfile.ZipInfo | str, bytes]]) -> None:
+    """``src`` copied entry by entry into ``dst``, then ``extra`` appended."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info))
+        for info, data in extra:
+            zout.writestr(info, data)
+
+
+@pytest.fixture(scope="module")
+def package_zip(corpus_lib, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        no_checks(mp)
+        r = export_package(corpus_lib, tmp_path_factory.mktemp("pkg") / "p.zip", as_zip=True)
+    assert verify_package(r.zip_path).ok
+    return r.zip_path
+
+
+def test_verify_zip_names_an_entry_stored_twice(package_zip, tmp_path):
+    with zipfile.ZipFile(package_zip) as zf:
+        first = next(i for i in zf.infolist() if "/" in i.filename)
+        original = zf.read(first)
+    bad = tmp_path / "dup.zip"
+    # the real bytes stay as the last copy (what unzip keeps); a hidden first copy goes in front
+    with zipfile.ZipFile(package_zip) as zin, zipfile.ZipFile(bad, "w") as zout, \
+            pytest.warns(UserWarning, match="Duplicate name"):
+        zout.writestr(first.filename, b"hidden payload")
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info))
+    with zipfile.ZipFile(bad) as zf:
+        assert zf.read(first.filename) == original
+    report = verify_package(bad)
+    assert [(p.kind, p.path) for p in report.problems] == [("duplicate", first.filename)]
+    assert "2 次" in report.problems[0].message and not report.ok
+    with pytest.warns(UserWarning, match="Duplicate name"):  # zipfile warns, we report
+        _rezip(package_zip, tmp_path / "dup2.zip", [(first.filename, original)])
+    assert {p.kind for p in verify_package(tmp_path / "dup2.zip").problems} == {"duplicate"}
+
+
+def test_verify_zip_names_a_second_manifest(package_zip, tmp_path):
+    bad = tmp_path / "two-manifests.zip"
+    with zipfile.ZipFile(package_zip) as zf:
+        manifest = zf.read("manifest-sha256.txt")
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        _rezip(package_zip, bad, [("manifest-sha256.txt", manifest)])
+    report = verify_package(bad)
+    assert [(p.kind, p.path) for p in report.problems] == [("duplicate", "manifest-sha256.txt")]
+    assert "校验清单" in report.problems[0].message
+
+
+def test_verify_zip_names_a_folder_entry_with_data(package_zip, tmp_path):
+    bad = tmp_path / "dir-data.zip"
+    info = zipfile.ZipInfo("Ⅰ-1 重点工作/")  # a folder entry: unzip makes a folder, data unseen
+    empty = zipfile.ZipInfo("空文件夹/")
+    empty.compress_type = zipfile.ZIP_DEFLATED  # an empty deflated entry is not "data"
+    _rezip(package_zip, bad, [(info, b"MZ hidden executable"), (empty, b"")])
+    report = verify_package(bad)
+    assert [(p.kind, p.path) for p in report.problems] == [("extra", "Ⅰ-1 重点工作/")]
+    assert "文件夹条目带有数据" in report.problems[0].message
+
+
+def test_cli_verify_reports_duplicates_in_chinese(package_zip, tmp_path, capsys):
+    from civdesk.cli import main
+
+    bad = tmp_path / "dup.zip"
+    with pytest.warns(UserWarning):
+        _rezip(package_zip, bad, [("目录.xlsx", b"fake")])
+    assert main(["verify-package", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "[duplicate]" in out and "同名文件出现 2 次" in out and "目录.xlsx" in out
+
+
+# ------------------------------------------------------------ disk full
+def disk_full_after(monkeypatch, budget: int) -> list[int]:
+    """Every file the export creates fails with ENOSPC once ``budget`` bytes are written
+    in all (a full disk).  Returns the remaining budget (a list, to watch it)."""
+    import builtins
+    import errno
+
+    from civdesk.export import package
+
+    left = [budget]
+
+    class Full(io.FileIO):
+        def write(self, b) -> int:  # noqa: ANN001
+            left[0] -= len(b)
+            if left[0] < 0:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return super().write(b)
+
+    def full_open(path, mode="r", *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        if "x" in mode or "w" in mode:
+            return io.BufferedWriter(Full(path, mode.replace("b", "")))
+        return builtins.open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(package, "open", full_open, raising=False)
+    return left
+
+
+@pytest.mark.parametrize("as_zip, keep_folder, budget", [
+    (False, False, 150_000), (True, False, 150_000), (True, True, 150_000), (True, False, 2_000)])
+def test_disk_full_leaves_nothing_and_says_where(corpus_lib, tmp_path, monkeypatch, quiet,
+                                                 as_zip, keep_folder, budget):
+    from civdesk.export import DiskFullError
+
+    out_dir = tmp_path / "U盘"
+    out_dir.mkdir()
+    left = disk_full_after(monkeypatch, budget)
+    opts = ExportOptions.from_library(corpus_lib, keep_folder=keep_folder)
+    with pytest.raises(DiskFullError) as info:
+        export_package(corpus_lib, out_dir / "包", as_zip=as_zip, options=opts)
+    assert left[0] < 0, "the disk did fill up"
+    msg = str(info.value)
+    assert msg.startswith("磁盘空间不足") and str(out_dir) in msg and "包" in msg
+    assert "原件库未受影响" in msg
+    assert list(out_dir.iterdir()) == [], "no package and no temporary files left"
+    assert corpus_lib.verify().ok
+
+
+def test_cli_export_disk_full_exits_1_with_the_message(corpus_lib, tmp_path, monkeypatch, capsys):
+    from civdesk.cli import main
+
+    lib_path = str(corpus_lib.path)
+    corpus_lib.close()
+    try:
+        disk_full_after(monkeypatch, 100_000)
+        code = main(["export", "-L", lib_path, "--out", str(tmp_path / "p"), "--zip",
+                     "--allow-errors"])
+        captured = capsys.readouterr()
+        assert code == 1
+        assert "导出失败：磁盘空间不足" in captured.out and str(tmp_path) in captured.out
+        assert "Traceback" not in captured.out + captured.err
+        assert [p for p in tmp_path.iterdir() if p.name.startswith((".p", "p"))] == []
+    finally:
+        corpus_lib._lock.acquire()
+    assert corpus_lib.verify().ok
