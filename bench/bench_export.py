@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PIL import Image, ImageDraw  # noqa: E402
 
-from civdesk.checklists import checklist_tree  # noqa: E402
+from civdesk.checklist.store import checklist_tree  # noqa: E402
 from civdesk.export import ExportOptions, export_package  # noqa: E402
 from civdesk.library import Library  # noqa: E402
 from civdesk.models import Link, Material  # noqa: E402

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from civdesk import checklists as cl
+from civdesk.checklist import store as cl
 from civdesk import export as ex
 
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from civdesk.checklists import StandardView
+from civdesk.checklist.store import StandardView
 from civdesk.checks.data import TEXT_STATUSES, MaterialRow
 from civdesk.checks.model import ERROR, NOTICE, WARNING, KindCount, PeriodInfo
 from civdesk.checks.settings import CheckSettings, normalise_format

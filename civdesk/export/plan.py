@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 from sqlalchemy import select
 
 from civdesk.checklist.codes import normalise_code
-from civdesk.checklists import ChecklistTree, NodeView, StandardView, checklist_tree
+from civdesk.checklist.store import ChecklistTree, NodeView, StandardView, checklist_tree
 from civdesk.export.names import PathPlanner, legal_name
 from civdesk.export.options import ExportOptions
 from civdesk.models import Link, Material, Unit

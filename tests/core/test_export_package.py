@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from civdesk.checklists import find_standard
+from civdesk.checklist.store import find_standard
 from civdesk.export import (
     CheckOutcome,
     ExportBlocked,
@@ -459,7 +459,7 @@ def test_cli_export_and_verify(corpus_lib, tmp_path):
 def test_altered_vault_file_stops_the_export(tmp_path, quiet):
     """A vault file whose bytes no longer match its hash never reaches a package."""
     from civdesk.export import ExportError
-    from civdesk import checklists as cl
+    from civdesk.checklist import store as cl
     from civdesk.importer import ImportOptions
 
     lib = Library.create(tmp_path / "lib")

@@ -11,7 +11,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from civdesk import checklists as cl
+from civdesk.checklist import store as cl
 from civdesk import materials as mat
 from civdesk.importer import ImportOptions
 from civdesk.library import Library

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox
 
-from civdesk import checklists as cl
+from civdesk.checklist import store as cl
 from civdesk import export as ex
 from civdesk.importer import ImportOptions
 

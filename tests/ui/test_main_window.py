@@ -6,7 +6,7 @@ import sys
 
 from PySide6.QtWidgets import QMessageBox
 
-from civdesk import checklists as cl
+from civdesk.checklist import store as cl
 from tests.conftest import ROOT
 
 
