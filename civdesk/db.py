@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from civdesk import material_versions
 from civdesk.errors import LibraryError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -44,7 +45,10 @@ def make_engine(db_path: Path) -> Engine:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    """Sessions that bump ``Material.version`` themselves (:mod:`civdesk.material_versions`)."""
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    material_versions.install(sessions)
+    return sessions
 
 
 def alembic_config() -> Config:

@@ -1,8 +1,9 @@
 """Materials: listing, metadata edits, filing (links), suggestions.
 
 Writes return what they changed (:class:`Changes`) so undo can restore it and
-views know what to refresh.  Every write bumps the material's ``version`` so
-the search index catches up, and goes to the audit log.
+views know what to refresh.  Every write goes to the audit log; the session
+bumps the material's ``version`` so the search index catches up
+(:mod:`civdesk.material_versions`).
 """
 from __future__ import annotations
 
@@ -232,7 +233,6 @@ def update(lib: Library, material_ids: Iterable[int], **values: Any) -> Changes:
                 setattr(m, k, v)
             if "date" in changed:
                 m.date_source = "manual" if values["date"] else ""
-            m.version += 1
             m.updated_at = utcnow()
             lib.audit(s, "material_edit", "material", mid,
                       changes={k: [_plain(old[k]), _plain(v)] for k, v in changed.items()})
@@ -248,7 +248,6 @@ def restore(lib: Library, before: dict[int, dict[str, Any]]) -> Changes:
                 continue
             for k, v in old.items():
                 setattr(m, k, v)
-            m.version += 1
             lib.audit(s, "material_edit_undo", "material", mid,
                       restored={k: _plain(v) for k, v in old.items()})
     return Changes(tuple(before), {})
@@ -272,7 +271,6 @@ def link(lib: Library, material_ids: Iterable[int], standard_id: int, note: str 
             if exists:
                 continue
             s.add(Link(material_id=mid, standard_id=standard_id, note=note, source="manual"))
-            s.get(Material, mid).version += 1
             s.execute(Suggestion.__table__.update()
                       .where(and_(Suggestion.material_id == mid, Suggestion.standard_id == standard_id))
                       .values(status="accepted"))
@@ -289,7 +287,6 @@ def unlink(lib: Library, material_ids: Iterable[int], standard_id: int) -> Chang
             if row is None:
                 continue
             s.delete(row)
-            s.get(Material, mid).version += 1
             removed.append((mid, standard_id))
             lib.audit(s, "unlink", "material", mid, standard_id=standard_id)
     return Changes(tuple(m for m, _ in removed), links_removed=tuple(removed))
@@ -340,7 +337,6 @@ def accept_suggestions(lib: Library, suggestion_ids: Iterable[int]) -> Changes:
             if sg.unit_id is not None and m.unit_id is None:
                 m.unit_id = sg.unit_id
             sg.status = "accepted"
-            m.version += 1
             touched.append(m.id)
             lib.audit(s, "suggestion_accept", "material", m.id, suggestion=sid)
     return Changes(tuple(touched), links_added=tuple(added))
