@@ -156,7 +156,7 @@ def main() -> int:
         from civdesk.export import checkgate
 
         t = time.perf_counter()
-        checkgate.run_checks_adapter(lib, None, None)
+        checkgate.run_export_checks(lib, None, None)
         checks = time.perf_counter() - t
         only_docs = _docs_only(lib, work)
         timed_export(only_docs, work / "warm", keep_folder=True, captions=False)  # warm caches
