@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import and_, asc, desc, func, select
+from sqlalchemy.orm import Session
 
 from civdesk.models import (
     ChecklistNode,
@@ -23,21 +24,16 @@ from civdesk.models import (
     Unit,
     utcnow,
 )
+from civdesk.vocabulary import CAPTION_FIELDS, CAPTION_LABELS, PHOTO_KINDS
 
 if TYPE_CHECKING:
     from civdesk.library import Library
 
-CAPTION_FIELDS = ("caption_time", "caption_place", "caption_people", "caption_event",
-                  "caption_background", "caption_photographer")
-CAPTION_LABELS = {"caption_time": "时间", "caption_place": "地点", "caption_people": "人物",
-                  "caption_event": "事由", "caption_background": "背景",
-                  "caption_photographer": "摄影者"}
 EDITABLE = ("title", "date", "unit_id", "category", "doc_number", "secrecy", "notes") + CAPTION_FIELDS
 FIELD_LABELS = {"title": "题名", "date": "形成日期", "unit_id": "责任单位", "category": "类别",
                 "doc_number": "文号", "secrecy": "密级", "notes": "备注", **CAPTION_LABELS}
 CATEGORIES = ("正式发文", "说明报告", "图片", "数据表格", "视频", "评价意见", "台账", "其他")
 SECRECY = ("", "公开", "内部", "秘密", "机密")
-PHOTO_KINDS = frozenset({"jpeg", "png", "heic", "tiff", "webp", "bmp", "gif", "avif"})
 SORTS = {"date": Material.date, "name": Material.original_name, "kind": Material.kind,
          "unit": Unit.name, "title": Material.title, "imported": Material.id}
 
@@ -257,6 +253,19 @@ def _plain(v: Any) -> Any:
     return v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v
 
 
+def add_link(s: Session, material_id: int, standard_id: int, source: str, note: str = "") -> bool:
+    """File a material under a standard (归档关联) unless it already is; whether it was added.
+
+    ``source`` says who filed it: ``manual``, ``import``, ``suggestion`` or
+    ``edition`` (carried over from an older checklist edition).
+    """
+    if s.scalar(select(Link.id).where(Link.material_id == material_id,
+                                      Link.standard_id == standard_id)):
+        return False
+    s.add(Link(material_id=material_id, standard_id=standard_id, source=source, note=note))
+    return True
+
+
 def link(lib: Library, material_ids: Iterable[int], standard_id: int, note: str = "") -> Changes:
     """File materials under a standard; already-filed ones are left as they are."""
     added = []
@@ -266,11 +275,8 @@ def link(lib: Library, material_ids: Iterable[int], standard_id: int, note: str 
         for mid in material_ids:
             if s.get(Material, mid) is None:
                 raise LookupError(f"没有编号为 {mid} 的材料")
-            exists = s.scalar(select(Link.id).where(Link.material_id == mid,
-                                                    Link.standard_id == standard_id))
-            if exists:
+            if not add_link(s, mid, standard_id, "manual", note):
                 continue
-            s.add(Link(material_id=mid, standard_id=standard_id, note=note, source="manual"))
             s.execute(Suggestion.__table__.update()
                       .where(and_(Suggestion.material_id == mid, Suggestion.standard_id == standard_id))
                       .values(status="accepted"))
@@ -330,9 +336,7 @@ def accept_suggestions(lib: Library, suggestion_ids: Iterable[int]) -> Changes:
             if sg is None or sg.status != "pending":
                 continue
             m = s.get(Material, sg.material_id)
-            if sg.standard_id is not None and not s.scalar(select(Link.id).where(
-                    Link.material_id == m.id, Link.standard_id == sg.standard_id)):
-                s.add(Link(material_id=m.id, standard_id=sg.standard_id, source="suggestion"))
+            if sg.standard_id is not None and add_link(s, m.id, sg.standard_id, "suggestion"):
                 added.append((m.id, sg.standard_id))
             if sg.unit_id is not None and m.unit_id is None:
                 m.unit_id = sg.unit_id

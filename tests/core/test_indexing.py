@@ -203,7 +203,7 @@ def test_renamed_unit_is_a_search_filter_at_once(sample_lib, tmp_path):
 def test_bulk_statements_on_units_bump_versions(empty_lib, tmp_path):
     from sqlalchemy import delete, update
 
-    from civdesk.models import Link, Unit
+    from civdesk.models import Unit
 
     src = tmp_path / "in"
     src.mkdir()
