@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select  # noqa: E402
 
-from civdesk.checklists import checklist_tree  # noqa: E402
+from civdesk.checklist.store import checklist_tree  # noqa: E402
 from civdesk.checks import recheck, run_checks  # noqa: E402
 from civdesk.library import Library  # noqa: E402
 from civdesk.models import Link, Material, MaterialText, Unit  # noqa: E402

@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PIL import Image, ImageDraw  # noqa: E402
 
-from civdesk.checklists import checklist_tree  # noqa: E402
+from civdesk.checklist.store import checklist_tree  # noqa: E402
 from civdesk.export import ExportOptions, export_package  # noqa: E402
 from civdesk.library import Library  # noqa: E402
 from civdesk.models import Link, Material  # noqa: E402
@@ -156,7 +156,7 @@ def main() -> int:
         from civdesk.export import checkgate
 
         t = time.perf_counter()
-        checkgate.run_checks_adapter(lib, None, None)
+        checkgate.run_export_checks(lib, None, None)
         checks = time.perf_counter() - t
         only_docs = _docs_only(lib, work)
         timed_export(only_docs, work / "warm", keep_folder=True, captions=False)  # warm caches

@@ -56,7 +56,7 @@ def build_library(path: Path, materials: int, node: int):
     """A library with ``materials`` rows (fake content), ``node`` of them under one standard."""
     from PIL import Image
 
-    from civdesk import checklists as cl
+    from civdesk.checklist import store as cl
     from civdesk.library import Library
     from civdesk.models import Link, Material
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from civdesk import material_versions
 from civdesk.errors import LibraryError
 
 if TYPE_CHECKING:
@@ -51,7 +52,10 @@ def make_engine(db_path: Path) -> Engine:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    """Sessions that bump ``Material.version`` themselves (:mod:`civdesk.material_versions`)."""
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    material_versions.install(sessions)
+    return sessions
 
 
 def alembic_config() -> Config:

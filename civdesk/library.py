@@ -268,9 +268,9 @@ class Library:
     # ---------------------------------------------------------------- search
     @property
     def search_index(self) -> Any:
-        """The :class:`civdesk.indexing.IndexKeeper` (opened on first use)."""
+        """The :class:`civdesk.search.indexing.IndexKeeper` (opened on first use)."""
         if self._search is None:
-            from civdesk.indexing import IndexKeeper
+            from civdesk.search.indexing import IndexKeeper
 
             self._search = IndexKeeper(self)
         return self._search
@@ -282,7 +282,7 @@ class Library:
     # --------------------------------------------------------------- checklist
     def load_sample_checklist(self) -> None:
         """Load the built-in sample checklist (civdesk/resources/checklists/sample.xlsx)."""
-        from civdesk.checklists import load_sample
+        from civdesk.checklist.store import load_sample
 
         load_sample(self)
 

@@ -1,8 +1,9 @@
 """Materials: listing, metadata edits, filing (links), suggestions.
 
 Writes return what they changed (:class:`Changes`) so undo can restore it and
-views know what to refresh.  Every write bumps the material's ``version`` so
-the search index catches up, and goes to the audit log.
+views know what to refresh.  Every write goes to the audit log; the session
+bumps the material's ``version`` so the search index catches up
+(:mod:`civdesk.material_versions`).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import and_, asc, desc, func, select
+from sqlalchemy.orm import Session
 
 from civdesk.models import (
     ChecklistNode,
@@ -22,21 +24,16 @@ from civdesk.models import (
     Unit,
     utcnow,
 )
+from civdesk.vocabulary import CAPTION_FIELDS, CAPTION_LABELS, PHOTO_KINDS
 
 if TYPE_CHECKING:
     from civdesk.library import Library
 
-CAPTION_FIELDS = ("caption_time", "caption_place", "caption_people", "caption_event",
-                  "caption_background", "caption_photographer")
-CAPTION_LABELS = {"caption_time": "时间", "caption_place": "地点", "caption_people": "人物",
-                  "caption_event": "事由", "caption_background": "背景",
-                  "caption_photographer": "摄影者"}
 EDITABLE = ("title", "date", "unit_id", "category", "doc_number", "secrecy", "notes") + CAPTION_FIELDS
 FIELD_LABELS = {"title": "题名", "date": "形成日期", "unit_id": "责任单位", "category": "类别",
                 "doc_number": "文号", "secrecy": "密级", "notes": "备注", **CAPTION_LABELS}
 CATEGORIES = ("正式发文", "说明报告", "图片", "数据表格", "视频", "评价意见", "台账", "其他")
 SECRECY = ("", "公开", "内部", "秘密", "机密")
-PHOTO_KINDS = frozenset({"jpeg", "png", "heic", "tiff", "webp", "bmp", "gif", "avif"})
 SORTS = {"date": Material.date, "name": Material.original_name, "kind": Material.kind,
          "unit": Unit.name, "title": Material.title, "imported": Material.id}
 
@@ -232,7 +229,6 @@ def update(lib: Library, material_ids: Iterable[int], **values: Any) -> Changes:
                 setattr(m, k, v)
             if "date" in changed:
                 m.date_source = "manual" if values["date"] else ""
-            m.version += 1
             m.updated_at = utcnow()
             lib.audit(s, "material_edit", "material", mid,
                       changes={k: [_plain(old[k]), _plain(v)] for k, v in changed.items()})
@@ -248,7 +244,6 @@ def restore(lib: Library, before: dict[int, dict[str, Any]]) -> Changes:
                 continue
             for k, v in old.items():
                 setattr(m, k, v)
-            m.version += 1
             lib.audit(s, "material_edit_undo", "material", mid,
                       restored={k: _plain(v) for k, v in old.items()})
     return Changes(tuple(before), {})
@@ -256,6 +251,19 @@ def restore(lib: Library, before: dict[int, dict[str, Any]]) -> Changes:
 
 def _plain(v: Any) -> Any:
     return v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v
+
+
+def add_link(s: Session, material_id: int, standard_id: int, source: str, note: str = "") -> bool:
+    """File a material under a standard (归档关联) unless it already is; whether it was added.
+
+    ``source`` says who filed it: ``manual``, ``import``, ``suggestion`` or
+    ``edition`` (carried over from an older checklist edition).
+    """
+    if s.scalar(select(Link.id).where(Link.material_id == material_id,
+                                      Link.standard_id == standard_id)):
+        return False
+    s.add(Link(material_id=material_id, standard_id=standard_id, source=source, note=note))
+    return True
 
 
 def link(lib: Library, material_ids: Iterable[int], standard_id: int, note: str = "") -> Changes:
@@ -267,12 +275,8 @@ def link(lib: Library, material_ids: Iterable[int], standard_id: int, note: str 
         for mid in material_ids:
             if s.get(Material, mid) is None:
                 raise LookupError(f"没有编号为 {mid} 的材料")
-            exists = s.scalar(select(Link.id).where(Link.material_id == mid,
-                                                    Link.standard_id == standard_id))
-            if exists:
+            if not add_link(s, mid, standard_id, "manual", note):
                 continue
-            s.add(Link(material_id=mid, standard_id=standard_id, note=note, source="manual"))
-            s.get(Material, mid).version += 1
             s.execute(Suggestion.__table__.update()
                       .where(and_(Suggestion.material_id == mid, Suggestion.standard_id == standard_id))
                       .values(status="accepted"))
@@ -289,7 +293,6 @@ def unlink(lib: Library, material_ids: Iterable[int], standard_id: int) -> Chang
             if row is None:
                 continue
             s.delete(row)
-            s.get(Material, mid).version += 1
             removed.append((mid, standard_id))
             lib.audit(s, "unlink", "material", mid, standard_id=standard_id)
     return Changes(tuple(m for m, _ in removed), links_removed=tuple(removed))
@@ -333,14 +336,11 @@ def accept_suggestions(lib: Library, suggestion_ids: Iterable[int]) -> Changes:
             if sg is None or sg.status != "pending":
                 continue
             m = s.get(Material, sg.material_id)
-            if sg.standard_id is not None and not s.scalar(select(Link.id).where(
-                    Link.material_id == m.id, Link.standard_id == sg.standard_id)):
-                s.add(Link(material_id=m.id, standard_id=sg.standard_id, source="suggestion"))
+            if sg.standard_id is not None and add_link(s, m.id, sg.standard_id, "suggestion"):
                 added.append((m.id, sg.standard_id))
             if sg.unit_id is not None and m.unit_id is None:
                 m.unit_id = sg.unit_id
             sg.status = "accepted"
-            m.version += 1
             touched.append(m.id)
             lib.audit(s, "suggestion_accept", "material", m.id, suggestion=sid)
     return Changes(tuple(touched), links_added=tuple(added))

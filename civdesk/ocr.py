@@ -142,7 +142,6 @@ def _ocr_material(lib: Library, mid: int, engine: OcrEngine, progress: Progress,
     with lib.session() as s:
         m = s.get(Material, mid)
         m.text_status = "ocr"
-        m.version += 1
         lib.audit(s, "ocr", "material", mid, pages=len(images))
     return read
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from civdesk import checklists as cl
+from civdesk.checklist import store as cl
 from civdesk import materials as mat
 from civdesk.library import Library, LibraryError
 from civdesk.lock import LibraryLockedError

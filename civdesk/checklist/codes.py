@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-ROMAN = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ"
+from civdesk.vocabulary import ROMAN_NUMERALS
+
 _ASCII_ROMAN = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ",
                 "VI": "Ⅵ", "VII": "Ⅶ", "VIII": "Ⅷ", "IX": "Ⅸ", "X": "Ⅹ"}
 _DASHES = "-－—–‐‑‒―_"
@@ -21,7 +22,7 @@ _CN_DIGITS = "一二三四五六七八九十"
 _D = f"[{re.escape(_DASHES)}]"
 _CODE_RE = re.compile(
     rf"""^\s*(?P<code>
-        (?:[{ROMAN}]|[IVX]{{1,4}})\s*{_D}\s*\d+          # Ⅲ-5, III-5, Ⅲ－5
+        (?:[{ROMAN_NUMERALS}]|[IVX]{{1,4}})\s*{_D}\s*\d+          # Ⅲ-5, III-5, Ⅲ－5
       | [{_CN_DIGITS}]+\s*{_D}\s*\d+                     # 三-5
       | \d+(?:\s*[.．]\s*\d+)+                           # 1.1.1
       | [（(][{_CN_DIGITS}\d]+[)）]                       # （一）
@@ -30,7 +31,7 @@ _CODE_RE = re.compile(
     )(?P<sep>[\s、.．:：]*)(?P<title>.*)$""",
     re.VERBOSE | re.DOTALL,
 )
-_ROMAN_CODE_RE = re.compile(rf"^([{ROMAN}])-(\d+)$")
+_ROMAN_CODE_RE = re.compile(rf"^([{ROMAN_NUMERALS}])-(\d+)$")
 
 
 def _fold(text: str) -> str:
@@ -76,7 +77,7 @@ def roman_level(code: str) -> int | None:
     match = _ROMAN_CODE_RE.match(code or "")
     if not match:
         return None
-    return ROMAN.index(match.group(1)) + 1
+    return ROMAN_NUMERALS.index(match.group(1)) + 1
 
 
 def roman_number(code: str) -> int | None:
@@ -87,4 +88,4 @@ def roman_number(code: str) -> int | None:
 
 def make_code(level: int, number: int) -> str:
     """The national code for the ``number``-th item of ``level``: ``make_code(3, 5)`` → ``'Ⅲ-5'``."""
-    return f"{ROMAN[level - 1]}-{number}"
+    return f"{ROMAN_NUMERALS[level - 1]}-{number}"

@@ -15,8 +15,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from civdesk.extract.identify import IMAGE_KINDS
 from civdesk.models import ChecklistNode, Link, Material, MaterialText, Standard, Unit
+from civdesk.vocabulary import PHOTO_KINDS
 
 TEXT_PAGES = 3  # pages read per document
 TEXT_HEAD = 3000  # characters read per page
@@ -62,7 +62,7 @@ class MaterialRow(NamedTuple):
 
     @property
     def is_photo(self) -> bool:
-        return self.kind in IMAGE_KINDS or self.category == "图片"
+        return self.kind in PHOTO_KINDS or self.category == "图片"
 
     @property
     def label(self) -> str:

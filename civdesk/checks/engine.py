@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from civdesk.checklists import ChecklistTree, NodeView, StandardView, checklist_tree
+from civdesk.checklist.store import ChecklistTree, NodeView, StandardView, checklist_tree
 from civdesk.checks import data
 from civdesk.checks.data import MaterialRow
 from civdesk.checks.model import (

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from civdesk.checklists import PeriodView
+from civdesk.checklist.store import PeriodView
 
 #: Severities, most serious first.
 ERROR, WARNING, NOTICE = "错误", "警告", "提示"

@@ -16,10 +16,11 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from civdesk.checklists import StandardView
+from civdesk.checklist.store import StandardView
 from civdesk.checks.data import TEXT_STATUSES, MaterialRow
 from civdesk.checks.model import ERROR, NOTICE, WARNING, KindCount, PeriodInfo
 from civdesk.checks.settings import CheckSettings, normalise_format
+from civdesk.vocabulary import CAPTION_LABELS, CAPTION_REQUIRED
 
 
 @dataclass(frozen=True)
@@ -106,16 +107,10 @@ def date_mismatch_rule(m: MaterialRow, ctx: Context) -> Iterable[Issue]:
                 "核实照片的实际拍摄时间，更正标注日期或更换照片", m.id)
 
 
-CAPTION_FIELDS: tuple[tuple[str, str], ...] = (
-    ("caption_time", "时间"), ("caption_place", "地点"), ("caption_people", "人物"),
-    ("caption_event", "事由"),
-)
-
-
 def caption_rule(m: MaterialRow, ctx: Context) -> Iterable[Issue]:
     if not m.is_photo:
         return
-    missing = [name for attr, name in CAPTION_FIELDS if not (getattr(m, attr) or "").strip()]
+    missing = [CAPTION_LABELS[attr] for attr in CAPTION_REQUIRED if not (getattr(m, attr) or "").strip()]
     if missing:
         yield Issue("caption", WARNING, f"图片说明不完整，缺少：{'、'.join(missing)}",
                     "补全图片说明（时间、地点、人物、事由，最好还有背景和摄影者）", m.id)

@@ -15,8 +15,8 @@ from functools import lru_cache
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
+from civdesk import library_settings
 from civdesk.checks.model import SEVERITIES
-from civdesk.models import Setting
 
 if TYPE_CHECKING:
     from civdesk.library import Library
@@ -26,10 +26,20 @@ CHECKS_KEY, PLATFORM_KEY = "checks", "platform"
 
 @dataclass(frozen=True)
 class PlatformLimits:
+    """What the upload platform accepts (from the year's platform notice).
+
+    The checks report files outside these limits; the export converts or
+    downscales photos to fit them.
+    """
+
     formats: tuple[str, ...] = ("jpg", "png", "pdf", "doc", "docx", "xls", "xlsx", "ofd", "mp4")
-    max_mb: float = 20.0
-    min_width: int = 800
+    max_mb: float = 20.0  # per file
+    min_width: int = 800  # a downscaled photo keeps at least this resolution
     min_height: int = 600
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.max_mb * 1024 * 1024)
 
     def allows(self, fmt: str) -> bool:
         return normalise_format(fmt) in _format_set(self.formats)
@@ -71,8 +81,8 @@ def normalise_format(fmt: str) -> str:
 def get_check_settings(lib: Library) -> CheckSettings:
     """The library's check settings (defaults for anything not stored)."""
     with lib.session() as s:
-        checks = _value(s, CHECKS_KEY)
-        platform = _value(s, PLATFORM_KEY)
+        checks = library_settings.read(s, CHECKS_KEY)
+        platform = library_settings.read(s, PLATFORM_KEY)
     return settings_from_json(checks, platform)
 
 
@@ -106,7 +116,7 @@ def set_check_settings(lib: Library, settings: CheckSettings | None = None, /, *
     may be a dict of :class:`PlatformLimits` fields.  Unknown rule ids in
     ``disabled`` are refused so a typo does not silently keep a rule on.
     """
-    from civdesk.checks.rules import RULES
+    from civdesk.checks.rules import RULES  # here: the rules import this module's types
 
     current = settings or get_check_settings(lib)
     if isinstance(changes.get("platform"), dict):
@@ -122,20 +132,8 @@ def set_check_settings(lib: Library, settings: CheckSettings | None = None, /, *
         raise ValueError(f"严重程度只能是 错误、警告、提示，而不是：{'、'.join(bad)}")
     checks, platform = settings_as_json(new)
     with lib.session() as s:
-        _store(s, CHECKS_KEY, checks)
-        _store(s, PLATFORM_KEY, platform)
+        library_settings.write(s, CHECKS_KEY, checks)
+        library_settings.write(s, PLATFORM_KEY, platform)
         lib.audit(s, "check_settings", "settings", None, checks=checks, platform=platform)
     return new
 
-
-def _value(s: Any, key: str) -> dict[str, Any]:
-    row = s.get(Setting, key)
-    return dict(row.value) if row is not None and isinstance(row.value, dict) else {}
-
-
-def _store(s: Any, key: str, value: dict[str, Any]) -> None:
-    row = s.get(Setting, key)
-    if row is None:
-        s.add(Setting(key=key, value=value))
-    else:
-        row.value = value

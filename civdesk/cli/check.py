@@ -26,7 +26,7 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from civdesk.checklists import ChecklistNotFound
+    from civdesk.checklist.store import ChecklistNotFound
     from civdesk.checks import run_checks
     from civdesk.reports import check_as_json, write_check_docx, write_check_xlsx, write_owed_docx
 

@@ -37,7 +37,7 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
 
 # ---------------------------------------------------------------- checklist
 def cmd_checklist(args: argparse.Namespace) -> int:
-    from civdesk import checklists as cl
+    from civdesk.checklist import store as cl
     from civdesk.checklist import ChecklistFormatError
 
     handler = {
@@ -58,7 +58,7 @@ def cmd_checklist(args: argparse.Namespace) -> int:
 
 
 def _import(lib, args) -> int:  # noqa: ANN001
-    from civdesk import checklists as cl
+    from civdesk.checklist import store as cl
 
     preview = cl.preview_import(lib, args.file, name=args.name, edition_of=args.edition_of,
                                 separate=args.separate)
@@ -110,7 +110,7 @@ def _diff_json(diff) -> dict:  # noqa: ANN001
 
 
 def _list(lib, args) -> int:  # noqa: ANN001
-    from civdesk import checklists as cl
+    from civdesk.checklist import store as cl
 
     infos = cl.list_checklists(lib)
     if args.json:
@@ -123,7 +123,7 @@ def _list(lib, args) -> int:  # noqa: ANN001
 
 
 def _show(lib, args) -> int:  # noqa: ANN001
-    from civdesk import checklists as cl
+    from civdesk.checklist import store as cl
 
     tree = cl.checklist_tree(lib, args.id)
     if args.json:
@@ -147,7 +147,7 @@ def _show(lib, args) -> int:  # noqa: ANN001
 
 
 def _diff(lib, args) -> int:  # noqa: ANN001
-    from civdesk import checklists as cl
+    from civdesk.checklist import store as cl
 
     def resolve(x: str) -> int | None:
         return int(x) if x.isdigit() else None
@@ -167,7 +167,7 @@ def _diff(lib, args) -> int:  # noqa: ANN001
 
 
 def _period(lib, args) -> int:  # noqa: ANN001
-    from civdesk import checklists as cl
+    from civdesk.checklist import store as cl
 
     if args.start or args.end:
         if not (args.start and args.end):
@@ -188,7 +188,7 @@ def _period(lib, args) -> int:  # noqa: ANN001
 
 
 def _units(lib, args) -> int:  # noqa: ANN001
-    from civdesk import checklists as cl
+    from civdesk.checklist import store as cl
 
     units = cl.list_units(lib)
     if args.json:

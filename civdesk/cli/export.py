@@ -61,7 +61,7 @@ def _options(lib, args: argparse.Namespace) -> ExportOptions:  # noqa: ANN001
 def cmd_export(args: argparse.Namespace) -> int:
     if args.keep_folder and not args.zip:
         raise UsageError("--keep-folder 只能与 --zip 一起使用")
-    from civdesk.checklists import ChecklistNotFound
+    from civdesk.checklist.store import ChecklistNotFound
     from civdesk.export import ExportBlocked, ExportError, ScopeError, export_package
     from civdesk.export.checkgate import describe
 
@@ -94,8 +94,6 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"文件夹：{result.folder}")
     print(f"测评标准 {result.standards} 条，材料 {result.materials} 件，文件 {result.files} 个，"
           f"图文说明 {result.captions} 份，共 {result.bytes / 1048576:.1f} MB")
-    if not result.checked:
-        print("注意：检查模块不可用，本次导出未经检查。")
     if result.overridden:
         print(f"已越过 {len(result.errors)} 项错误导出，越过记录已写入材料包的检查报告。")
     for w in result.warnings:

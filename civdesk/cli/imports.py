@@ -21,7 +21,7 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from civdesk import checklists as cl
+    from civdesk.checklist import store as cl
     from civdesk.importer import ImportAborted, ImportOptions
     progress = TextProgress()
     with open_library(args) as lib:

@@ -32,7 +32,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     with open_library(args) as lib:
         standards = None
         if args.standard:
-            from civdesk import checklists as cl
+            from civdesk.checklist import store as cl
             from civdesk.checklist.codes import normalise_code
 
             code = args.standard

@@ -14,17 +14,15 @@ platform limits    平台限制: allowed formats, maximum size, minimum resoluti
 
 Entry points: :func:`export_package` and :func:`verify_package`.
 """
-from civdesk.export.checkgate import CheckOutcome, Finding
+from civdesk.export.checkgate import CheckOutcome
 from civdesk.export.manifest import PackageError, PackageProblem, PackageReport, verify_package
 from civdesk.export.names import clean_component
-from civdesk.export.options import ExportOptions, OptionsError, PlatformLimits, save_options
-from civdesk.export.package import (
-    DiskFullError, ExportBlocked, ExportError, ExportResult, export_package,
-)
+from civdesk.export.options import ExportOptions, OptionsError, save_options
+from civdesk.export.package import DiskFullError, ExportBlocked, ExportError, ExportResult, export_package
 from civdesk.export.plan import ScopeError
 
 __all__ = [
-    "CheckOutcome", "DiskFullError", "ExportBlocked", "ExportError", "ExportOptions", "ExportResult", "Finding",
-    "OptionsError", "PackageError", "PackageProblem", "PackageReport", "PlatformLimits",
+    "CheckOutcome", "DiskFullError", "ExportBlocked", "ExportError", "ExportOptions", "ExportResult",
+    "OptionsError", "PackageError", "PackageProblem", "PackageReport",
     "ScopeError", "clean_component", "export_package", "save_options", "verify_package",
 ]

@@ -1,41 +1,37 @@
-"""The checks run before an export, seen through one small adapter.
+"""The checks run before an export, and what the package records of them.
 
-:func:`run_scope_checks` is the only place that touches :mod:`civdesk.checks`
-and :mod:`civdesk.reports`; everything else in the export works on the
-frozen :class:`CheckOutcome`.  Errors (``错误``) block an export unless the
-clerk overrides; the override is written into the package's check report.
+:func:`run_export_checks` runs :func:`civdesk.checks.run_checks`; the export
+narrows the result to what it writes (:func:`in_scope`), drops what the
+conversion fixes (:func:`drop_fixed`) and puts the checks' own Word report in
+the package.  Errors (``错误``) block an export unless the clerk overrides; the
+override is written into the package's check report.
 """
 from __future__ import annotations
 
 import dataclasses
 import io
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
-from civdesk.export.options import PlatformLimits
+from civdesk.checks import ERROR, WARNING, CheckResult, Finding, run_checks
+from civdesk.reports import write_check_docx
 from civdesk.safetext import xml_text
 
 if TYPE_CHECKING:
     from civdesk.library import Library
 
-ERROR, WARNING, HINT = "错误", "警告", "提示"
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule: str
-    severity: str
-    message: str
-    standard: str | None = None
-    material_id: int | None = None
-
 
 @dataclass(frozen=True)
 class CheckOutcome:
-    available: bool  # False when the checks module is not installed
-    findings: tuple[Finding, ...]
-    raw: Any = None  # the checks' own result, for their report writers
+    """The checks' result, narrowed to what an export writes."""
+
+    result: CheckResult
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self.result.findings
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -45,29 +41,19 @@ class CheckOutcome:
     def warnings(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity == WARNING)
 
+    def keeping(self, keep: Callable[[Finding], bool], codes: set[str] | None = None) -> CheckOutcome:
+        """Only the findings ``keep`` accepts (and only the standards in ``codes``, if given)."""
+        return CheckOutcome(dataclasses.replace(self.result, standards=tuple(
+            dataclasses.replace(st, findings=tuple(f for f in st.findings if keep(f)))
+            for st in self.result.standards if codes is None or st.code in codes)))
 
-def run_checks_adapter(lib: Library, checklist_id: int | None, unit: str | None) -> CheckOutcome:
-    """Run the library checks; an empty, unavailable outcome when they do not exist."""
-    try:
-        from civdesk.checks import run_checks
-    except ImportError:
-        return CheckOutcome(False, ())
-    result = run_checks(lib, checklist_id=checklist_id, unit=unit)
-    findings = tuple(Finding(str(f.rule), str(f.severity), str(f.message),
-                             getattr(f, "standard", None), getattr(f, "material_id", None))
-                     for f in result.findings)
-    return CheckOutcome(True, findings, result)
+    def without_state(self) -> CheckOutcome:
+        """The outcome without the checks' recheck state (not needed by the report, not picklable)."""
+        return CheckOutcome(dataclasses.replace(self.result, state=None))
 
 
-def platform_limits(lib: Library) -> PlatformLimits:
-    """The platform's formats, size and resolution limits, from the checks' settings."""
-    try:
-        from civdesk.checks import get_check_settings
-    except ImportError:
-        return PlatformLimits()
-    p = get_check_settings(lib).platform
-    return PlatformLimits(formats=tuple(p.formats), max_bytes=int(p.max_mb * 1024 * 1024),
-                          min_width=int(p.min_width), min_height=int(p.min_height))
+def run_export_checks(lib: Library, checklist_id: int | None, unit: str | None) -> CheckOutcome:
+    return CheckOutcome(run_checks(lib, checklist_id=checklist_id, unit=unit))
 
 
 def in_scope(outcome: CheckOutcome, standards: Iterable[str], materials: Iterable[int],
@@ -77,21 +63,12 @@ def in_scope(outcome: CheckOutcome, standards: Iterable[str], materials: Iterabl
         return outcome
     codes, mids = set(standards), set(materials)
 
-    def keep(f: Any) -> bool:
-        code, mid = getattr(f, "standard", None), getattr(f, "material_id", None)
-        if code and code not in codes:
+    def keep(f: Finding) -> bool:
+        if f.standard and f.standard not in codes:
             return False
-        return mid is None or mid in mids
+        return f.material_id is None or f.material_id in mids
 
-    raw = outcome.raw
-    if raw is not None and hasattr(raw, "standards"):
-        try:
-            raw = dataclasses.replace(raw, standards=tuple(
-                dataclasses.replace(st, findings=tuple(f for f in st.findings if keep(f)))
-                for st in raw.standards if st.code in codes))
-        except (TypeError, ValueError):
-            raw = outcome.raw
-    return CheckOutcome(outcome.available, tuple(f for f in outcome.findings if keep(f)), raw)
+    return outcome.keeping(keep, codes)
 
 
 FIXED_BY_EXPORT = ("format", "size")
@@ -100,42 +77,20 @@ FIXED_BY_EXPORT = ("format", "size")
 def drop_fixed(outcome: CheckOutcome, converted: Iterable[int]) -> tuple[CheckOutcome, int]:
     """Without the format/size findings of photos the export converts to JPEG; how many."""
     mids = set(converted)
-
-    def fixed(f: Any) -> bool:
-        return getattr(f, "rule", "") in FIXED_BY_EXPORT and getattr(f, "material_id", None) in mids
-
-    kept = tuple(f for f in outcome.findings if not fixed(f))
-    raw = outcome.raw
-    if raw is not None and hasattr(raw, "standards"):
-        try:
-            raw = dataclasses.replace(raw, standards=tuple(
-                dataclasses.replace(st, findings=tuple(f for f in st.findings if not fixed(f)))
-                for st in raw.standards))
-        except (TypeError, ValueError):
-            raw = outcome.raw
-    return CheckOutcome(outcome.available, kept, raw), len(outcome.findings) - len(kept)
+    kept = outcome.keeping(lambda f: not (f.rule in FIXED_BY_EXPORT and f.material_id in mids))
+    return kept, len(outcome.findings) - len(kept.findings)
 
 
-def report_docx(outcome: CheckOutcome) -> bytes | None:
-    """The checks' own Word report, when their writer exists (else ``None``)."""
-    if outcome.raw is None:
-        return None
-    try:
-        from civdesk.reports import write_check_docx
-    except ImportError:
-        return None
-    import tempfile
-
+def report_docx(outcome: CheckOutcome) -> bytes:
+    """The checks' own Word report."""
     with tempfile.TemporaryDirectory(prefix="civdesk-check-") as tmp:
         path = Path(tmp) / "report.docx"
-        write_check_docx(outcome.raw, path)
+        write_check_docx(outcome.result, path)
         return path.read_bytes()
 
 
 def override_lines(outcome: CheckOutcome, allowed: bool, user: str, fixed: int = 0) -> list[str]:
     """The sentences that record the checks' state (and an override) in the package."""
-    if not outcome.available:
-        return ["导出前检查：检查模块不可用，本次导出未经检查。"]
     n_err, n_warn = len(outcome.errors), len(outcome.warnings)
     lines = [f"导出前检查：错误 {n_err} 项，警告 {n_warn} 项，提示 "
              f"{len(outcome.findings) - n_err - n_warn} 项。"]

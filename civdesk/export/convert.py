@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from civdesk.export.options import PlatformLimits
+from civdesk.checks import PlatformLimits
 from civdesk.extract.images import register_heif
 
 _TAG_ORIENTATION = 0x0112
@@ -35,8 +35,11 @@ class Converted:
     fits: bool  # False when even the smallest allowed version is over the limit
 
 
-def to_jpeg(path: Path, kind: str, limits: PlatformLimits) -> Converted:
-    """The picture at ``path`` as a JPEG within ``limits.max_bytes`` where possible."""
+def to_jpeg(path: Path, kind: str, limits: PlatformLimits, quality: int) -> Converted:
+    """The picture at ``path`` as a JPEG within ``limits.max_bytes`` where possible.
+
+    ``quality`` is the JPEG quality tried first.
+    """
     if kind in ("heic", "avif"):
         register_heif()
     try:
@@ -49,7 +52,7 @@ def to_jpeg(path: Path, kind: str, limits: PlatformLimits) -> Converted:
                 rgb = _rgb(im)
     except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
         raise ConvertError(f"无法转换图片：{exc}") from None
-    return _fit(rgb, exif, icc, limits)
+    return _fit(rgb, exif, icc, limits, quality)
 
 
 def _exif_bytes(im: Image.Image, kind: str) -> bytes:
@@ -89,8 +92,8 @@ def _encode(im: Image.Image, exif: bytes, icc: bytes | None, quality: int) -> by
     return out.getvalue()
 
 
-def _fit(im: Image.Image, exif: bytes, icc: bytes | None, limits: PlatformLimits) -> Converted:
-    quality = limits.jpeg_quality
+def _fit(im: Image.Image, exif: bytes, icc: bytes | None, limits: PlatformLimits,
+         quality: int) -> Converted:
     data = _encode(im, exif, icc, quality)
     if len(data) <= limits.max_bytes:
         return Converted(data, im.width, im.height, False, True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from civdesk.export.checkgate import CheckOutcome, describe
 from civdesk.export.plan import CatalogRow, Plan
 from civdesk.export.stable import stable_ooxml
 from civdesk.safetext import sheet_cell, sheet_row, xml_text
@@ -123,22 +122,6 @@ def _table_xml(headers: tuple[str, ...], rows: list[tuple[str, ...]],
         parts.append("<w:tr>" + "".join(cell(v, w) for v, w in zip(row, twips)) + "</w:tr>")
     parts.append("</w:tbl>")
     return parse_xml("".join(parts))
-
-
-def check_report_docx(plan: Plan, outcome: CheckOutcome, check_lines: list[str]) -> bytes:
-    """Our own short check report, used when the checks' writer is not available."""
-    doc = _new_docx()
-    doc.add_heading("导出前检查报告", level=1)
-    doc.add_paragraph(xml_text(plan.scope))
-    for line in check_lines:
-        doc.add_paragraph(xml_text(line)).runs[0].bold = True
-    for title, items in (("错误", outcome.errors), ("警告", outcome.warnings)):
-        doc.add_heading(f"{title}（{len(items)} 项）", level=2)
-        for f in items:
-            doc.add_paragraph(xml_text(describe(f)), style="List Bullet")
-        if not items:
-            doc.add_paragraph("无")
-    return _save_docx(doc, plan.stamp)
 
 
 def export_note(plan: Plan, check_lines: list[str], notes: list[str], files: int) -> bytes:

@@ -1,9 +1,10 @@
-"""Export options and the platform's limits, kept as library settings.
+"""Export options, kept as the library's ``export`` setting.
 
-The national platform publishes its format and size limits each year in a
-notice, so they are settings (``Setting`` key ``platform_limits``); how a
-package is laid out is the ``export`` setting.  Both are JSON objects whose
-keys are the field names below; unknown keys are ignored.
+How a package is laid out is a JSON object whose keys are the field names of
+:class:`ExportOptions`; unknown keys are ignored.  The platform's format and
+size limits change each year with the platform notice; they are the checks'
+``platform`` setting (:class:`civdesk.checks.PlatformLimits`), entered in one
+place and used by both.
 """
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from civdesk.models import Setting
+from civdesk import library_settings
+from civdesk.checks import PlatformLimits, get_check_settings
 
 if TYPE_CHECKING:
     from civdesk.library import Library
@@ -22,34 +24,6 @@ PATTERN_FIELDS = ("序号", "题名", "日期", "单位", "类别", "文号", "�
 
 class OptionsError(ValueError):
     """An export setting is unusable; the message is for the clerk."""
-
-
-_FORMAT_ALIASES = {"jpeg": "jpg", "jpe": "jpg", "tif": "tiff"}
-
-
-def _fmt(ext: str) -> str:
-    f = ext.strip().lower().lstrip(".")
-    return _FORMAT_ALIASES.get(f, f)
-
-
-@dataclass(frozen=True)
-class PlatformLimits:
-    """What the upload platform accepts (from the year's platform notice).
-
-    Formats, size and resolution come from the checks' ``platform`` setting
-    (one place for the clerk to enter them); ``convert_kinds`` and
-    ``jpeg_quality`` are export settings.
-    """
-
-    formats: tuple[str, ...] = ("jpg", "png", "pdf", "doc", "docx", "xls", "xlsx", "ofd", "mp4")
-    max_bytes: int = 20 * 1024 * 1024  # per file
-    min_width: int = 800  # a downscaled photo keeps at least this resolution
-    min_height: int = 600
-    convert_kinds: tuple[str, ...] = ("heic", "avif", "tiff")  # always converted to JPEG
-    jpeg_quality: int = 90
-
-    def allows(self, ext: str) -> bool:
-        return _fmt(ext) in {_fmt(f) for f in self.formats}
 
 
 @dataclass(frozen=True)
@@ -74,6 +48,8 @@ class ExportOptions:
     keep_folder: bool = False  # with a zip, also keep the folder
     overwrite: bool = False  # replace an existing package of the same name
     timestamp: str = ""  # fixed time for zip entries and documents; default from the data
+    convert_kinds: tuple[str, ...] = ("heic", "avif", "tiff")  # photos always converted to JPEG
+    jpeg_quality: int = 90  # of converted photos
     limits: PlatformLimits = field(default_factory=PlatformLimits)
 
     def __post_init__(self) -> None:
@@ -88,32 +64,20 @@ class ExportOptions:
     @classmethod
     def from_library(cls, lib: Library, **overrides: Any) -> ExportOptions:
         """The library's saved settings, with ``overrides`` on top."""
-        from civdesk.export.checkgate import platform_limits
-
         with lib.session() as s:
-            row = s.get(Setting, EXPORT_KEY)
-            saved = dict(row.value) if row is not None and isinstance(row.value, dict) else {}
-        base = platform_limits(lib)
-        limits = dataclasses.replace(base, **{k: (tuple(v) if isinstance(v, list) else v)
-                                              for k, v in saved.items()
-                                              if k in ("convert_kinds", "jpeg_quality")})
+            saved = library_settings.read(s, EXPORT_KEY)
         values = {**_known(cls, saved), **overrides}
-        values.setdefault("limits", limits)
+        values.setdefault("limits", get_check_settings(lib).platform)
         return cls(**values)
 
 
 def save_options(lib: Library, options: ExportOptions) -> None:
     """Store ``options`` as the library's export setting (platform limits belong to the checks)."""
     data = dataclasses.asdict(options)
-    limits = data.pop("limits")
-    data["convert_kinds"] = list(limits["convert_kinds"])
-    data["jpeg_quality"] = limits["jpeg_quality"]
+    del data["limits"]
+    data["convert_kinds"] = list(options.convert_kinds)
     with lib.session() as s:
-        row = s.get(Setting, EXPORT_KEY)
-        if row is None:
-            s.add(Setting(key=EXPORT_KEY, value=data))
-        else:
-            row.value = data
+        library_settings.write(s, EXPORT_KEY, data)
         lib.audit(s, "settings_export", "setting", None, export=data)
 
 

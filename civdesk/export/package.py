@@ -12,7 +12,6 @@ behind.  The vault is only read.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import errno
 import hashlib
 import os
@@ -24,9 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Iterator
 
+from civdesk.checks import Finding
 from civdesk.export import checkgate, documents
 from civdesk.export.captions import Photo, caption_pdf
-from civdesk.export.checkgate import CheckOutcome, Finding
+from civdesk.export.checkgate import CheckOutcome
 from civdesk.export.convert import ConvertError, to_jpeg
 from civdesk.export.manifest import manifest_bytes
 from civdesk.export.options import ExportOptions
@@ -41,7 +41,7 @@ from civdesk.export.plan import (
     Plan,
     build_plan,
 )
-from civdesk.export.stable import compressible, zip_info
+from civdesk.export.stable import compressible, stable_ooxml, zip_info
 from civdesk.progress import NullProgress, Progress
 
 if TYPE_CHECKING:
@@ -83,7 +83,6 @@ class ExportResult:
     captions: int  # 图文说明 PDFs
     errors: tuple[Finding, ...]
     warnings: tuple[Finding, ...]
-    checked: bool
     overridden: bool
     notes: tuple[str, ...]
 
@@ -265,7 +264,7 @@ def export_package(lib: Library, out: Path, *, checklist_id: int | None = None,
             final.parent.mkdir(parents=True, exist_ok=True)
     progress.update(0, 1, "导出前检查…")
     plan = build_plan(lib, options, checklist_id=checklist_id, item=item, unit=unit)
-    outcome = checkgate.in_scope(checkgate.run_checks_adapter(lib, checklist_id, unit),
+    outcome = checkgate.in_scope(checkgate.run_export_checks(lib, checklist_id, unit),
                                  plan.standard_codes, plan.materials.keys(), plan.whole)
     outcome, fixed = checkgate.drop_fixed(
         outcome, {e.material_id for e in plan.entries if e.action == "convert"})
@@ -294,7 +293,7 @@ def export_package(lib: Library, out: Path, *, checklist_id: int | None = None,
     result = ExportResult(
         targets.folder, targets.zip_path, len(writer.hashes), writer.bytes,
         len({e.standard for e in plan.entries}), len(plan.materials), len(plan.sheets),
-        outcome.errors, outcome.warnings, outcome.available, overridden, tuple(notes))
+        outcome.errors, outcome.warnings, overridden, tuple(notes))
     with lib.session() as s:
         lib.audit(s, "export", "package", None, path=str(result.path), scope=plan.scope,
                   files=result.files, overridden=overridden, errors=len(outcome.errors),
@@ -352,7 +351,7 @@ def _write_all(lib: Library, plan: Plan, outcome: CheckOutcome, check_lines: lis
     # process (spawn + imports) made the 5,000-file export slower, not faster.
     with ThreadPoolExecutor(1) as docs_pool, _pdf_pool(photos) as pdf_pool:
         try:
-            docs = docs_pool.submit(_documents, plan, _picklable(outcome), check_lines)
+            docs = docs_pool.submit(_documents, plan, outcome.without_state(), check_lines)
             pdfs = {code: pdf_pool.submit(caption_pdf, *job) if pdf_pool else None
                     for code, job in jobs.items()}
             entries = list(plan.entries)
@@ -404,17 +403,6 @@ def _pdf_pool(photos: int) -> Iterator[ProcessPoolExecutor | None]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _picklable(outcome: CheckOutcome) -> CheckOutcome:
-    """The outcome without the checks' recheck state (not needed by the report)."""
-    raw = outcome.raw
-    if raw is not None and dataclasses.is_dataclass(raw) and hasattr(raw, "state"):
-        try:
-            return CheckOutcome(outcome.available, outcome.findings, dataclasses.replace(raw, state=None))
-        except (TypeError, ValueError):
-            pass
-    return outcome
-
-
 def _documents(plan: Plan, outcome: CheckOutcome, check_lines: list[str]) -> list[tuple[str, bytes]]:
     return [(CATALOG_XLSX, documents.catalog_xlsx(plan)),
             (CATALOG_DOCX, documents.catalog_docx(plan, check_lines)),
@@ -422,12 +410,8 @@ def _documents(plan: Plan, outcome: CheckOutcome, check_lines: list[str]) -> lis
 
 
 def _report(plan: Plan, outcome: CheckOutcome, check_lines: list[str]) -> bytes:
-    theirs = checkgate.report_docx(outcome)
-    if theirs is None:
-        return documents.check_report_docx(plan, outcome, check_lines)
-    from civdesk.export.stable import stable_ooxml
-
-    return stable_ooxml(checkgate.prepend_paragraphs(theirs, check_lines), plan.stamp)
+    return stable_ooxml(checkgate.prepend_paragraphs(checkgate.report_docx(outcome), check_lines),
+                        plan.stamp)
 
 
 def _write_entry(lib: Library, plan: Plan, entry: Entry, writer: PackageWriter,
@@ -441,7 +425,7 @@ def _write_entry(lib: Library, plan: Plan, entry: Entry, writer: PackageWriter,
         return
     if entry.action == "convert":
         try:
-            converted = to_jpeg(src, m.kind, options.limits)
+            converted = to_jpeg(src, m.kind, options.limits, options.jpeg_quality)
         except FileNotFoundError:
             raise ExportError(f"原件缺失：材料 #{m.id}「{m.original_name}」不在原件库中，"
                               "请先运行原件完整性校验") from None

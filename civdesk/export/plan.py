@@ -17,18 +17,15 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 from sqlalchemy import select
 
 from civdesk.checklist.codes import normalise_code
-from civdesk.checklists import ChecklistTree, NodeView, StandardView, checklist_tree
+from civdesk.checklist.store import ChecklistTree, NodeView, StandardView, checklist_tree
 from civdesk.export.names import PathPlanner, legal_name
 from civdesk.export.options import ExportOptions
 from civdesk.models import Link, Material, Unit
+from civdesk.vocabulary import CAPTION_LABELS, PHOTO_KINDS
 
 if TYPE_CHECKING:
     from civdesk.library import Library
 
-CAPTION_FIELDS = (("时间", "caption_time"), ("地点", "caption_place"), ("人物", "caption_people"),
-                  ("事由", "caption_event"), ("背景", "caption_background"),
-                  ("摄影者", "caption_photographer"))
-PHOTO_KINDS = frozenset({"jpeg", "png", "heic", "tiff", "webp", "bmp", "gif", "avif"})
 RASTER_TO_JPEG = frozenset({"heic", "avif", "tiff", "webp", "bmp"})
 KIND_EXT = {"jpeg": "jpg", "png": "png", "gif": "gif", "bmp": "bmp", "tiff": "tif", "webp": "webp",
             "heic": "heic", "avif": "avif", "pdf": "pdf", "ofd": "ofd", "docx": "docx",
@@ -220,7 +217,7 @@ def _facts(lib: Library, ids: set[int]) -> dict[int, MaterialFacts]:
                     (m.title or PurePath(m.original_name).stem).strip(), m.date,
                     units.get(m.unit_id, "") if m.unit_id else "", m.category or "",
                     m.doc_number or "", m.pages, m.problem or "",
-                    tuple((label, (getattr(m, attr) or "").strip()) for label, attr in CAPTION_FIELDS),
+                    tuple((label, (getattr(m, attr) or "").strip()) for attr, label in CAPTION_LABELS.items()),
                     m.updated_at)
     return out
 
@@ -257,7 +254,7 @@ def target_ext(m: MaterialFacts, options: ExportOptions) -> tuple[str, str]:
     """(extension, action) of a material's file in the package."""
     limits = options.limits
     if m.is_photo and not m.problem and (
-            m.kind in limits.convert_kinds
+            m.kind in options.convert_kinds
             or (m.kind in RASTER_TO_JPEG and not limits.allows(KIND_EXT[m.kind]))
             or (m.kind in ("jpeg", "png") and m.size > limits.max_bytes)):
         return "jpg", "convert"

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
+from civdesk.vocabulary import PHOTO_KINDS
+
 from .dates import date_from_name, date_from_text, signed_date
-from .identify import IMAGE_KINDS, OLE_MAGIC, identify, mislabelled, read_head
+from .identify import OLE_MAGIC, identify, mislabelled, read_head
 from .images import read_picture
 from .metadata import (DocInfo, find_doc_number, read_ofd, read_ooxml, read_pdf, read_txt)
 from .quality import analysis_copy, blur_score, dhash, jpeg_quality
@@ -81,7 +83,7 @@ def extract(path: Path, original_name: str, thumb_dest: Path | None = None,
     try:
         if kind == "empty":
             result = replace(base, error=EMPTY_REASON)
-        elif kind in IMAGE_KINDS:
+        elif kind in PHOTO_KINDS:
             result = _extract_picture(path, base, thumb_dest, thumb_size)
         else:
             result = _extract_document(path, base, head, thumb_dest, thumb_size)
@@ -93,7 +95,7 @@ def extract(path: Path, original_name: str, thumb_dest: Path | None = None,
         result = replace(base, text_status="error",
                          error=f"无法读取文件内容（{type(exc).__name__}: {str(exc)[:80]}）")
     result = _with_date(result, original_name)
-    if thumb_dest is not None and not result.thumbnail and not result.bomb and kind not in IMAGE_KINDS:
+    if thumb_dest is not None and not result.thumbnail and not result.bomb and kind not in PHOTO_KINDS:
         result = replace(result, thumbnail=_safe_thumbnail(path, kind, thumb_dest, thumb_size))
     if kind == "pdf":
         _release_pdf_cache()

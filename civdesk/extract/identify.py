@@ -28,7 +28,6 @@ HEAD_SIZE = 64 * 1024
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _OLE_SCAN_LIMIT = 64 * 1024 * 1024
 
-IMAGE_KINDS = frozenset({"jpeg", "png", "gif", "bmp", "tiff", "webp", "heic", "avif"})
 OFFICE_KINDS = frozenset({"docx", "xlsx", "pptx", "doc", "xls", "ppt"})
 
 MIME: dict[str, str] = {

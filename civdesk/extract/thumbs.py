@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .identify import IMAGE_KINDS
+from civdesk.vocabulary import PHOTO_KINDS
 
 THUMB_QUALITY = 82
 _BACKGROUND = (255, 255, 255)
@@ -132,7 +132,7 @@ def make_thumbnail(path: Path, kind: str, dest: Path, size: int = 256) -> bool:
     show their first page, everything else a type icon.  Returns False only
     when nothing was written (a decompression bomb).
     """
-    if kind in IMAGE_KINDS:
+    if kind in PHOTO_KINDS:
         from .images import read_picture
 
         info, im = read_picture(path, kind, decode_side=size)
@@ -220,9 +220,9 @@ def _font(px: int) -> tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, bool]:
 
 def draw_icon(kind: str, size: int = 256, note: str | None = None) -> Image.Image:
     """A type icon: coloured rounded card with an ASCII and a Chinese label."""
-    colour, label, chinese = _ICON_STYLE.get(kind, _IMAGE_STYLE if kind in IMAGE_KINDS
+    colour, label, chinese = _ICON_STYLE.get(kind, _IMAGE_STYLE if kind in PHOTO_KINDS
                                              else _ICON_STYLE["unknown"])
-    if kind in IMAGE_KINDS:
+    if kind in PHOTO_KINDS:
         label = kind.upper()
     im = Image.new("RGB", (size, size), (243, 244, 246))
     draw = ImageDraw.Draw(im)

@@ -54,8 +54,10 @@ from civdesk.models import (
     Unit,
     utcnow,
 )
+from civdesk.materials import add_link
 from civdesk.progress import Cancelled, NullProgress, Progress
 from civdesk.vault import VaultError
+from civdesk.vocabulary import PHOTO_KINDS
 
 if TYPE_CHECKING:
     from civdesk.library import Library
@@ -414,7 +416,7 @@ class Importer:
     def _file(self, s, material_id: int, src: Source, new: bool) -> Material:  # noqa: ANN001
         """Links, unit and suggestions for one material (returned)."""
         for sid in self.options.standard_ids:
-            _link(s, material_id, sid, "import")
+            add_link(s, material_id, sid, "import")
         m = s.get(Material, material_id)
         if self.unit_id is not None and m.unit_id is None:
             m.unit_id = self.unit_id
@@ -424,7 +426,7 @@ class Importer:
         if self.options.accept_suggestions:
             if not self.options.standard_ids:
                 for sid in hit.standard_ids:
-                    _link(s, material_id, sid, "suggestion")
+                    add_link(s, material_id, sid, "suggestion")
             if hit.unit_id and m.unit_id is None:
                 m.unit_id = hit.unit_id
             return m
@@ -479,13 +481,6 @@ class Importer:
         return Suggester(refs, units)
 
 
-def _link(s, material_id: int, standard_id: int, source: str) -> None:  # noqa: ANN001
-    exists = s.scalar(select(Link.id).where(Link.material_id == material_id,
-                                            Link.standard_id == standard_id))
-    if not exists:
-        s.add(Link(material_id=material_id, standard_id=standard_id, source=source))
-
-
 def _disk_full(exc: BaseException) -> bool:
     """The disk (or the database on it) is full."""
     if isinstance(exc, ImportAborted):
@@ -511,8 +506,7 @@ def _title(ex: Extracted, name: str) -> str:
     return PurePath(name).stem
 
 
-_CATEGORY = {"jpeg": "图片", "png": "图片", "heic": "图片", "tiff": "图片", "webp": "图片",
-             "bmp": "图片", "gif": "图片", "avif": "图片", "video": "视频", "xlsx": "数据表格",
+_CATEGORY = {**dict.fromkeys(PHOTO_KINDS, "图片"), "video": "视频", "xlsx": "数据表格",
              "xls": "数据表格", "docx": "说明报告", "doc": "说明报告"}
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from civdesk.checklist.codes import normalise_code
+from civdesk.vocabulary import ROMAN_NUMERALS
 
-_ROMAN = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ"
 _CODE = re.compile(
     r"(?<![0-9A-Za-z])([ⅠⅡⅢⅣⅤ]|III|II|I|[1-3])\s*[-－—–_]\s*(\d{1,3})(?:\s*[-－—–_:：.]\s*(\d{1,2}))?(?!\d)")
 _DOTTED = re.compile(r"(?<![\d.])(\d{1,2}\.\d{1,2}\.\d{1,2})(?:[.-](\d{1,2}))?(?![\d])")
@@ -95,7 +95,7 @@ class Suggester:
         for m in _CODE.finditer(text):
             level = m.group(1)
             if level.isdigit():
-                level = _ROMAN[int(level) - 1]
+                level = ROMAN_NUMERALS[int(level) - 1]
             code = normalise_code(f"{level}-{int(m.group(2))}")
             if not code.startswith("Ⅲ") or code not in self.by_item:
                 continue

@@ -30,12 +30,14 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from civdesk.vocabulary import ROMAN_NUMERALS
+
 __all__ = ["FIELD_SEP", "fold", "fold_with_map", "grams", "is_cjk", "join_fields", "join_pages"]
 
 #: Joins fields in the stored folded text; :func:`fold` never produces it.
 FIELD_SEP = "\x00"
 
-_ROMAN_UPPER = [chr(c) for c in range(0x2160, 0x216C)]  # Ⅰ … Ⅻ
+_ROMAN_UPPER = list(ROMAN_NUMERALS)
 _ROMAN_ASCII = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"]
 _ASCII_TO_ROMAN = dict(zip(_ROMAN_ASCII, _ROMAN_UPPER))
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from civdesk.checklists import find_standard
+from civdesk.checklist.store import find_standard
 from civdesk.importer import ImportOptions
 from civdesk.models import Link, Material, MaterialText, Unit
 

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from civdesk import checklists as cl
+from civdesk.checklist import store as cl
 from civdesk.checklist import ChecklistFormatError
 from civdesk.library import Library
 from civdesk.models import Checklist, Link, Material, Standard

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageFilter
 from sqlalchemy import delete
 
-from civdesk.checklists import find_standard
+from civdesk.checklist.store import find_standard
 from civdesk.checks import ERROR, NOTICE, RULES, WARNING, run_checks, set_check_settings
 from civdesk.checks.rules import key_terms, near_pairs
 from civdesk.models import StandardUnit

@@ -17,15 +17,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from civdesk.checklists import find_standard
-from civdesk.export import (
-    CheckOutcome,
-    ExportBlocked,
-    ExportOptions,
-    Finding,
-    export_package,
-    verify_package,
-)
+from civdesk.checklist.store import find_standard
+from civdesk.checks import RULES, PlatformLimits, get_check_settings, set_check_settings
+from civdesk.export import ExportBlocked, ExportOptions, export_package, verify_package
 from civdesk.export import checkgate
 from civdesk.export.names import units
 from civdesk.importer import ImportOptions
@@ -70,10 +64,9 @@ def add_material(lib: Library, data: bytes, name: str, kind: str, standards: lis
         return m.id
 
 
-def no_checks(monkeypatch, findings: tuple[Finding, ...] = ()) -> None:
-    """Replace the checks with a fixed outcome (the block/override behaviour is ours)."""
-    monkeypatch.setattr(checkgate, "run_checks_adapter",
-                        lambda lib, checklist_id, unit: CheckOutcome(True, findings))
+def only_rules(lib: Library, *rules: str) -> None:
+    """Switch every check rule off but ``rules`` (the real checks still run before the export)."""
+    set_check_settings(lib, disabled=[r for r in RULES if r not in rules])
 
 
 def tree_files(root: Path) -> list[str]:
@@ -105,8 +98,19 @@ def corpus_lib(tmp_path_factory):
 
 
 @pytest.fixture
-def quiet(monkeypatch):
-    no_checks(monkeypatch)
+def quiet(corpus_lib):
+    """The corpus library with every rule off, restored afterwards."""
+    before = get_check_settings(corpus_lib)
+    only_rules(corpus_lib)
+    yield
+    set_check_settings(corpus_lib, before)
+
+
+@pytest.fixture
+def rules_back(corpus_lib):
+    before = get_check_settings(corpus_lib)
+    yield
+    set_check_settings(corpus_lib, before)
 
 
 def test_corpus_package_layout(corpus_lib, tmp_path, quiet):
@@ -159,8 +163,8 @@ def test_heic_becomes_jpeg_with_exif(corpus_lib, tmp_path, quiet):
         assert exif.get(0x0112, 1) == 1
 
 
-def test_oversize_photo_is_downscaled_keeping_minimum_resolution(sample_lib, tmp_path, monkeypatch):
-    no_checks(monkeypatch)
+def test_oversize_photo_is_downscaled_keeping_minimum_resolution(sample_lib, tmp_path):
+    only_rules(sample_lib)
     st = find_standard(sample_lib, "Ⅲ-5:1")
     noisy = Image.effect_noise((3000, 2000), 80).convert("RGB")
     buf = io.BytesIO()
@@ -168,12 +172,11 @@ def test_oversize_photo_is_downscaled_keeping_minimum_resolution(sample_lib, tmp
     exif[0x010F] = "TestCam"
     noisy.save(buf, "JPEG", quality=95, exif=exif.tobytes())
     add_material(sample_lib, buf.getvalue(), "大照片.jpg", "jpeg", [st.id], title="大照片")
-    opts = ExportOptions.from_library(sample_lib)
-    limits = opts.limits.__class__(max_bytes=1_000_000, min_width=1200, min_height=800)
+    limits = PlatformLimits(max_mb=1.0, min_width=1200, min_height=800)
     result = export_package(sample_lib, tmp_path / "包",
                             options=ExportOptions.from_library(sample_lib, limits=limits))
     out = next(result.folder.rglob("01_大照片.jpg"))
-    assert out.stat().st_size <= 1_000_000
+    assert out.stat().st_size <= 1024 * 1024
     with Image.open(out) as im:
         assert im.width >= 1200 and im.height >= 800 and im.width < 3000
         assert im.getexif().get(0x010F) == "TestCam"
@@ -181,8 +184,8 @@ def test_oversize_photo_is_downscaled_keeping_minimum_resolution(sample_lib, tmp
 
 
 # ------------------------------------------------------ hostile names
-def test_names_built_to_break_windows(sample_lib, tmp_path, monkeypatch):
-    no_checks(monkeypatch)
+def test_names_built_to_break_windows(sample_lib, tmp_path):
+    only_rules(sample_lib)
     long_text = ('建立<文明>城市:"长效"机制/落实|责任?*' * 15)[:300] + " ..."
     with sample_lib.session() as s:
         st = s.scalar(select(Standard).join(ChecklistNode).where(ChecklistNode.code == "Ⅲ-1",
@@ -213,8 +216,8 @@ def test_names_built_to_break_windows(sample_lib, tmp_path, monkeypatch):
     assert verify_package(result.folder).ok
 
 
-def test_tight_path_limit_still_legal(sample_lib, tmp_path, monkeypatch):
-    no_checks(monkeypatch)
+def test_tight_path_limit_still_legal(sample_lib, tmp_path):
+    only_rules(sample_lib)
     with sample_lib.session() as s:
         for st in s.scalars(select(Standard)):
             st.text = "很长的测评标准文本" * 40
@@ -312,41 +315,47 @@ def test_verify_zip_altered_missing_extra(corpus_lib, tmp_path, quiet):
 
 
 # -------------------------------------------------- checks: block/override
-def test_errors_block_and_nothing_is_written(corpus_lib, tmp_path, monkeypatch):
-    err = Finding("requirement", "错误", "图片：需要 2 件，有效 0 件", "Ⅲ-5:1")
-    warn = Finding("caption", "警告", "图片说明不完整", "Ⅲ-5:1", 1)
-    no_checks(monkeypatch, (err, warn))
+def test_errors_block_and_nothing_is_written(corpus_lib, tmp_path):
     with pytest.raises(ExportBlocked) as info:
         export_package(corpus_lib, tmp_path / "包")
-    assert info.value.outcome.errors == (err,)
+    errors = info.value.outcome.errors
+    assert errors and {f.severity for f in errors} == {"错误"}
+    assert "requirement" in {f.rule for f in errors}  # the sample checklist owes a lot
     assert list(tmp_path.iterdir()) == []
 
 
-def test_override_is_recorded_in_the_package(corpus_lib, tmp_path, monkeypatch):
+def _docx_text(path: Path) -> str:
     import docx
 
-    err = Finding("requirement", "错误", "图片：需要 2 件，有效 0 件", "Ⅲ-5:1")
-    no_checks(monkeypatch, (err, Finding("caption", "警告", "图片说明不完整", "Ⅲ-5:1", 1)))
+    doc = docx.Document(path)
+    cells = (c.text for t in doc.tables for row in t.rows for c in row.cells)
+    return "\n".join([p.text for p in doc.paragraphs] + list(cells))
+
+
+def test_override_is_recorded_in_the_package(corpus_lib, tmp_path, rules_back):
+    only_rules(corpus_lib, "resolution", "caption")
     r = export_package(corpus_lib, tmp_path / "包", allow_errors=True)
-    assert r.overridden and len(r.warnings) == 1
-    report = "\n".join(p.text for p in docx.Document(r.folder / "检查报告.docx").paragraphs)
-    assert "越过错误导出" in report and "图片：需要 2 件" in report
+    assert r.overridden and r.errors
+    report = _docx_text(r.folder / "检查报告.docx")
+    assert "越过错误导出" in report and r.errors[0].message in report
     assert "越过错误导出" in (r.folder / "导出说明.txt").read_text(encoding="utf-8-sig")
 
 
-def test_findings_outside_the_item_do_not_block(corpus_lib, tmp_path, monkeypatch):
-    no_checks(monkeypatch, (Finding("requirement", "错误", "缺材料", "Ⅲ-1:1"),))
-    r = export_package(corpus_lib, tmp_path / "包", item="Ⅲ-5")
+def test_findings_outside_the_item_do_not_block(corpus_lib, tmp_path, rules_back):
+    only_rules(corpus_lib, "resolution")  # the photos of Ⅲ-5 and Ⅲ-9 are too small
+    with pytest.raises(ExportBlocked):
+        export_package(corpus_lib, tmp_path / "全部")
+    r = export_package(corpus_lib, tmp_path / "包", item="Ⅲ-1")
     assert not r.errors
 
 
 def test_real_checks_run_before_export(corpus_lib, tmp_path):
-    outcome = checkgate.run_checks_adapter(corpus_lib, None, None)
-    assert outcome.available and outcome.errors  # the sample checklist owes a lot
+    outcome = checkgate.run_export_checks(corpus_lib, None, None)
+    assert outcome.errors  # the sample checklist owes a lot
     with pytest.raises(ExportBlocked):
         export_package(corpus_lib, tmp_path / "包")
     r = export_package(corpus_lib, tmp_path / "包", allow_errors=True)
-    assert r.checked and r.overridden
+    assert r.overridden
     fmt = [f for f in r.errors if f.rule == "format"]
     assert not fmt, "the HEIC format error is fixed by the conversion"
 
@@ -381,9 +390,8 @@ KILL_SCRIPT = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from civdesk.library import Library
-    from civdesk.export import export_package, checkgate, CheckOutcome
+    from civdesk.export import export_package
     from civdesk.progress import NullProgress
-    checkgate.run_checks_adapter = lambda lib, c, u: CheckOutcome(True, ())
 
     class Slow(NullProgress):
         def update(self, done, total, message=""):
@@ -404,6 +412,7 @@ def test_sigkill_midway_leaves_no_package(tmp_path, mode):
     st = find_standard(lib, "Ⅲ-5:1")
     for i in range(300):
         add_material(lib, jpeg_bytes(i, (160, 120)), f"p{i}.jpg", "jpeg", [st.id])
+    only_rules(lib)
     lib.close()
     script = tmp_path / "kill_me.py"
     script.write_text(KILL_SCRIPT, encoding="utf-8")
@@ -424,14 +433,7 @@ def test_sigkill_midway_leaves_no_package(tmp_path, mode):
     assert not out.exists()
     with Library.open(tmp_path / "lib") as lib:
         assert lib.verify().ok
-        from civdesk.export.checkgate import CheckOutcome as _C  # noqa: F401
-
-        checkgate_run = checkgate.run_checks_adapter
-        checkgate.run_checks_adapter = lambda lib, c, u: CheckOutcome(True, ())
-        try:
-            r = export_package(lib, out, as_zip=mode == "zip")
-        finally:
-            checkgate.run_checks_adapter = checkgate_run
+        r = export_package(lib, out, as_zip=mode == "zip")
     assert verify_package(r.path).ok
     assert sorted(p.name for p in out.parent.iterdir()) == [out.name], "leftovers cleaned"
 
@@ -456,10 +458,10 @@ def test_cli_export_and_verify(corpus_lib, tmp_path):
         corpus_lib._lock.acquire()
 
 
-def test_altered_vault_file_stops_the_export(tmp_path, quiet):
+def test_altered_vault_file_stops_the_export(tmp_path):
     """A vault file whose bytes no longer match its hash never reaches a package."""
     from civdesk.export import ExportError
-    from civdesk import checklists as cl
+    from civdesk.checklist import store as cl
     from civdesk.importer import ImportOptions
 
     lib = Library.create(tmp_path / "lib")
@@ -467,6 +469,7 @@ def test_altered_vault_file_stops_the_export(tmp_path, quiet):
         st = cl.find_standard(lib, "Ⅲ-5:1")
         report = lib.import_paths([CORPUS / "photos" / "jpg__Canon_40D.jpg"],
                                   ImportOptions(standard_ids=(st.id,)))
+        only_rules(lib)
         with lib.session() as s:
             sha = s.get(Material, report.entries[0].material_id).sha256
         stored = lib.vault.path_for(sha)

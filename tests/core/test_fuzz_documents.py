@@ -18,7 +18,6 @@ from openpyxl import load_workbook
 from civdesk.checks import run_checks
 from civdesk.export import documents
 from civdesk.export.captions import Photo, caption_pdf
-from civdesk.export.checkgate import CheckOutcome, Finding
 from civdesk.export.plan import CatalogRow, Plan
 from civdesk.library import Library
 from civdesk.reports import write_check_docx, write_check_xlsx, write_owed_docx
@@ -85,12 +84,9 @@ def test_export_documents_take_any_text(scope, code, text, title, path, unit, li
     rows = (CatalogRow(code, text, title, path, "图片", dt.date(2024, 3, 1), unit, 1, line),
             CatalogRow(title, unit, text, "", "", None, code, None, ""))
     plan = Plan("体系", scope, True, (), {}, (), rows, (), STAMP)
-    outcome = CheckOutcome(True, (Finding("caption", "错误", title, code, 1),
-                                  Finding("caption", "警告", text, None, None)))
     xlsx = documents.catalog_xlsx(plan)
     assert_workbook_sound(xlsx)
     assert_docx_opens(documents.catalog_docx(plan, [line]))
-    assert_docx_opens(documents.check_report_docx(plan, outcome, ["导出前检查：" + line]))
     with zipfile.ZipFile(io.BytesIO(xlsx)) as zf:
         assert zf.testzip() is None
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from civdesk import checklists as cl
+from civdesk.checklist import store as cl
 from civdesk.importer import ImportOptions
 from civdesk.models import Link, Material, Suggestion, Unit
 from tests.conftest import FIXTURES, run_cli

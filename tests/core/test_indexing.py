@@ -11,7 +11,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from civdesk import checklists as cl
+from civdesk.checklist import store as cl
 from civdesk import materials as mat
 from civdesk.importer import ImportOptions
 from civdesk.library import Library
@@ -171,3 +171,50 @@ def test_cli_search_filters_by_date_and_filing(tmp_path, fixtures):
     assert ids("--unfiled") == {first}
     assert ids("--filed") == everything - {first}
     assert ids("--year", "2023") == set()
+
+
+def test_duplicate_filing_during_import_reaches_the_search_filters(sample_lib, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "通知.txt").write_text("关于开展道德模范评选活动的通知", encoding="utf-8")
+    first = sample_lib.import_paths([src], ImportOptions(workers=1))
+    mid = first.entries[0].material_id
+    assert sample_lib.search("道德模范评选", filed=True) == []  # indexed as unfiled
+    std = cl.find_standard(sample_lib, "Ⅲ-5:1")
+    again = sample_lib.import_paths([src], ImportOptions(workers=1, standard_ids=(std.id,)))
+    assert again.counts["duplicate"] == 1
+    assert [r.material_id for r in sample_lib.search("道德模范评选", standards="Ⅲ-5:1")] == [mid]
+    assert [r.material_id for r in sample_lib.search("道德模范评选", filed=True)] == [mid]
+
+
+def test_renamed_unit_is_a_search_filter_at_once(sample_lib, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "台账.txt").write_text("志愿服务活动台账", encoding="utf-8")
+    report = sample_lib.import_paths([src], ImportOptions(workers=1, unit="市民政局"))
+    mid = report.entries[0].material_id
+    assert [r.material_id for r in sample_lib.search("志愿服务", unit="市民政局")] == [mid]
+    unit = next(u for u in cl.list_units(sample_lib) if u.name == "市民政局")
+    cl.update_unit(sample_lib, unit.id, name="市民政局（社会组织管理局）")
+    assert [r.material_id for r in sample_lib.search("志愿服务", unit="市民政局（社会组织管理局）")] == [mid]
+    assert sample_lib.search("志愿服务", unit="市民政局") == []
+
+
+def test_bulk_statements_on_units_bump_versions(empty_lib, tmp_path):
+    from sqlalchemy import delete, update
+
+    from civdesk.models import Unit
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "台账.txt").write_text("志愿服务活动台账", encoding="utf-8")
+    mid = empty_lib.import_paths([src], ImportOptions(workers=1, unit="市民政局")).entries[0].material_id
+    assert [r.material_id for r in empty_lib.search("志愿服务", unit="市民政局")] == [mid]
+    with empty_lib.session() as s:
+        s.execute(update(Unit).where(Unit.name == "市民政局").values(name="市民政局（新）"))
+    assert [r.material_id for r in empty_lib.search("志愿服务", unit="市民政局（新）")] == [mid]
+    with empty_lib.session() as s:
+        s.execute(delete(Unit))
+    assert empty_lib.search("志愿服务", unit="市民政局（新）") == []
+    with empty_lib.session() as s:  # the indexer's own bookkeeping is no change
+        assert s.scalar(select(Material.version)) == s.scalar(select(Material.indexed_version))

@@ -37,18 +37,20 @@ def _import(lib, path):
 
 
 @pytest.mark.skipif(ocr.default_engine() is None, reason="OCR extra not installed")
-def test_real_ocr_reads_a_scan_and_bumps_version(empty_lib, tmp_path):
+def test_real_ocr_reads_a_scan_and_search_finds_it(empty_lib, tmp_path):
     path = tmp_path / "扫描件.pdf"
     _scan_pdf(path, 1)
     mid = _import(empty_lib, path)
+    assert empty_lib.search("文明实践") == []  # indexed before the OCR
     assert ocr.pending_count(empty_lib) == 1
     outcome = ocr.run_pending_ocr(empty_lib)
     assert outcome.available and outcome.pages == 1
     with empty_lib.session() as s:
         m = s.get(Material, mid)
         text = s.scalars(select(MaterialText.text).where(MaterialText.material_id == mid)).one()
-        assert m.text_status == "ocr" and m.version == 2
+        assert m.text_status == "ocr"
     assert "文明实践" in text and "志愿服务" in text
+    assert [r.material_id for r in empty_lib.search("文明实践")] == [mid]
     assert ocr.pending_count(empty_lib) == 0
 
 

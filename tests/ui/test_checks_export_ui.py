@@ -1,7 +1,7 @@
 """Check dashboard and export dialog, driven offscreen."""
 from __future__ import annotations
 
-from civdesk import checklists as cl
+from civdesk.checklist import store as cl
 from civdesk import export as ex
 from civdesk.importer import ImportOptions
 

@@ -5,7 +5,7 @@ import subprocess
 import sys
 import time
 
-from civdesk import checklists as cl
+from civdesk.checklist import store as cl
 from tests.conftest import ROOT
 
 

@@ -11,7 +11,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
-from civdesk import checklists as cl
+from civdesk.checklist import store as cl
 from civdesk import materials as mat
 from civdesk.importer import ImportOptions
 from civdesk.models import Link

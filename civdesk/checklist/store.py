@@ -18,11 +18,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civdesk.checklist import ChecklistFormatError, ParsedChecklist, parse_checklist
+from civdesk.checklist.codes import normalise_code
 from civdesk.checklist.diff import EditionDiff, StandardKey, diff_editions
 from civdesk.checklist.model import MATERIAL_METHODS, ParsedNode
 from civdesk.checklist.parse import format_preview
-from civdesk.resources import SAMPLE_CHECKLIST
+from civdesk.materials import add_link
 from civdesk.models import Checklist, ChecklistNode, Link, Period, Standard, StandardUnit, Unit
+from civdesk.resources import SAMPLE_CHECKLIST
 
 if TYPE_CHECKING:
     from civdesk.library import Library
@@ -302,9 +304,7 @@ def _standard_ids(s: Session, checklist_id: int) -> dict[tuple[str, int], int]:
 def _copy_links(s: Session, old_sid: int, new_sid: int) -> int:
     n = 0
     for link in s.scalars(select(Link).where(Link.standard_id == old_sid)):
-        s.add(Link(material_id=link.material_id, standard_id=new_sid, note=link.note,
-                   source="edition"))
-        n += 1
+        n += int(add_link(s, link.material_id, new_sid, "edition", link.note))
     return n
 
 
@@ -431,8 +431,6 @@ _STD_ADDR = re.compile(r"^\s*(.+?)\s*[:：]\s*(\d+)\s*$")
 
 def find_standard(lib: Library, address: str, checklist_id: int | None = None) -> StandardView:
     """A standard by its address ``Ⅲ-9:1`` in the given (or default) checklist."""
-    from civdesk.checklist.codes import normalise_code
-
     m = _STD_ADDR.match(address)
     if not m:
         raise ChecklistNotFound(f"测评标准编号格式应为「测评内容编号:序号」，如 Ⅲ-9:1，而不是「{address}」")
@@ -445,8 +443,6 @@ def find_standard(lib: Library, address: str, checklist_id: int | None = None) -
 
 
 def find_node(lib: Library, code: str, checklist_id: int | None = None) -> NodeView:
-    from civdesk.checklist.codes import normalise_code
-
     code = normalise_code(code)
     tree = checklist_tree(lib, checklist_id)
     for root in tree.roots:

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from civdesk.fsnames import readable
 from civdesk.models import ChecklistNode, Link, Material, MaterialText, Standard, Unit
 from civdesk.progress import NullProgress, Progress
-from civdesk.search import IndexDoc, SearchIndex
+from civdesk.search.engine import IndexDoc, SearchIndex
 
 if TYPE_CHECKING:
     from civdesk.library import Library
