@@ -16,7 +16,7 @@ from civdesk.models import Material, Standard, Unit
 from civdesk.reports import write_check_docx, write_check_xlsx
 from tests.core import checks_helpers as ch
 from tests.core.test_export_names import assert_legal
-from tests.core.test_export_package import add_material, jpeg_bytes, no_checks, tree_files
+from tests.core.test_export_package import add_material, jpeg_bytes, only_rules, tree_files
 
 FORMULAS = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1:A9)",
             "\t=1+1", "\r=1+1", "#N/A"]
@@ -59,7 +59,7 @@ def _hostile_export_lib(lib, titles: list[str]) -> None:
 
 def test_formula_titles_units_and_standards_stay_text_in_the_catalog(sample_lib, tmp_path,
                                                                       monkeypatch):
-    no_checks(monkeypatch)
+    only_rules(sample_lib)  # the real checks run with every rule off
     _hostile_export_lib(sample_lib, FORMULAS)
     r = export_package(sample_lib, tmp_path / "包", options=ExportOptions.from_library(
         sample_lib, name_pattern="{题名}.{ext}", captions=False))
@@ -71,7 +71,7 @@ def test_formula_titles_units_and_standards_stay_text_in_the_catalog(sample_lib,
 def test_control_and_bidi_characters_in_titles_export(sample_lib, tmp_path, monkeypatch):
     """A title from a zip entry or PDF metadata may hold \\x01, \\x0b, ESC or U+202E: the export
     still works, the documents hold the visible text and the file names lose them."""
-    no_checks(monkeypatch)
+    only_rules(sample_lib)  # the real checks run with every rule off
     _hostile_export_lib(sample_lib, CONTROLS + [BIDI])
     r = export_package(sample_lib, tmp_path / "包", as_zip=True, options=ExportOptions.from_library(
         sample_lib, name_pattern="{题名}.{ext}", keep_folder=True))
