@@ -10,8 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
-from tests.packaging_scenario import ROOT, clean_env, cli_session, run
+from civdesk.export.package import PDF_POOL_MIN
+from tests.packaging_scenario import ROOT, STANDARD, clean_env, cli_session, run, run_json
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
@@ -21,6 +23,26 @@ EXE_SUFFIX = ".exe" if sys.platform == "win32" else ""
 
 def du(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
+
+
+def spawned_export(cli: Path, tmp_path: Path, env: dict[str, str]) -> None:
+    """An export with enough photos makes its caption PDFs in *spawned* workers, which run the
+    frozen program again (as every worker does on Windows): freeze_support must turn that run into
+    a worker instead of the command line."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i in range(PDF_POOL_MIN + 5):
+        Image.new("RGB", (640, 480), (i * 5 % 256, 200, i * 37 % 256)).save(
+            photos / f"活动照片{i:02d}.jpg", quality=85)
+    lib = ["--library", str(tmp_path / "photo-lib")]
+    run([str(cli), "init"] + lib, tmp_path, env)
+    imported = run_json([str(cli), "import", "--json", "--standard", STANDARD, str(photos)] + lib,
+                        tmp_path, env)
+    assert {r["status"] for r in imported} == {"imported"}
+    exported = run_json([str(cli), "export", "--json", "--allow-errors", "--out",
+                         str(tmp_path / "photo-package")] + lib, tmp_path, env)
+    assert exported["ok"] and exported["materials"] == PDF_POOL_MIN + 5
+    assert exported["captions"] >= 1  # the 图文说明 PDF the workers made
 
 
 def test_bundle_builds_and_runs_frozen(tmp_path, capsys):
@@ -51,7 +73,8 @@ def test_bundle_builds_and_runs_frozen(tmp_path, capsys):
     cli_start_s = time.perf_counter() - started
     assert version.strip() == "civdesk 0.1.0"
 
-    cli_session([str(cli)], run_dir, clean)  # import uses the frozen worker processes
+    cli_session([str(cli)], run_dir, clean)  # import forks the frozen program as its workers
+    spawned_export(cli, tmp_path, clean)
 
     # the window: started, shown and closed by itself once its event loop runs
     started = time.perf_counter()
