@@ -4,7 +4,7 @@ import sys
 
 if __name__ == "__main__":
     # first, before Qt loads: in the PyInstaller build the window's import workers are spawned
-    # by running this executable again, and freeze_support turns that run into the worker
+    # by running this program again, and freeze_support turns that run into the worker
     multiprocessing.freeze_support()
     from civdesk_ui.app import main
 

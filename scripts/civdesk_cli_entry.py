@@ -3,7 +3,7 @@ import multiprocessing
 import sys
 
 if __name__ == "__main__":
-    # first: a spawned import worker (or multiprocessing helper) runs this executable again
+    # first: a spawned worker (import, export) or multiprocessing helper runs this program again
     multiprocessing.freeze_support()
     from civdesk.cli import main
 
