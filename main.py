@@ -2,8 +2,10 @@
 import multiprocessing
 import sys
 
-from civdesk_ui.app import main
-
 if __name__ == "__main__":
-    multiprocessing.freeze_support()  # import workers in the PyInstaller build
+    # first, before Qt loads: in the PyInstaller build the window's import workers are spawned
+    # by running this program again, and freeze_support turns that run into the worker
+    multiprocessing.freeze_support()
+    from civdesk_ui.app import main
+
     sys.exit(main())
