@@ -24,8 +24,10 @@ secrecy            密级
 audit log          操作日志
 =================  ==========================================================
 
-The core never imports Qt; ``ui/`` is the only PySide6 layer.
+The core never imports Qt; ``civdesk_ui/`` is the only PySide6 layer.
 """
 
 __version__ = "0.1.0"
 APP_NAME = "CivDesk"
+DB_NAME = "library.db"  # in a library folder: the database …
+LOCK_NAME = "library.lock"  # … and the lock held while a program has it open

@@ -10,7 +10,6 @@ revision read from the migration files (importing Alembic costs 0.2 s).
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,13 +19,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from civdesk import material_versions
 from civdesk.errors import LibraryError
+from civdesk.migrations import MIGRATIONS, head_from_files
 
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-MIGRATIONS = Path(__file__).with_name("migrations")
-_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=(.*)$", re.MULTILINE)
 
 
 class SchemaTooNewError(LibraryError):
@@ -70,19 +68,6 @@ def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
-
-
-def head_from_files() -> str | None:
-    """The head revision from the ``revision =`` / ``down_revision =`` lines of the
-    migration files, without Alembic; None unless there is exactly one head."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        for name, value in _REVISION_LINE.findall(path.read_text(encoding="utf-8")):
-            ids = re.findall(r"['\"]([^'\"]+)['\"]", value)
-            (revisions if name == "revision" else parents).update(ids)
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else None
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -25,7 +25,7 @@ from typing import Any, Iterator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from civdesk import db
+from civdesk import DB_NAME, LOCK_NAME, db
 from civdesk.errors import LibraryError
 from civdesk.lock import LibraryLock
 from civdesk.models import (
@@ -43,8 +43,6 @@ from civdesk.models import (
 from civdesk.progress import NullProgress, Progress
 from civdesk.vault import Vault, hash_file
 
-DB_NAME = "library.db"
-LOCK_NAME = "library.lock"
 SUBDIRS = ("vault", "thumbs", "index", "exports")
 
 

@@ -29,6 +29,45 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    results = _quick(args)
+    if results is None:
+        results = _full(args)
+    if args.json:
+        emit_json([{"material_id": r.material_id, "title": r.title, "original_name": r.original_name,
+                    "score": r.score, "snippet": r.snippet, "page": r.page} for r in results])
+        return EXIT_OK
+    for r in results:
+        where = f"第 {r.page} 页：" if r.page else ""
+        print(f"#{r.material_id}  {r.title or r.original_name}  （{r.original_name}）")
+        print(f"    {where}{r.marked()}")
+    print(f"共 {len(results)} 条结果")
+    return EXIT_OK
+
+
+def _quick(args: argparse.Namespace) -> list | None:
+    """The search straight from the index when the library is ready for it (no ORM, no
+    catch-up needed: see :mod:`civdesk.search.quick`); None otherwise."""
+    from civdesk.search.quick import quick_search
+    from civdesk.settings import AppSettings, resolve_library
+
+    path = resolve_library(args.library)
+    standards = args.standard
+    if standards and ":" not in standards and "：" not in standards:
+        from civdesk.checklist.codes import normalise_code
+
+        standards = normalise_code(standards)
+    results = quick_search(path, " ".join(args.query), standards=standards, unit=args.unit,
+                           kind=args.kind, year=args.year, date_from=args.date_from,
+                           date_to=args.date_to, filed=args.filed, limit=args.limit or None)
+    if results is not None:
+        try:
+            AppSettings.load().remember(path)
+        except OSError:
+            pass
+    return results
+
+
+def _full(args: argparse.Namespace) -> list:
     with open_library(args) as lib:
         standards = None
         if args.standard:
@@ -50,16 +89,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         results = lib.search(" ".join(args.query), standards=standards, unit=args.unit,
                              kind=args.kind, year=args.year, date_from=args.date_from, date_to=args.date_to,
                              filed=args.filed, limit=args.limit or None, catch_up=False)
-    if args.json:
-        emit_json([{"material_id": r.material_id, "title": r.title, "original_name": r.original_name,
-                    "score": r.score, "snippet": r.snippet, "page": r.page} for r in results])
-        return EXIT_OK
-    for r in results:
-        where = f"第 {r.page} 页：" if r.page else ""
-        print(f"#{r.material_id}  {r.title or r.original_name}  （{r.original_name}）")
-        print(f"    {where}{r.marked()}")
-    print(f"共 {len(results)} 条结果")
-    return EXIT_OK
+    return results
 
 
 def cmd_index(args: argparse.Namespace) -> int:

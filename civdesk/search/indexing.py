@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -21,31 +20,12 @@ from civdesk.fsnames import readable
 from civdesk.models import ChecklistNode, Link, Material, MaterialText, Standard, Unit
 from civdesk.progress import NullProgress, Progress
 from civdesk.search.engine import IndexDoc, SearchIndex
+from civdesk.search.results import SearchResult, join_names
 
 if TYPE_CHECKING:
     from civdesk.library import Library
 
 BATCH = 500
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    material_id: int
-    title: str
-    original_name: str
-    score: float
-    snippet: str
-    page: int | None
-    spans: tuple[tuple[int, int], ...] = ()
-    field: str = ""
-
-    def marked(self, open_mark: str = "【", close_mark: str = "】") -> str:
-        out, pos = [], 0
-        for a, b in self.spans:
-            out += [self.snippet[pos:a], open_mark, self.snippet[a:b], close_mark]
-            pos = b
-        out.append(self.snippet[pos:])
-        return "".join(out)
 
 
 class IndexKeeper:
@@ -201,7 +181,4 @@ class IndexKeeper:
             names = {mid: (title, name) for mid, title, name in s.execute(
                 select(Material.id, Material.title, Material.original_name)
                 .where(Material.id.in_([h.material_id for h in hits])))}
-        return [SearchResult(h.material_id, names.get(h.material_id, ("", ""))[0],
-                             names.get(h.material_id, ("", ""))[1], round(h.score, 4),
-                             h.snippet, h.page, tuple(h.spans), h.field)
-                for h in hits if h.material_id in names]
+        return join_names(hits, names)
