@@ -185,7 +185,7 @@ class Library:
         if exc.errno in (errno.EACCES, errno.EPERM):
             return LibraryNotWritableError(
                 f"没有写入资料库文件夹的权限：{self.path}\n"
-                f"（无法写入 {where}：拒绝访问，文件夹可能属于其他用户或被设为只读）\n"
+                f"（无法读写 {where}：拒绝访问，文件夹可能属于其他用户或被设为只读）\n"
                 f"处理办法：请管理员为当前用户（{self.user}）开放此文件夹的写入权限；"
                 f"或者{copy[5:]}")
         if exc.errno == errno.ENOSPC:

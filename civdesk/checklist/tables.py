@@ -11,6 +11,7 @@ Anything else raises :class:`ChecklistFormatError`.
 """
 from __future__ import annotations
 
+import math
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -195,7 +196,7 @@ def _check_docx_size(path: Path) -> None:
                 continue
             rows += 1
             width = row_width(el)
-            width = int(width) if width == width else 0   # python-docx reports a malformed number
+            width = 0 if math.isnan(width) else int(width)   # python-docx reports a malformed number
             if width > MAX_COLUMNS:
                 raise ChecklistFormatError(
                     f"{where}第 {rows} 行合并单元格后共 {width:,} 列，超过上限 {MAX_COLUMNS} 列，"

@@ -7,7 +7,6 @@ import shutil
 import sqlite3
 
 import docx
-import pytest
 
 from civdesk.extract import extract
 from civdesk.extract.metadata import TEMPLATE_STAMPS

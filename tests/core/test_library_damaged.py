@@ -150,7 +150,7 @@ def test_immutable_folder_refused_by_sqlite_with_clear_message(tmp_path):
     the lock file can be rewritten but SQLite cannot make its -wal file."""
     path = _library(tmp_path)
     if shutil.which("chattr") is None or subprocess.run(
-            ["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+            ["chattr", "+i", str(path)], capture_output=True, check=False).returncode != 0:
         pytest.skip("chattr +i is not available here")
     try:
         with pytest.raises(LibraryNotWritableError, match="library.db") as caught:
@@ -184,7 +184,7 @@ def test_cli_read_only_folder_exit_1_without_traceback(tmp_path):
             f"sys.argv = ['civdesk', 'info', '--library', {str(path)!r}]\n"
             "runpy.run_module('civdesk', run_name='__main__')\n")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    r = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True,
                        encoding="utf-8", env=env, cwd=ROOT, timeout=120)
     assert r.returncode == 1
     assert "只读" in r.stderr and "复制到本机可写的位置" in r.stderr
