@@ -279,7 +279,6 @@ def _check_xlsx_size(path: Path) -> None:
                     el.clear()
                     while el.getprevious() is not None:
                         del el.getparent()[0]
-            _check_rows(where, last_row)
             if last_col > MAX_COLUMNS:
                 raise ChecklistFormatError(
                     f"{where}有 {last_col:,} 列，超过上限 {MAX_COLUMNS} 列；请删去多余的列后再导入")
