@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 class SchemaTooNewError(LibraryError):
@@ -121,6 +122,44 @@ def upgrade(engine: Engine, db_path: Path, revision: str = "head") -> str | None
         conn.exec_driver_sql("PRAGMA foreign_keys=ON")
         conn.commit()
     return str(backup) if backup else None
+
+
+def damage(db_path: Path) -> str | None:
+    """Why ``db_path`` cannot be a sound SQLite database, or None.
+
+    Judged from the file's size and 100-byte header only, so nothing is
+    written: SQLite itself would create ``-wal``/``-shm`` files or fail with a
+    bare "file is not a database".  The length check is skipped while a
+    ``-wal`` file holds pages a checkpoint may still have to write.
+    """
+    size = db_path.stat().st_size
+    if size == 0:
+        return "是空的（0 字节）"
+    with db_path.open("rb") as fh:
+        head = fh.read(100)
+    if len(head) < 100 or not head.startswith(_SQLITE_MAGIC):
+        return "不是 SQLite 数据库（文件开头的数据库标志不对），内容已被破坏或覆盖"
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1):
+        return "的文件头已损坏（页大小无效）"
+    wal = db_path.with_name(db_path.name + "-wal")
+    if wal.exists() and wal.stat().st_size:
+        return None
+    pages = int.from_bytes(head[28:32], "big")
+    header_valid = head[24:28] == head[92:96]
+    expected = pages * page_size if pages and header_valid else None
+    if size % page_size or expected is not None and size < expected:
+        whole = f"应有 {expected:,} 字节，" if expected else ""
+        return f"不完整：{whole}实际只有 {size:,} 字节（可能在复制或保存时被中断）"
+    return None
+
+
+def newest_backup(db_path: Path) -> Path | None:
+    """The newest non-empty dated backup ``library.db.bak-…`` beside ``db_path``."""
+    found = [p for p in db_path.parent.glob(f"{db_path.name}.bak-*")
+             if p.is_file() and p.stat().st_size > 0]
+    return max(found, key=lambda p: p.name, default=None)
 
 
 def _known(script: ScriptDirectory, rev: str) -> bool:

@@ -15,18 +15,21 @@ never ORM objects.
 """
 from __future__ import annotations
 
+import errno
 import getpass
 import os
+import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from civdesk import DB_NAME, LOCK_NAME, db
-from civdesk.errors import LibraryError
+from civdesk.errors import DamagedLibraryError, LibraryError, LibraryNotWritableError
 from civdesk.lock import LibraryLock
 from civdesk.models import (
     AuditEntry,
@@ -108,7 +111,7 @@ class Library:
         except OSError as exc:
             raise LibraryError(f"无法创建资料库文件夹 {path}：{exc.strerror or exc}") from exc
         lib = cls(path)
-        lib._start()
+        lib._start(new=True)
         if sample:
             lib.load_sample_checklist()
         return lib
@@ -122,26 +125,95 @@ class Library:
                 return cls.create(path)
             raise LibraryError(f"这里没有 CivDesk 资料库：{path}")
         lib = cls(path)
-        lib._start()
+        lib._start(new=False)
         return lib
 
-    def _start(self) -> None:
-        for sub in SUBDIRS:
-            (self.path / sub).mkdir(exist_ok=True)
-        self._lock.acquire()
+    def _start(self, *, new: bool) -> None:
+        """Lock, check and open the folder.  A damaged database is refused
+        before SQLite touches it; a folder that cannot be written, a damaged
+        database and SQLite failures end in a :class:`LibraryError`."""
         try:
+            self._lock.acquire()
+        except OSError as exc:
+            raise self._os_error(exc) from exc
+        try:
+            if not new:
+                cause = db.damage(self.db_path)
+                if cause:
+                    raise self._damaged(cause)
+            for sub in SUBDIRS:
+                (self.path / sub).mkdir(exist_ok=True)
             self.vault.ensure()
             self.vault.clean_temp()
             self.engine = db.make_engine(self.db_path)
+            if not new and db.current_revision(self.engine) is None:
+                raise self._damaged("中没有 CivDesk 的版本记录（不是 CivDesk 资料库，或内容已丢失）")
             self.backup_made = db.upgrade(self.engine, self.db_path)
             self._sessions = db.make_sessionmaker(self.engine)
             self._recover_vault()
             self._close_interrupted_runs()
-        except BaseException:
+        except BaseException as exc:
             if self.engine is not None:
                 self.engine.dispose()
+                self.engine = None
             self._lock.release()
+            if isinstance(exc, OSError):
+                raise self._os_error(exc) from exc
+            if isinstance(exc, DBAPIError) and isinstance(exc.orig, sqlite3.Error):
+                raise self._sqlite_error(exc.orig) from exc
             raise
+
+    def _damaged(self, cause: str) -> DamagedLibraryError:
+        """The clerk's message for a damaged database: the cause, and the newest backup to restore."""
+        if self.db_path.stat().st_size == 0 and next(self.vault.iter_files(), None) is not None:
+            cause += "，而原件库 vault 中已有原件：这不是新资料库，登记信息丢失了"
+        backup = db.newest_backup(self.db_path)
+        if backup is not None:
+            todo = (f"处理办法：关闭 CivDesk，把损坏的 {DB_NAME} 改名留存（例如 {DB_NAME}.损坏），"
+                    f"再把最新的备份 {backup.name} 复制一份、改名为 {DB_NAME}，然后重新打开；"
+                    "备份之后登记的材料需要重新导入或核对。")
+        elif next(self.vault.iter_files(), None) is not None:
+            todo = (f"此文件夹中没有数据库备份（{DB_NAME}.bak-…）。处理办法：用其他电脑、U 盘或光盘上的"
+                    "资料库副本替换整个文件夹；原件库 vault 中的文件没有被改动，可交技术人员恢复登记信息。")
+        else:
+            todo = (f"此文件夹中没有数据库备份（{DB_NAME}.bak-…），原件库也是空的。处理办法：用其他电脑、"
+                    "U 盘或光盘上的资料库副本替换整个文件夹；如果这是一个刚才没能建好的新资料库，"
+                    "也可以删除此文件夹后重新创建。")
+        return DamagedLibraryError(
+            f"资料库已损坏，无法打开：{self.path}\n原因：数据库文件 {DB_NAME} {cause}。\n"
+            f"为免进一步损坏，CivDesk 没有改动此资料库中的任何文件。\n{todo}")
+
+    def _os_error(self, exc: OSError) -> LibraryError:
+        """A read-only folder, one of another user, a full disk: said plainly."""
+        where = Path(exc.filename).name if exc.filename else self.path.name
+        copy = ("处理办法：把整个资料库文件夹复制到本机可写的位置（例如 D:\\资料库 或“文档”文件夹），"
+                "再打开那份副本。")
+        if exc.errno == errno.EROFS:
+            return LibraryNotWritableError(
+                f"资料库文件夹是只读的，CivDesk 无法在其中写入：{self.path}\n"
+                f"（无法写入 {where}：只读的磁盘、光盘或网络共享）\n{copy}")
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            return LibraryNotWritableError(
+                f"没有写入资料库文件夹的权限：{self.path}\n"
+                f"（无法读写 {where}：拒绝访问，文件夹可能属于其他用户或被设为只读）\n"
+                f"处理办法：请管理员为当前用户（{self.user}）开放此文件夹的写入权限；"
+                f"或者{copy[5:]}")
+        if exc.errno == errno.ENOSPC:
+            return LibraryError(f"磁盘已满，无法打开资料库：{self.path}\n请先腾出磁盘空间再重试。")
+        return LibraryError(f"无法打开资料库：{self.path}\n（{where}：{exc.strerror or exc}）")
+
+    def _sqlite_error(self, exc: sqlite3.Error) -> LibraryError:
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+            return self._damaged(f"的内容已损坏（SQLite：{exc}）")
+        if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
+            return self._os_error(PermissionError(errno.EACCES, str(exc), str(self.db_path)))
+        if code == sqlite3.SQLITE_FULL:
+            return self._os_error(OSError(errno.ENOSPC, str(exc), str(self.db_path)))
+        if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return LibraryError(f"资料库数据库正被其他程序占用（例如数据库查看工具）：{self.db_path}\n"
+                                "请关闭那个程序后重试。")
+        return LibraryError(f"读写资料库数据库时出错：{self.db_path}\n（SQLite：{exc}）")
 
     def _recover_vault(self) -> None:
         """Finish or undo imports interrupted by a crash (see :mod:`civdesk.vault`)."""

@@ -68,6 +68,14 @@ class MaterialRow:
     thumb: bool
     version: int
     standards: tuple[int, ...] = ()
+    pages_estimated: bool = False
+
+    @property
+    def pages_text(self) -> str:
+        """``12 页``, or ``约 12 页`` when the count is the file's own estimate (DOCX)."""
+        if not self.pages:
+            return ""
+        return f"约 {self.pages} 页" if self.pages_estimated else f"{self.pages} 页"
 
     @property
     def is_photo(self) -> bool:
@@ -140,7 +148,7 @@ def get_row(lib: Library, material_id: int) -> MaterialRow:
 _ROW_COLUMNS = (
     "id", "sha256", "original_name", "title", "kind", "category", "date", "date_source", "unit_id",
     "doc_number", "secrecy", "notes", "pages", "width", "height", "size", "text_status", "problem",
-    "thumb", "version") + CAPTION_FIELDS
+    "thumb", "version", "pages_estimated") + CAPTION_FIELDS
 
 
 def _row(m, unit: str, standards: tuple[int, ...]) -> MaterialRow:  # noqa: ANN001 - a Material or a Row
@@ -153,7 +161,8 @@ def _row(m, unit: str, standards: tuple[int, ...]) -> MaterialRow:  # noqa: ANN0
         caption_background=m.caption_background or "",
         caption_photographer=m.caption_photographer or "", pages=m.pages, width=m.width,
         height=m.height, size=m.size, text_status=m.text_status, problem=m.problem or "",
-        thumb=m.thumb == "ok", version=m.version, standards=standards)
+        thumb=m.thumb == "ok", version=m.version, standards=standards,
+        pages_estimated=bool(m.pages_estimated))
 
 
 def _chunks(items: list[int], n: int) -> Iterable[list[int]]:

@@ -172,6 +172,8 @@ class Material(Base):
     jpeg_quality: Mapped[Optional[int]] = mapped_column(Integer)
     thumb: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
     indexed_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # added in revision 0003: pages read from a DOCX's saved statistics, not counted
+    pages_estimated: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     links: Mapped[list[Link]] = relationship(back_populates="material", cascade="all, delete-orphan")
 

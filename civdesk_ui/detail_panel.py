@@ -121,7 +121,7 @@ class MetadataEditor(QWidget):
             if first.width:
                 facts.append(f"{first.width}×{first.height}")
             if first.pages:
-                facts.append(f"{first.pages} 页")
+                facts.append(first.pages_text)
             if first.date_source:
                 facts.append(f"日期来源：{_SOURCES.get(first.date_source, first.date_source)}")
             if first.problem:

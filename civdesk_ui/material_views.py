@@ -213,7 +213,7 @@ class MaterialModel(QAbstractTableModel):
             return KIND_LABELS.get(row.kind, row.kind)
         if col == "size_text":
             if row.pages:
-                return f"{row.pages} 页"
+                return row.pages_text
             if row.width and row.height:
                 return f"{row.width}×{row.height}"
             return ""

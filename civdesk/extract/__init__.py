@@ -17,7 +17,7 @@ from pathlib import Path
 
 from civdesk.vocabulary import PHOTO_KINDS
 
-from .dates import date_from_name, date_from_text, signed_date
+from .dates import date_from_name, date_from_text, edge_date, signed_date
 from .identify import OLE_MAGIC, identify, mislabelled, read_head
 from .images import read_picture
 from .metadata import (DocInfo, find_doc_number, read_ofd, read_ooxml, read_pdf, read_txt)
@@ -41,6 +41,7 @@ class Extracted:
     width: int | None = None
     height: int | None = None
     pages: int | None = None
+    pages_estimated: bool = False  # 约 N 页: read from the file's saved statistics, not counted
     taken_at: datetime | None = None
     date: date | None = None
     date_source: str | None = None  # 'exif' | 'metadata' | 'filename' | 'text'
@@ -187,7 +188,7 @@ def _merge_doc(base: Extracted, info: DocInfo) -> Extracted:
         extra["modified"] = info.modified.isoformat(sep=" ")
     first = info.text_pages[0] if info.text_pages else ""
     return replace(
-        base, pages=info.pages, title=info.title, author=info.author,
+        base, pages=info.pages, pages_estimated=info.pages_estimated, title=info.title, author=info.author,
         doc_number=find_doc_number(first) if first else None, encrypted=info.encrypted,
         has_text_layer=info.has_text_layer, text_pages=info.text_pages,
         text_status=info.text_status, error=info.error, extra=extra)
@@ -199,8 +200,10 @@ def _with_date(result: Extracted, original_name: str) -> Extracted:
     1. a photo's EXIF date taken;
     2. the 落款 written under a document (a date alone on its line);
     3. a date in the file name (clerks name files ``2024.3.15 …``);
-    4. the document's metadata (often a template's date, so only now);
-    5. the first date written anywhere in the text.
+    4. a date in the opening or closing lines of the text (not of a workbook);
+    5. the document's metadata (often a template's date, so only now;
+       known template dates are dropped when it is read);
+    6. the first date written anywhere in the text.
     """
     if result.taken_at:
         return replace(result, date=result.taken_at.date(), date_source="exif")
@@ -213,6 +216,9 @@ def _with_date(result: Extracted, original_name: str) -> Extracted:
     from_name = date_from_name(original_name)
     if from_name:
         return replace(result, date=from_name, date_source="filename")
+    edge = edge_date(text) if text and result.kind != "xlsx" else None   # not a ledger's rows
+    if edge:
+        return replace(result, date=edge, date_source="text")
     created = result.extra.get("created")
     if created:
         return replace(result, date=datetime.fromisoformat(created).date(), date_source="metadata")

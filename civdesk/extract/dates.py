@@ -77,6 +77,26 @@ def date_from_text(text: str) -> date | None:
     return alone[-1] if alone else found[0][1]
 
 
+def edge_date(text: str, lines: int = 5) -> date | None:
+    """A date written in the closing lines (the last one there) or, failing
+    that, in the opening lines (the first one) of a text, or None.
+
+    Catches what :func:`signed_date` leaves: ``——2023年3月5日`` under a
+    speech, ``时间：2023年3月5日`` under a title.
+    """
+    kept = [line for line in _normalise(text).splitlines() if line.strip()]
+    closing = _text_dates("\n".join(kept[-lines:]))
+    if closing:
+        return closing[-1]
+    opening = _text_dates("\n".join(kept[:lines]))
+    return opening[0] if opening else None
+
+
+def _text_dates(text: str) -> list[date]:
+    """Dates written with 年/月/日 or separators, in the order of the text."""
+    return [d for _, d in sorted(_valid(_separated(text)) + _chinese_dates(text))]
+
+
 def signed_date(text: str) -> date | None:
     """The 落款 date only: a date standing alone on a line (the last one), or None."""
     text = _normalise(text)

@@ -37,6 +37,7 @@ class DocInfo:
     """What a document reader found."""
 
     pages: int | None = None
+    pages_estimated: bool = False  # pages as last saved in the file, not counted
     title: str | None = None
     author: str | None = None
     created: datetime | None = None
@@ -189,8 +190,16 @@ def read_ooxml(path: Path, kind: str) -> DocInfo:
         extra["slides"] = count
     else:
         text_pages, count = ("\n".join(texts),), saved_pages
-    return DocInfo(pages=count, text_pages=text_pages, text_status=_status(text_pages),
-                   extra=extra, **props)
+    # A DOCX's <Pages> is whatever the last program to save it wrote there
+    # (python-docx keeps its template's 1): an estimate, shown as such.
+    return DocInfo(pages=count, pages_estimated=kind == "docx" and count is not None,
+                   text_pages=text_pages, text_status=_status(text_pages), extra=extra, **props)
+
+
+#: Creation/modification stamps that documents inherit unchanged from the
+#: template they were made from, so they say nothing about the document:
+#: python-docx's default template (2013-12-24 07:15 in China time).
+TEMPLATE_STAMPS = frozenset({"2013-12-23T23:15:00Z"})
 
 
 def _core_properties(zf: zipfile.ZipFile) -> dict:
@@ -206,6 +215,8 @@ def _core_properties(zf: zipfile.ZipFile) -> dict:
                 out["title"] = text
             elif local == "creator":
                 out["author"] = text
+            elif local in ("created", "modified") and text in TEMPLATE_STAMPS:
+                out["extra"]["template_stamp"] = text
             elif local == "created":
                 out["created"] = parse_iso_datetime(text)
             elif local == "modified":

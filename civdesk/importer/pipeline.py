@@ -408,7 +408,8 @@ class Importer:
             sha256=p.sha, size=p.size, original_name=name, kind=ex.kind, mime=ex.mime,
             category=_category(ex), title=_title(ex, name), date=ex.date,
             date_source=ex.date_source or "", unit_id=self.unit_id,
-            doc_number=ex.doc_number or "", pages=ex.pages, width=ex.width, height=ex.height,
+            doc_number=ex.doc_number or "", pages=ex.pages,
+            pages_estimated=ex.pages_estimated, width=ex.width, height=ex.height,
             text_status=ex.text_status, encrypted=ex.encrypted, problem=problem, meta=meta,
             taken_at=ex.taken_at, blur=ex.blur, phash=ex.phash or "",
             jpeg_quality=ex.jpeg_quality, thumb="ok" if thumb_ok else "none")

@@ -210,7 +210,8 @@ def test_date_priority_signed_then_name_then_metadata_then_any_text(tmp_path: Pa
     signed = make("a.docx", ["活动于2023年5月4日举行。", "2023年5月6日"])
     assert (extract(signed, "2024.1.1 总结.docx").date, extract(signed, "x.docx").date_source) == \
         (date(2023, 5, 6), "text")
-    unsigned = make("b.docx", ["活动于2023年5月4日举行。"])
+    filler = [f"第{i}项工作按计划推进。" for i in range(6)]
+    unsigned = make("b.docx", [*filler, "活动于2023年5月4日举行。", *filler])  # not in the edge lines
     assert (extract(unsigned, "2024.1.1 总结.docx").date_source,
             extract(unsigned, "2024.1.1 总结.docx").date) == ("filename", date(2024, 1, 1))
     assert (extract(unsigned, "总结.docx").date, extract(unsigned, "总结.docx").date_source) == \
