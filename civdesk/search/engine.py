@@ -362,9 +362,23 @@ class SearchIndex:
     # ------------------------------------------------------------ opening
 
     @classmethod
-    def open(cls, path: Path, *, lock_timeout: float = 10.0, batch_size: int = 500) -> "SearchIndex":
-        """Open (or create) the index; never raises for a damaged index."""
+    def open(cls, path: Path, *, lock_timeout: float = 10.0, batch_size: int = 500,
+             repair: bool = True) -> "SearchIndex":
+        """Open (or create) the index; never raises for a damaged index.
+
+        With ``repair=False`` nothing on disk changes: a missing or damaged index is only
+        reported (``status`` ``'needs_rebuild'``, no index to search), for a reader that
+        leaves the repair to the library's own open (the command line's quick search).
+        """
         self = cls(path, lock_timeout=lock_timeout, batch_size=batch_size)
+        if not repair:
+            problem = self._open_current() if self.path.is_dir() else "搜索索引不存在。"
+            if problem is None:
+                problem = self.check()
+            if problem is not None:
+                self._close_ix()
+                self.status, self.problem = "needs_rebuild", problem
+            return self
         self.path.mkdir(parents=True, exist_ok=True)
         problem = self._open_current()
         if problem is None:
@@ -375,6 +389,11 @@ class SearchIndex:
             self.status, self.problem = "needs_rebuild", problem
         self._cleanup_stale_dirs()
         return self
+
+    def doc_count(self) -> int:
+        """How many materials the index holds."""
+        with self._state_lock:
+            return self._ix.doc_count() if self._ix is not None else 0
 
     def _read_current(self) -> str | None:
         try:

@@ -47,6 +47,10 @@ class IndexKeeper:
                     if self._had_index():  # a first index for a new library is no news
                         self.message = f"搜索索引损坏或缺失，正在从数据库重建：{self._index.problem or ''}"
                     self._reset_marks()
+                elif self._index.doc_count() == 0 and self._had_index():
+                    # an empty index put in place of a damaged one by a process that ended
+                    # before it could clear the marks: the marks are wrong, not the index
+                    self._reset_marks()
             return self._index
 
     @property

@@ -47,10 +47,10 @@ def quick_search(library: Path, query: str, *, standards: str | None = None,
         with closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True, timeout=5)) as con:
             if not _ready(con):
                 return None
-            index = SearchIndex.open(library / "index" / "whoosh")
+            index = SearchIndex.open(library / "index" / "whoosh", repair=False)
             try:
-                if index.status != "ok":
-                    return None
+                if index.status != "ok" or index.doc_count() == 0:
+                    return None  # damaged, missing or empty: the full path rebuilds if need be
                 hits = index.search(readable(query), standards=[standards] if standards else None,
                                     unit=unit, kind=kind, year=year, date_from=date_from,
                                     date_to=date_to, filed=filed, limit=limit or None)

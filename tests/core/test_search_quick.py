@@ -115,3 +115,19 @@ def test_a_library_open_elsewhere_is_reported_as_by_the_full_path(lib_path):
 def test_not_a_library(tmp_path):
     assert quick_search(tmp_path, "文明") is None
     assert not (tmp_path / "library.lock").exists()  # nothing written into a random folder
+
+
+def test_an_empty_index_left_by_an_interrupted_repair_is_refilled(tmp_path, lib_path):
+    """A process that put an empty index in place of a damaged one and died before clearing
+    the materials' index marks: the next open notices and indexes everything again."""
+    import shutil
+
+    from civdesk.search.engine import SearchIndex
+
+    path = tmp_path / "lib"
+    shutil.copytree(lib_path, path)
+    (path / "index" / "whoosh" / "CURRENT").write_text("{garbage", encoding="utf-8")
+    SearchIndex.open(path / "index" / "whoosh").close()  # repaired to empty, marks untouched
+    assert quick_search(path, "志愿服务") is None
+    with Library.open(path) as lib:
+        assert {r.original_name for r in lib.search("志愿服务")} == {"方案.txt", "总结.txt"}
