@@ -122,7 +122,7 @@ def main() -> None:
                 m = s.get(Material, mid)
                 m.caption_place = "" if m.caption_place else "市民广场"
                 m.date = m.date + dt.timedelta(days=1) if m.date else None
-            t, result2 = timed(lambda: recheck(lib, result, [mid]))
+            t, result2 = timed(lambda result=result, mid=mid: recheck(lib, result, [mid]))
             re_one.append(t)
             result = result2
         check = run_checks(lib, today=TODAY)

@@ -40,10 +40,10 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import math
 import datetime as dt
 import io
 import json
+import math
 import os
 import random
 import re
@@ -52,11 +52,12 @@ import sys
 import time
 import zipfile
 from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 import docx
 import openpyxl

@@ -8,8 +8,9 @@ bumps the material's ``version`` so the search index catches up
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, asc, desc, func, select
 from sqlalchemy.orm import Session

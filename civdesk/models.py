@@ -7,7 +7,7 @@ frozen dataclasses.  Every schema change gets an Alembic revision in
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -66,7 +66,7 @@ class ChecklistNode(Base):
     __tablename__ = "checklist_nodes"
     id: Mapped[int] = mapped_column(primary_key=True)
     checklist_id: Mapped[int] = mapped_column(ForeignKey("checklists.id", ondelete="CASCADE"), index=True)
-    parent_id: Mapped[Optional[int]] = mapped_column(
+    parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("checklist_nodes.id", ondelete="CASCADE"), index=True
     )
     level: Mapped[int] = mapped_column(Integer)
@@ -93,8 +93,8 @@ class Standard(Base):
     requirement_text: Mapped[str] = mapped_column(Text, default="")
     requirements: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     requirement_unparsed: Mapped[str] = mapped_column(Text, default="")
-    deadline: Mapped[Optional[dt.date]] = mapped_column(Date)
-    points: Mapped[Optional[float]] = mapped_column(Float)
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    points: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -143,9 +143,9 @@ class Material(Base):
     mime: Mapped[str] = mapped_column(String(100), default="")
     category: Mapped[str] = mapped_column(String(20), default="")  # 类别: 正式发文/说明报告/图片…
     title: Mapped[str] = mapped_column(Text, default="")
-    date: Mapped[Optional[dt.date]] = mapped_column(Date, index=True)
+    date: Mapped[dt.date | None] = mapped_column(Date, index=True)
     date_source: Mapped[str] = mapped_column(String(20), default="")
-    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), index=True)
     doc_number: Mapped[str] = mapped_column(String(200), default="")
     secrecy: Mapped[str] = mapped_column(String(20), default="")
     caption_time: Mapped[str] = mapped_column(String(100), default="")
@@ -155,9 +155,9 @@ class Material(Base):
     caption_background: Mapped[str] = mapped_column(Text, default="")
     caption_photographer: Mapped[str] = mapped_column(String(100), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
-    pages: Mapped[Optional[int]] = mapped_column(Integer)
-    width: Mapped[Optional[int]] = mapped_column(Integer)
-    height: Mapped[Optional[int]] = mapped_column(Integer)
+    pages: Mapped[int | None] = mapped_column(Integer)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
     text_status: Mapped[str] = mapped_column(String(20), default="pending")
     encrypted: Mapped[bool] = mapped_column(Boolean, default=False)
     problem: Mapped[str] = mapped_column(Text, default="")  # why the file could not be read
@@ -166,10 +166,10 @@ class Material(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # added in revision 0002 (import pipeline, quality measures, search state)
-    taken_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    blur: Mapped[Optional[float]] = mapped_column(Float)
+    taken_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    blur: Mapped[float | None] = mapped_column(Float)
     phash: Mapped[str] = mapped_column(String(32), default="", server_default="")
-    jpeg_quality: Mapped[Optional[int]] = mapped_column(Integer)
+    jpeg_quality: Mapped[int | None] = mapped_column(Integer)
     thumb: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
     indexed_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # added in revision 0003: pages read from a DOCX's saved statistics, not counted
@@ -209,7 +209,7 @@ class ImportRun(Base):
     __tablename__ = "import_runs"
     id: Mapped[int] = mapped_column(primary_key=True)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     user: Mapped[str] = mapped_column(String(100), default="")
     sources: Mapped[list[str]] = mapped_column(JSON, default=list)
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -226,7 +226,7 @@ class ImportEntry(Base):
     path: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20))  # imported / duplicate / refused
     reason: Mapped[str] = mapped_column(Text, default="")
-    material_id: Mapped[Optional[int]] = mapped_column(
+    material_id: Mapped[int | None] = mapped_column(
         ForeignKey("materials.id", ondelete="SET NULL"), index=True)
 
 
@@ -237,8 +237,8 @@ class Suggestion(Base):
     __table_args__ = (UniqueConstraint("material_id", "standard_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     material_id: Mapped[int] = mapped_column(ForeignKey("materials.id", ondelete="CASCADE"), index=True)
-    standard_id: Mapped[Optional[int]] = mapped_column(ForeignKey("standards.id", ondelete="CASCADE"))
-    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    standard_id: Mapped[int | None] = mapped_column(ForeignKey("standards.id", ondelete="CASCADE"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="pending")  # pending/accepted/rejected
 
@@ -252,7 +252,7 @@ class AuditEntry(Base):
     user: Mapped[str] = mapped_column(String(100), default="")
     action: Mapped[str] = mapped_column(String(50))
     target: Mapped[str] = mapped_column(String(50), default="")
-    target_id: Mapped[Optional[int]] = mapped_column(Integer)
+    target_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 CHUNK = 1 << 20
 
@@ -69,7 +70,7 @@ class Vault:
     def staged_path(self, sha256: str) -> Path:
         return self.staging / sha256
 
-    def make_durable(self, sha256s: "list[str]") -> None:
+    def make_durable(self, sha256s: list[str]) -> None:
         """Flush staged files (and the staging folder) to disk before rows refer to them."""
         if not sha256s:
             return
@@ -107,7 +108,7 @@ class Vault:
             _make_writable(p)
             p.unlink()
 
-    def recover(self, known: "set[str] | frozenset[str]") -> tuple[int, int]:
+    def recover(self, known: set[str] | frozenset[str]) -> tuple[int, int]:
         """Finish or undo interrupted imports; returns (promoted, removed)."""
         promoted = removed = 0
         if not self.staging.is_dir():
@@ -200,8 +201,7 @@ class Vault:
             if sub.is_file():
                 yield sub
                 continue
-            for p in sorted(sub.iterdir()):
-                yield p
+            yield from sorted(sub.iterdir())
 
 
 def _make_readonly(path: Path) -> None:

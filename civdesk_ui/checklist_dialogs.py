@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from civdesk.checklist import store as cl
 from civdesk.checklist import ChecklistFormatError
+from civdesk.checklist import store as cl
 from civdesk_ui.file_dialogs import open_file
 from civdesk_ui.messages import inform, warn
 

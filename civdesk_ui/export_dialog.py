@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from civdesk.checklist import store as cl
 from civdesk import export as ex
+from civdesk.checklist import store as cl
 from civdesk_ui.file_dialogs import open_file, save_file
 from civdesk_ui.messages import ask, inform, warn
 

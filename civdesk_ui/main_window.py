@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from civdesk.checklist import store as cl
 from civdesk import materials as mat
+from civdesk.checklist import store as cl
 from civdesk.library import Library, LibraryError
 from civdesk.lock import LibraryLockedError
 from civdesk.settings import AppSettings

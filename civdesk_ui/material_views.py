@@ -19,8 +19,8 @@ from PySide6.QtCore import (
     QSize,
     Qt,
     QThreadPool,
-    Signal,
     QTimer,
+    Signal,
 )
 from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QListView, QTableView

@@ -1,7 +1,8 @@
 """Undoable operations (QUndoStack): metadata edits and filing."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 

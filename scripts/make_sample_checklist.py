@@ -167,7 +167,8 @@ def build(path: Path) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    target = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parents[1] / "civdesk" / "resources" / "checklists" / "sample.xlsx"
+    default = Path(__file__).resolve().parents[1] / "civdesk" / "resources" / "checklists" / "sample.xlsx"
+    target = Path(argv[1]) if len(argv) > 1 else default
     build(target)
     print(f"已生成示例测评体系：{target}")
     return 0

@@ -10,13 +10,25 @@ Pure functions and frozen values, no database:
 from civdesk.checklist.codes import make_code, normalise_code, roman_level, split_code
 from civdesk.checklist.diff import EditionDiff, StandardKey, diff_editions, standard_keys
 from civdesk.checklist.model import (
-    LEVEL_NAMES, MATERIAL_METHODS, METHOD_KINDS, REQUIREMENT_KINDS, ChecklistFormatError,
-    ParsedChecklist, ParsedNode, ParsedStandard, Requirement, RequirementSpec, RowProblem,
+    LEVEL_NAMES,
+    MATERIAL_METHODS,
+    METHOD_KINDS,
+    REQUIREMENT_KINDS,
+    ChecklistFormatError,
+    ParsedChecklist,
+    ParsedNode,
+    ParsedStandard,
+    Requirement,
+    RequirementSpec,
+    RowProblem,
 )
 from civdesk.checklist.parse import parse_checklist, parse_deadline
 from civdesk.checklist.preview import format_preview, preview_data
 from civdesk.checklist.requirements import (
-    parse_methods, parse_requirements, split_unit_roles, split_units,
+    parse_methods,
+    parse_requirements,
+    split_unit_roles,
+    split_units,
 )
 
 __all__ = [

@@ -29,13 +29,22 @@ from pathlib import Path
 
 from civdesk.checklist.codes import make_code, normalise_code, roman_level, split_code
 from civdesk.checklist.model import (
-    ERROR, LEVEL_NAMES, WARNING, ChecklistFormatError, ParsedChecklist, ParsedNode,
-    ParsedStandard, RowProblem,
+    ERROR,
+    LEVEL_NAMES,
+    WARNING,
+    ChecklistFormatError,
+    ParsedChecklist,
+    ParsedNode,
+    ParsedStandard,
+    RowProblem,
 )
 from civdesk.checklist.numbering import distribute, split_numbered
 from civdesk.checklist.preview import format_preview
 from civdesk.checklist.requirements import (
-    parse_methods, parse_requirements, split_unit_roles, split_units,
+    parse_methods,
+    parse_requirements,
+    split_unit_roles,
+    split_units,
 )
 from civdesk.checklist.tables import Grid, GridCell, cell_text, read_tables
 
@@ -397,7 +406,7 @@ class _TableParser:
         used = node.used_numbers()
         column_number = _parse_int(self.raw(r, "number")) if "number" in self.header.roles else None
         numbered: list[tuple[int, str]] = []
-        for i, (marker, text) in enumerate(parts):
+        for marker, text in parts:
             number = marker
             if len(parts) == 1 and column_number is not None:
                 number = column_number

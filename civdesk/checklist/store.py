@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -169,9 +170,8 @@ def preview_import(lib: Library, path: Path, *, name: str | None = None,
             d = diff_editions(old_keys, new_keys)
             matched = len(d.unchanged) + len(d.reworded)
             share = matched / max(len(old_keys), len(new_keys), 1)
-            if edition_of or share >= 0.5:
-                if best is None or share > best[0]:
-                    best = (share, get_checklist(lib, cid), d)
+            if (edition_of or share >= 0.5) and (best is None or share > best[0]):
+                best = (share, get_checklist(lib, cid), d)
         if best:
             _, replaces, diff = best
     final_name = name or (replaces.name if replaces else _name_from(parsed, path))

@@ -15,12 +15,31 @@ Use :func:`run_checks` for a full check and :func:`recheck` after an edit.
 """
 from civdesk.checks.engine import pick_period, recheck, rollup_status, run_checks
 from civdesk.checks.model import (
-    ERROR, FAULTY, MET, MISSING, NOT_NEEDED, NOTICE, PARTIAL, SEVERITIES, STATUSES, WARNING,
-    CheckResult, Finding, KindCount, NodeRollup, OwedItem, PeriodInfo, StandardStatus, UnitOwed,
+    ERROR,
+    FAULTY,
+    MET,
+    MISSING,
+    NOT_NEEDED,
+    NOTICE,
+    PARTIAL,
+    SEVERITIES,
+    STATUSES,
+    WARNING,
+    CheckResult,
+    Finding,
+    KindCount,
+    NodeRollup,
+    OwedItem,
+    PeriodInfo,
+    StandardStatus,
+    UnitOwed,
 )
 from civdesk.checks.rules import RULES, Rule, key_terms
 from civdesk.checks.settings import (
-    CheckSettings, PlatformLimits, get_check_settings, set_check_settings,
+    CheckSettings,
+    PlatformLimits,
+    get_check_settings,
+    set_check_settings,
 )
 
 __all__ = [

@@ -16,11 +16,31 @@ from civdesk.checklist.store import ChecklistTree, NodeView, StandardView, check
 from civdesk.checks import data
 from civdesk.checks.data import MaterialRow
 from civdesk.checks.model import (
-    ERROR, FAULTY, MET, MISSING, NOT_NEEDED, NOTICE, PARTIAL, STATUSES, CheckResult, Finding,
-    KindCount, NodeRollup, OwedItem, PeriodInfo, StandardStatus, UnitOwed,
+    ERROR,
+    FAULTY,
+    MET,
+    MISSING,
+    NOT_NEEDED,
+    NOTICE,
+    PARTIAL,
+    STATUSES,
+    CheckResult,
+    Finding,
+    KindCount,
+    NodeRollup,
+    OwedItem,
+    PeriodInfo,
+    StandardStatus,
+    UnitOwed,
 )
 from civdesk.checks.rules import (
-    MATERIAL_RULES, STANDARD_RULES, Context, Issue, StandardFacts, apply_severity, content_key,
+    MATERIAL_RULES,
+    STANDARD_RULES,
+    Context,
+    Issue,
+    StandardFacts,
+    apply_severity,
+    content_key,
 )
 from civdesk.checks.settings import CheckSettings, get_check_settings
 

@@ -11,8 +11,8 @@ with a 2 px Gaussian 8–26, so the default ``blur_min`` is 30.
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from dataclasses import asdict, dataclass, field, fields, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from civdesk import library_settings

@@ -37,8 +37,8 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
 
 # ---------------------------------------------------------------- checklist
 def cmd_checklist(args: argparse.Namespace) -> int:
-    from civdesk.checklist import store as cl
     from civdesk.checklist import ChecklistFormatError
+    from civdesk.checklist import store as cl
 
     handler = {
         "import": _import, "list": _list, "show": _show, "diff": _diff, "period": _period,

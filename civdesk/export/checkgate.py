@@ -11,9 +11,10 @@ from __future__ import annotations
 import dataclasses
 import io
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 
 from civdesk.checks import ERROR, WARNING, CheckResult, Finding, run_checks
 from civdesk.reports import write_check_docx

@@ -129,7 +129,8 @@ def export_note(plan: Plan, check_lines: list[str], notes: list[str], files: int
     lines = [
         "CivDesk 申报材料包",
         f"范围：{plan.scope}",
-        f"测评标准：{sum(1 for s in plan.standards if any(r.standard == s.code and r.path for r in plan.catalog))} 条有材料",
+        f"测评标准：{sum(1 for s in plan.standards if any(r.standard == s.code and r.path for r in plan.catalog))}"
+        " 条有材料",
         f"文件：{files} 个（不含本说明和校验清单）",
         *check_lines,
         "",

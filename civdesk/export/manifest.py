@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 MANIFEST = "manifest-sha256.txt"
 CHUNK = 1 << 20

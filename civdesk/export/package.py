@@ -17,11 +17,12 @@ import hashlib
 import os
 import shutil
 import zipfile
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Iterator
+from typing import TYPE_CHECKING, BinaryIO
 
 from civdesk.checks import Finding
 from civdesk.export import checkgate, documents
@@ -200,7 +201,7 @@ class PackageWriter:
         and stored in the zip.  Returns the digest of the bytes written."""
         self.current = rel
         try:
-            f = open(src, "rb")
+            f = open(src, "rb")  # noqa: SIM115 - closed by the with below; open errors differ
         except FileNotFoundError:
             raise ExportError(f"原件缺失：{src.name} 不在原件库中，请先运行原件完整性校验") from None
         with f:

@@ -10,9 +10,10 @@ planned as a JPEG conversion.  The plan also holds the catalog rows and the
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 

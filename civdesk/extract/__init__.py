@@ -20,7 +20,7 @@ from civdesk.vocabulary import PHOTO_KINDS
 from .dates import date_from_name, date_from_text, edge_date, signed_date
 from .identify import OLE_MAGIC, identify, mislabelled, read_head
 from .images import read_picture
-from .metadata import (DocInfo, find_doc_number, read_ofd, read_ooxml, read_pdf, read_txt)
+from .metadata import DocInfo, find_doc_number, read_ofd, read_ooxml, read_pdf, read_txt
 from .quality import analysis_copy, blur_score, dhash, jpeg_quality
 from .thumbs import draw_icon, make_thumbnail, save_atomic, thumbnail_from_image
 

@@ -20,7 +20,8 @@ MIN_YEAR = 1990
 MAX_YEAR = 2100
 CHINA_TZ = timezone(timedelta(hours=8))
 
-_COMPACT = re.compile(r"(?<!\d)((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?:[0-2]\d[0-5]\d(?:[0-5]\d)?)?(?!\d)")
+_COMPACT = re.compile(r"(?<!\d)((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])"
+                      r"(?:[0-2]\d[0-5]\d(?:[0-5]\d)?)?(?!\d)")
 _SEPARATED = re.compile(
     r"(?<!\d)((?:19|20)\d{2})\s*([-_./年])\s*(\d{1,2})\s*([-_./月])\s*(\d{1,2})(?!\d)\s*(日|号)?")
 _EPOCH_MS = re.compile(r"(?:mmexport|wx_camera_|microMsg\.|IMG_)(1\d{12})(?!\d)", re.IGNORECASE)

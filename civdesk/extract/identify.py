@@ -223,10 +223,10 @@ def ole_stream_names(path: Path) -> set[str]:
         raw = name.encode("utf-16-le") + b"\x00\x00"
         for m in re.finditer(re.escape(raw), data):
             pos = m.start()
-            if pos >= 512 and pos % 128 == 0 and len(data) >= pos + 68:
-                if int.from_bytes(data[pos + 64:pos + 66], "little") == len(raw):
-                    found.add(name)
-                    break
+            if (pos >= 512 and pos % 128 == 0 and len(data) >= pos + 68
+                    and int.from_bytes(data[pos + 64:pos + 66], "little") == len(raw)):
+                found.add(name)
+                break
     return found
 
 

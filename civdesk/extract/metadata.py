@@ -13,9 +13,9 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field, replace
-from typing import Any
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import Any
 from xml.etree import ElementTree as ET
 
 from .dates import parse_iso_datetime, parse_pdf_datetime
@@ -297,7 +297,7 @@ def _read_xlsx(path: Path, props: dict) -> DocInfo:
     """Sheet names and cell text (read-only mode, capped)."""
     import openpyxl
 
-    fh = open(path, "rb")  # a file object: openpyxl refuses names without .xlsx (vault files have none)
+    fh = open(path, "rb")  # noqa: SIM115 - closed below once the workbook is read; a file object: openpyxl refuses names without .xlsx (vault files have none)
     try:
         wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds

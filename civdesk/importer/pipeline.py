@@ -41,6 +41,7 @@ from civdesk.extract import Extracted, extract, warm_up, worker
 from civdesk.fsnames import readable
 from civdesk.importer.sources import Source, os_reason, scan
 from civdesk.importer.suggest import StandardRef, Suggester, SuggestionHit
+from civdesk.materials import add_link
 from civdesk.models import (
     Checklist,
     ChecklistNode,
@@ -54,7 +55,6 @@ from civdesk.models import (
     Unit,
     utcnow,
 )
-from civdesk.materials import add_link
 from civdesk.progress import Cancelled, NullProgress, Progress
 from civdesk.vault import VaultError
 from civdesk.vocabulary import PHOTO_KINDS

@@ -23,9 +23,10 @@ import struct
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO
 
 from civdesk.fsnames import escaped, readable
 
@@ -193,7 +194,7 @@ def _scan_file(path: Path, folders: tuple[str, ...], tmp_dir: Path) -> Iterator[
                          refused="压缩包已损坏（不完整，可能只下载或复制了一部分），无法解压")
             return
     yield Source(display, name, folders, st.st_size, path=path, mtime_ns=st.st_mtime_ns,
-                 raw_name=raw_name, opener=lambda p=path: open(p, "rb", opener=_open_no_link))
+                 raw_name=raw_name, opener=lambda p=path: open(p, "rb", opener=_open_no_link))  # noqa: SIM115 - the caller closes it
 
 
 def _open_no_link(path: str, flags: int) -> int:
@@ -266,9 +267,8 @@ def _scan_zip(path: Path, folders: tuple[str, ...], display: str, tmp_dir: Path,
         if base.suffix.lower() == ".zip" and depth < MAX_NESTING:
             inner = _extract_nested(zf, info, tmp_dir, budget)
             if inner is not None and _is_zip(inner):
-                for src in _scan_zip(inner, entry_folders + (base.stem,), entry_display, tmp_dir,
-                                     depth + 1):
-                    yield src
+                yield from _scan_zip(inner, entry_folders + (base.stem,), entry_display, tmp_dir,
+                                     depth + 1)
                 try:
                     inner.unlink(missing_ok=True)
                 except OSError:  # Windows: still open; removed with the temp files at next open

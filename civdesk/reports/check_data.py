@@ -2,7 +2,16 @@
 from __future__ import annotations
 
 from civdesk.checks.model import (
-    ERROR, FAULTY, MET, MISSING, NOTICE, PARTIAL, WARNING, CheckResult, StandardStatus, UnitOwed,
+    ERROR,
+    FAULTY,
+    MET,
+    MISSING,
+    NOTICE,
+    PARTIAL,
+    WARNING,
+    CheckResult,
+    StandardStatus,
+    UnitOwed,
 )
 
 

@@ -7,7 +7,12 @@ from pathlib import Path
 from civdesk.checks.model import CheckResult
 from civdesk.reports import gongwen as gw
 from civdesk.reports.check_data import (
-    finding_rows, owed_rows, period_text, standard_rows, summary_sentence, unit_sentence,
+    finding_rows,
+    owed_rows,
+    period_text,
+    standard_rows,
+    summary_sentence,
+    unit_sentence,
 )
 
 DEFAULT_ISSUER = "市文明办"

@@ -9,10 +9,14 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from civdesk.checks.model import CheckResult
-from civdesk.safetext import sheet_row
 from civdesk.reports.check_data import (
-    finding_rows, owed_rows, period_text, standard_rows, summary_sentence,
+    finding_rows,
+    owed_rows,
+    period_text,
+    standard_rows,
+    summary_sentence,
 )
+from civdesk.safetext import sheet_row
 
 _HEAD_FONT = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="DDE4EE")

@@ -40,14 +40,14 @@ import json
 import os
 import shutil
 import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 from whoosh import columns, fields, formats, index
-from whoosh.filedb.filestore import FileStorage
 from whoosh.codec.whoosh3 import W3Codec, W3Segment
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
@@ -257,7 +257,7 @@ class _Entry:
                 self.date, self.year, tuple(sorted(self.standards)), self.filed)
 
     @classmethod
-    def from_stored(cls, data: tuple) -> "_Entry":
+    def from_stored(cls, data: tuple) -> _Entry:
         version, folded, bounds, page_starts, unit, kind, date_iso, year, stds, filed = data
         return cls(version, folded, tuple(bounds), tuple(page_starts), unit, kind, date_iso,
                    year, frozenset(stds), filed)
@@ -363,7 +363,7 @@ class SearchIndex:
 
     @classmethod
     def open(cls, path: Path, *, lock_timeout: float = 10.0, batch_size: int = 500,
-             repair: bool = True) -> "SearchIndex":
+             repair: bool = True) -> SearchIndex:
         """Open (or create) the index; never raises for a damaged index.
 
         With ``repair=False`` nothing on disk changes: a missing or damaged index is only
@@ -480,7 +480,7 @@ class SearchIndex:
             self._close_ix()
             self._catalog = None
 
-    def __enter__(self) -> "SearchIndex":
+    def __enter__(self) -> SearchIndex:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -781,7 +781,7 @@ class SearchIndex:
         keyed.sort()
         result = within
         docmid = self._docmid
-        for k, (df, tb) in enumerate(keyed):
+        for k, (_df, tb) in enumerate(keyed):
             if result is not None and len(result) <= 200 and k > 0:
                 break  # few enough: checking the text is cheaper than more postings
             ids = {docmid[base + d] for seg, base in leaves for d in _segment_ids(seg, tb)}
@@ -790,7 +790,7 @@ class SearchIndex:
                 break
         return result
 
-    def _score(self, parsed: ParsedQuery, filt: "_Filter",
+    def _score(self, parsed: ParsedQuery, filt: _Filter,
                catalog: dict[int, _Entry]) -> list[tuple[float, int]]:
         cands: set[int] | None = None
         for word in sorted(parsed.include, key=len, reverse=True):
@@ -871,7 +871,7 @@ class _Filter:
     filed: bool | None
 
     @classmethod
-    def make(cls, kind, unit, year, date_from, date_to, standards, filed) -> "_Filter":
+    def make(cls, kind, unit, year, date_from, date_to, standards, filed) -> _Filter:
         stds = None
         if standards is not None:
             codes = [standards] if isinstance(standards, str) else list(standards)
@@ -899,9 +899,7 @@ class _Filter:
             return False
         if self.standards is not None and self.standards.isdisjoint(e.standards):
             return False
-        if self.filed is not None and e.filed != self.filed:
-            return False
-        return True
+        return self.filed is None or e.filed == self.filed
 
 
 # ---------------------------------------------------------------- scoring & snippets

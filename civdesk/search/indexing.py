@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 

@@ -5,8 +5,8 @@ quick path (:mod:`civdesk.search.quick`) builds the same results without SQLAlch
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from civdesk.search.engine import Hit
 

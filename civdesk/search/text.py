@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache
 
 from civdesk.vocabulary import ROMAN_NUMERALS
 
@@ -58,7 +58,7 @@ def is_cjk(ch: str) -> bool:
     return ord(ch) >= _CJK_FLOOR or ch in _CJK_EXTRA
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fold_char(ch: str) -> str:
     code = ord(ch)
     if 0x2160 <= code <= 0x216B:
@@ -204,9 +204,8 @@ def join_pages(folded_pages: list[str]) -> tuple[str, tuple[int, ...]]:
     text = ""
     starts: list[int] = []
     for page in folded_pages:
-        if text and page:
-            if not (is_cjk(text[-1]) or is_cjk(page[0])):
-                text += " "
+        if text and page and not (is_cjk(text[-1]) or is_cjk(page[0])):
+            text += " "
         starts.append(len(text))
         text += page
     return text, tuple(starts)

@@ -17,8 +17,17 @@ import openpyxl
 import pytest
 
 from civdesk.checklist import (
-    ChecklistFormatError, ParsedChecklist, format_preview, normalise_code, parse_checklist,
-    parse_deadline, parse_methods, parse_requirements, split_code, split_unit_roles, split_units,
+    ChecklistFormatError,
+    ParsedChecklist,
+    format_preview,
+    normalise_code,
+    parse_checklist,
+    parse_deadline,
+    parse_methods,
+    parse_requirements,
+    split_code,
+    split_unit_roles,
+    split_units,
 )
 from civdesk.checklist.diff import comparable_text
 from civdesk.checklist.numbering import split_numbered
@@ -284,7 +293,8 @@ def test_xlsx_title_rows_two_row_header_shuffled_extra_columns(tmp_path: Path,
 
 def test_xlsx_blank_cells_inherit_and_numbers_from_column(tmp_path: Path) -> None:
     rows = [["测评内容", "测评项目", "标准序号", "测评标准", "责任单位", "完成时限", "分值"],
-            ["三－1 学习制度", "一、重点工作", 1, "制定学习计划", "牵头：市委宣传部；配合：市委组织部、市委党校", "2024年4月", "3分"],
+            ["三－1 学习制度", "一、重点工作", 1, "制定学习计划", "牵头：市委宣传部；配合：市委组织部、市委党校",
+             "2024年4月", "3分"],
             [None, None, 2, "开展专题研讨", "市委组织部/市委党校", "2024/3/31", "abc"],
             ["三－2 理论宣讲", None, None, "组建宣讲队伍", "市社科联\n市委宣传部", "长期坚持", None],
             [None, None, None, None, None, None, None],

@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from civdesk.checklist import store as cl
 from civdesk.checklist import ChecklistFormatError
+from civdesk.checklist import store as cl
 from civdesk.library import Library
 from civdesk.models import Checklist, Link, Material, Standard
 from tests.conftest import run_cli

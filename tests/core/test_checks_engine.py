@@ -7,7 +7,15 @@ import pytest
 from sqlalchemy import delete
 
 from civdesk.checks import (
-    FAULTY, MET, MISSING, NOT_NEEDED, PARTIAL, WARNING, get_check_settings, recheck, run_checks,
+    FAULTY,
+    MET,
+    MISSING,
+    NOT_NEEDED,
+    PARTIAL,
+    WARNING,
+    get_check_settings,
+    recheck,
+    run_checks,
     set_check_settings,
 )
 from civdesk.models import Link, Material

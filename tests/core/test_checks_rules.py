@@ -14,7 +14,12 @@ from civdesk.checks import ERROR, NOTICE, RULES, WARNING, run_checks, set_check_
 from civdesk.checks.rules import key_terms, near_pairs
 from civdesk.models import StandardUnit
 from tests.core.checks_helpers import (
-    PHOTOS, add_doc, add_photo, fill_requirement, import_real, update_material,
+    PHOTOS,
+    add_doc,
+    add_photo,
+    fill_requirement,
+    import_real,
+    update_material,
 )
 
 TODAY = dt.date(2024, 3, 15)  # inside the sample period, before most deadlines

@@ -19,14 +19,13 @@ from sqlalchemy import select
 
 from civdesk.checklist.store import find_standard
 from civdesk.checks import RULES, PlatformLimits, get_check_settings, set_check_settings
-from civdesk.export import ExportBlocked, ExportOptions, export_package, verify_package
-from civdesk.export import checkgate
+from civdesk.export import ExportBlocked, ExportOptions, checkgate, export_package, verify_package
 from civdesk.export.names import units
 from civdesk.importer import ImportOptions
 from civdesk.library import Library
 from civdesk.models import ChecklistNode, Link, Material, Standard
 from civdesk.progress import Cancelled, NullProgress
-from tests.conftest import ROOT, FIXTURES, run_cli
+from tests.conftest import FIXTURES, ROOT, run_cli
 from tests.core.test_export_names import assert_legal
 
 CORPUS = FIXTURES / "corpus"
@@ -460,8 +459,8 @@ def test_cli_export_and_verify(corpus_lib, tmp_path):
 
 def test_altered_vault_file_stops_the_export(tmp_path):
     """A vault file whose bytes no longer match its hash never reaches a package."""
-    from civdesk.export import ExportError
     from civdesk.checklist import store as cl
+    from civdesk.export import ExportError
     from civdesk.importer import ImportOptions
 
     lib = Library.create(tmp_path / "lib")

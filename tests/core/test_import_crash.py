@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import ROOT, FIXTURES, run_cli
+from tests.conftest import FIXTURES, ROOT, run_cli
 
 KILLS = 4
 

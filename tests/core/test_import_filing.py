@@ -109,7 +109,8 @@ def _cli_import(lib_path: Path, *args: str):
     try:
         doc = json.loads(proc.stdout)
     except json.JSONDecodeError:
-        raise AssertionError(f"no JSON (exit {proc.returncode}): {proc.stdout[-500:]} {proc.stderr[-2000:]}")
+        raise AssertionError(f"no JSON (exit {proc.returncode}): {proc.stdout[-500:]} "
+                             f"{proc.stderr[-2000:]}") from None
     return proc, doc
 
 

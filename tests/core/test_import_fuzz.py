@@ -8,7 +8,6 @@ that verifies clean, names that are valid Unicode."""
 from __future__ import annotations
 
 import io
-import os
 import zipfile
 from collections import Counter
 from pathlib import Path

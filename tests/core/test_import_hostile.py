@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import errno
 import io
-import json
 import os
-import shutil
 import signal
 import struct
 import subprocess

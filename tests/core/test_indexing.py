@@ -11,8 +11,8 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from civdesk.checklist import store as cl
 from civdesk import materials as mat
+from civdesk.checklist import store as cl
 from civdesk.importer import ImportOptions
 from civdesk.library import Library
 from civdesk.models import Material

@@ -1,8 +1,8 @@
 """Check dashboard and export dialog, driven offscreen."""
 from __future__ import annotations
 
-from civdesk.checklist import store as cl
 from civdesk import export as ex
+from civdesk.checklist import store as cl
 from civdesk.importer import ImportOptions
 
 

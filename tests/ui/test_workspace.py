@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import shutil
+import warnings
 
 import pymupdf
 import pytest
-import warnings
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
-from civdesk.checklist import store as cl
 from civdesk import materials as mat
+from civdesk.checklist import store as cl
 from civdesk.importer import ImportOptions
 from civdesk.models import Link
 
@@ -70,7 +70,7 @@ warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*QDrag.
 def _drop(tree, item, mime):
     """What a mouse drag does: enter, move over the item, drop."""
     pos = QPointF(tree.visualItemRect(item).center())
-    for cls, extra in ((QDragEnterEvent, ()), (QDragMoveEvent, ()), (QDropEvent, ())):
+    for cls in (QDragEnterEvent, QDragMoveEvent, QDropEvent):
         if cls is QDropEvent:
             event = QDropEvent(pos, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
         else:
