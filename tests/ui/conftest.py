@@ -79,3 +79,34 @@ def answer_boxes(monkeypatch):
 
     monkeypatch.setattr(QMessageBox, "exec", exec_)
     return shown, answers
+
+
+def visible_progress_boxes() -> list[str]:
+    """The labels of the progress boxes on screen."""
+    from PySide6.QtWidgets import QApplication, QProgressDialog
+
+    return [w.labelText() for w in QApplication.topLevelWidgets()
+            if isinstance(w, QProgressDialog) and w.isVisible()]
+
+
+def answer_no_after(seconds: float, asked: list[str], over_question: list[str]) -> None:
+    """Like a clerk: wait for the question box, read it for ``seconds``, note what it says
+    (``asked``) and which progress boxes cover it (``over_question``), then click 否."""
+    import time
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    started = time.monotonic()
+
+    def poll() -> None:
+        box = next((w for w in QApplication.topLevelWidgets()
+                    if isinstance(w, QMessageBox) and w.isVisible()), None)
+        if box is None or time.monotonic() - started < seconds:
+            QTimer.singleShot(100, poll)
+            return
+        asked.append(box.text())
+        over_question.extend(visible_progress_boxes())
+        box.button(QMessageBox.No).click()
+
+    QTimer.singleShot(100, poll)

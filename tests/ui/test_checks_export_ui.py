@@ -94,16 +94,8 @@ def test_no_progress_box_comes_back_while_the_export_question_is_open(window, qt
                                                                        tmp_path):
     """The clerk reads 「是否仍然导出」 for 5 s, past Qt's own 4 s progress-dialog timer:
     no progress box (「正在取消……」) may appear over the question, nor after the answer."""
-    import time
-
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
-
     from civdesk_ui.export_dialog import ExportDialog
-
-    def visible_progress_boxes():
-        return [w.labelText() for w in QApplication.topLevelWidgets()
-                if isinstance(w, QProgressDialog) and w.isVisible()]
+    from tests.ui.conftest import answer_no_after, visible_progress_boxes
 
     _filed_library(window, fixtures)
     window.jobs.DIALOG_DELAY_MS = 60_000  # the check ends before the runner would show its box
@@ -112,19 +104,7 @@ def test_no_progress_box_comes_back_while_the_export_question_is_open(window, qt
     dialog.show()
     dialog.dest.setText(str(tmp_path / "申报材料包"))
     asked, over_question = [], []
-    started = time.monotonic()
-
-    def read_then_answer_no() -> None:
-        box = next((w for w in QApplication.topLevelWidgets()
-                    if isinstance(w, QMessageBox) and w.isVisible()), None)
-        if box is None or time.monotonic() - started < 5.0:
-            QTimer.singleShot(100, read_then_answer_no)
-            return
-        asked.append(box.text())
-        over_question.extend(visible_progress_boxes())
-        box.button(QMessageBox.No).click()
-
-    QTimer.singleShot(100, read_then_answer_no)
+    answer_no_after(5.0, asked, over_question)
     dialog.start()
     qtbot.waitUntil(lambda: "已停止导出" in dialog.status.text(), timeout=60_000)
     assert asked and "是否仍然导出" in asked[0]

@@ -82,8 +82,9 @@ def test_error_is_shown_once_with_details(qtbot):
 def test_progress_box_never_comes_back_after_a_job_ends_with_a_question(qtbot):
     """A quick job ends in a question the clerk reads for 5 s: Qt's own progress-dialog
     timer (4 s after the box was made) must not bring the finished job's box back."""
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
+
+    from tests.ui.conftest import answer_no_after
 
     parent = QWidget()
     qtbot.addWidget(parent)
@@ -93,20 +94,8 @@ def test_progress_box_never_comes_back_after_a_job_ends_with_a_question(qtbot):
     def work(progress):
         raise ValueError("导出前检查发现 2 项错误")
 
-    answers, over_question = [], []
-    started = time.monotonic()
-
-    def read_then_answer_no() -> None:
-        box = next((w for w in QApplication.topLevelWidgets()
-                    if isinstance(w, QMessageBox) and w.isVisible()), None)
-        if box is None or time.monotonic() - started < 5.0:
-            QTimer.singleShot(100, read_then_answer_no)
-            return
-        over_question.extend(w.labelText() for w in QApplication.topLevelWidgets()
-                             if isinstance(w, QProgressDialog) and w.isVisible())
-        box.button(QMessageBox.No).click()
-
-    QTimer.singleShot(100, read_then_answer_no)
+    answers, asked, over_question = [], [], []
+    answer_no_after(5.0, asked, over_question)
     job = runner.run("导出申报材料包", work, show_errors=False)
     job.ended.connect(lambda: answers.append(QMessageBox.question(
         parent, "导出前检查发现错误", "是否仍然导出？") == QMessageBox.Yes))
