@@ -87,8 +87,8 @@ def test_large_renumbered_edition_is_fast() -> None:
            for i in range(400)]
     new = [StandardKey(f"Ⅲ-{i // 3 + 2}", i % 3 + 1, f"第{i}项工作建立长效机制，按季度开展督查活动{i * 7}")
            for i in range(400)]
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: a busy machine stretches the wall time only
     diff = diff_editions(old, new)
-    assert time.perf_counter() - start < 10
+    assert time.process_time() - start < 10
     assert len(diff.pairs) == 400
     assert all(o.text[:4] == n.text[:4] or o.text[:5] == n.text[:5] for o, n in diff.pairs)
