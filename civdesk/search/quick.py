@@ -33,6 +33,7 @@ def quick_search(library: Path, query: str, *, standards: str | None = None,
                  filed: bool | None = None, limit: int | None = 20) -> list[SearchResult] | None:
     """The results of :meth:`Library.search` for these arguments, or ``None`` when only the
     full path can answer (see the module's docstring)."""
+    library = Path(library).absolute()  # a file: URI needs an absolute path
     db = library / DB_NAME
     if standards and (":" in standards or "：" in standards):
         return None  # a standard by its number is resolved through the checklist

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -61,6 +62,17 @@ def test_same_results_as_the_full_path(lib_path, query, filters):
     quick = quick_search(lib_path, query, **filters)
     assert quick is not None, "a caught-up library takes the quick path"
     assert quick == _full(lib_path, query, **filters)
+
+
+def test_a_relative_or_chinese_library_path(tmp_path, lib_path, monkeypatch):
+    """As typed in a shell: ``--library 资料库 2024`` from the folder above it."""
+    import shutil
+
+    shutil.copytree(lib_path, tmp_path / "资料库 2024")
+    monkeypatch.chdir(tmp_path)
+    quick = quick_search(Path("资料库 2024"), "志愿服务")
+    assert quick is not None
+    assert {r.original_name for r in quick} == {"方案.txt", "总结.txt"}
 
 
 def test_the_fixture_finds_what_it_should(lib_path):
