@@ -56,3 +56,25 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 120):
     full_env["PYTHONPATH"] = str(ROOT) + os.pathsep + full_env.get("PYTHONPATH", "")
     return subprocess.run([sys.executable, "-m", "civdesk", *args], capture_output=True,
                           text=True, encoding="utf-8", env=full_env, timeout=timeout, cwd=ROOT)
+
+
+def children(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (Linux: read from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.append(int(stat.parent.name))
+    return out
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

@@ -387,9 +387,13 @@ PDF_POOL_MIN = 40  # photos; fewer are cheaper in-process than starting workers
 
 
 def _spawn(workers: int) -> ProcessPoolExecutor:
+    """Caption-PDF workers; like the import's, they die with the export's process."""
     import multiprocessing
 
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    from civdesk.extract import worker
+
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=worker.start, initargs=(os.getpid(),))
 
 
 @contextmanager

@@ -25,7 +25,7 @@ from civdesk.importer import ImportOptions
 from civdesk.library import Library
 from civdesk.models import ChecklistNode, Link, Material, Standard
 from civdesk.progress import Cancelled, NullProgress
-from tests.conftest import FIXTURES, ROOT, run_cli
+from tests.conftest import FIXTURES, ROOT, alive, children, run_cli
 from tests.core.test_export_names import assert_legal
 
 CORPUS = FIXTURES / "corpus"
@@ -423,12 +423,18 @@ def test_sigkill_midway_leaves_no_package(tmp_path, mode):
         assert proc.stdout.readline().strip() == "MIDWAY"
         time.sleep(0.1)
         assert any(out.parent.glob(f".{out.name}.part-*")), "the package is being written"
+        workers = children(proc.pid)  # the caption-PDF pool (300 photos) and its tracker
+        assert workers, "the export started no worker processes"
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(alive(w) for w in workers):
+        time.sleep(0.05)
+    assert not [w for w in workers if alive(w)], "workers outlived the killed export"
     assert not out.exists()
     with Library.open(tmp_path / "lib") as lib:
         assert lib.verify().ok

@@ -23,7 +23,7 @@ from civdesk.importer import ImportAborted, ImportOptions
 from civdesk.library import Library
 from civdesk.models import ImportEntry, ImportRun, Link, Material, Suggestion, Unit
 from civdesk.vault import Vault
-from tests.conftest import FIXTURES, ROOT, run_cli
+from tests.conftest import FIXTURES, ROOT, alive, children, run_cli
 
 PHOTOS = FIXTURES / "corpus" / "photos"
 PHOTO = PHOTOS / "jpg__Canon_40D.jpg"
@@ -295,26 +295,6 @@ def test_running_run_marked_interrupted_at_next_open(tmp_path):
         assert _runs(lib)[1][1] == {"imported": 0, "duplicate": 0, "refused": 1}
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            out.append(int(stat.parent.name))
-    return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
 def test_killing_the_import_kills_its_workers(tmp_path):
     src = tmp_path / "in"
@@ -335,16 +315,16 @@ def test_killing_the_import_kills_its_workers(tmp_path):
         workers: list[int] = []
         while time.monotonic() < deadline and len(workers) < 2:
             time.sleep(0.05)
-            workers = _children(proc.pid)
+            workers = children(proc.pid)
         assert len(workers) >= 2, "no extraction workers started"
         time.sleep(0.5)
         assert proc.poll() is None, "import finished before it could be killed"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        while time.monotonic() < deadline and any(alive(w) for w in workers):
             time.sleep(0.05)
-        assert not [w for w in workers if _alive(w)], "workers outlived the import"
+        assert not [w for w in workers if alive(w)], "workers outlived the import"
     finally:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -482,7 +462,7 @@ def test_forked_child_does_not_keep_the_lock(tmp_path):
                          timeout=180, env={**os.environ, "PYTHONPATH": str(ROOT)})
     child = int(out.stdout.split()[0])
     try:
-        assert _alive(child)
+        assert alive(child)
         with Library.open(tmp_path / "lib") as lib:
             assert lib.verify().ok
     finally:
