@@ -83,12 +83,19 @@ def count(text: str) -> int:
 
 def open_library(args: argparse.Namespace) -> Library:
     from civdesk.library import Library
-    from civdesk.settings import AppSettings, resolve_library
+    from civdesk.settings import resolve_library
 
     path = resolve_library(args.library)
     lib = Library.open(path)
+    remember(path)
+    return lib
+
+
+def remember(path: Path) -> None:
+    """Note ``path`` as the library last used (a settings file that cannot be written is no error)."""
+    from civdesk.settings import AppSettings
+
     try:
         AppSettings.load().remember(path)
     except OSError:
         pass
-    return lib

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from civdesk.cli.base import EXIT_OK, UsageError, count, emit_json, open_library, parse_date
+from civdesk.cli.base import EXIT_OK, UsageError, count, emit_json, open_library, parse_date, remember
 from civdesk.progress import TextProgress
 
 
@@ -29,9 +29,27 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    results = _quick(args)
+    from civdesk.settings import resolve_library
+
+    code = args.standard
+    by_number = bool(code) and (":" in code or "：" in code)  # a standard: found in the checklist
+    query = " ".join(args.query)
+    filters = dict(unit=args.unit, kind=args.kind, year=args.year, date_from=args.date_from,
+                   date_to=args.date_to, filed=args.filed, limit=args.limit or None)
+    results = None
+    if not by_number:
+        from civdesk.search.quick import quick_search
+
+        if code:
+            from civdesk.checklist.codes import normalise_code  # the checklist package: 75 ms
+
+            code = normalise_code(code)
+        path = resolve_library(args.library)
+        results = quick_search(path, query, standards=code, **filters)  # None: not ready for it
+        if results is not None:
+            remember(path)
     if results is None:
-        results = _full(args)
+        results = _full(args, query, code, by_number, filters)
     if args.json:
         emit_json([{"material_id": r.material_id, "title": r.title, "original_name": r.original_name,
                     "score": r.score, "snippet": r.snippet, "page": r.page} for r in results])
@@ -44,52 +62,21 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _quick(args: argparse.Namespace) -> list | None:
-    """The search straight from the index when the library is ready for it (no ORM, no
-    catch-up needed: see :mod:`civdesk.search.quick`); None otherwise."""
-    from civdesk.search.quick import quick_search
-    from civdesk.settings import AppSettings, resolve_library
-
-    path = resolve_library(args.library)
-    standards = args.standard
-    if standards and ":" not in standards and "：" not in standards:
-        from civdesk.checklist.codes import normalise_code
-
-        standards = normalise_code(standards)
-    results = quick_search(path, " ".join(args.query), standards=standards, unit=args.unit,
-                           kind=args.kind, year=args.year, date_from=args.date_from,
-                           date_to=args.date_to, filed=args.filed, limit=args.limit or None)
-    if results is not None:
-        try:
-            AppSettings.load().remember(path)
-        except OSError:
-            pass
-    return results
-
-
-def _full(args: argparse.Namespace) -> list:
+def _full(args: argparse.Namespace, query: str, code: str | None, by_number: bool,
+          filters: dict) -> list:
+    """Through the library: upgrades, catches the index up (or rebuilds it) first."""
     with open_library(args) as lib:
-        standards = None
-        if args.standard:
+        if by_number:
             from civdesk.checklist import store as cl
-            from civdesk.checklist.codes import normalise_code
 
-            code = args.standard
-            if ":" in code or "：" in code:
-                try:
-                    code = cl.find_standard(lib, code).code
-                except cl.ChecklistNotFound as exc:
-                    raise UsageError(str(exc)) from None
-            else:
-                code = normalise_code(code)
-            standards = code
+            try:
+                code = cl.find_standard(lib, code).code
+            except cl.ChecklistNotFound as exc:
+                raise UsageError(str(exc)) from None
         progress = TextProgress()
         lib.search_index.catch_up(progress)
         progress.finish()
-        results = lib.search(" ".join(args.query), standards=standards, unit=args.unit,
-                             kind=args.kind, year=args.year, date_from=args.date_from, date_to=args.date_to,
-                             filed=args.filed, limit=args.limit or None, catch_up=False)
-    return results
+        return lib.search(query, standards=code, catch_up=False, **filters)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
