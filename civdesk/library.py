@@ -166,14 +166,15 @@ class Library:
 
     def _damaged(self, cause: str) -> DamagedLibraryError:
         """The clerk's message for a damaged database: the cause, and the newest backup to restore."""
-        if self.db_path.stat().st_size == 0 and next(self.vault.iter_files(), None) is not None:
+        has_originals = next(self.vault.iter_files(), None) is not None
+        if self.db_path.stat().st_size == 0 and has_originals:
             cause += "，而原件库 vault 中已有原件：这不是新资料库，登记信息丢失了"
         backup = db.newest_backup(self.db_path)
         if backup is not None:
             todo = (f"处理办法：关闭 CivDesk，把损坏的 {DB_NAME} 改名留存（例如 {DB_NAME}.损坏），"
                     f"再把最新的备份 {backup.name} 复制一份、改名为 {DB_NAME}，然后重新打开；"
                     "备份之后登记的材料需要重新导入或核对。")
-        elif next(self.vault.iter_files(), None) is not None:
+        elif has_originals:
             todo = (f"此文件夹中没有数据库备份（{DB_NAME}.bak-…）。处理办法：用其他电脑、U 盘或光盘上的"
                     "资料库副本替换整个文件夹；原件库 vault 中的文件没有被改动，可交技术人员恢复登记信息。")
         else:
@@ -187,18 +188,17 @@ class Library:
     def _os_error(self, exc: OSError) -> LibraryError:
         """A read-only folder, one of another user, a full disk: said plainly."""
         where = Path(exc.filename).name if exc.filename else self.path.name
-        copy = ("处理办法：把整个资料库文件夹复制到本机可写的位置（例如 D:\\资料库 或“文档”文件夹），"
-                "再打开那份副本。")
+        copy = "把整个资料库文件夹复制到本机可写的位置（例如 D:\\资料库 或“文档”文件夹），再打开那份副本。"
         if exc.errno == errno.EROFS:
             return LibraryNotWritableError(
                 f"资料库文件夹是只读的，CivDesk 无法在其中写入：{self.path}\n"
-                f"（无法写入 {where}：只读的磁盘、光盘或网络共享）\n{copy}")
+                f"（无法写入 {where}：只读的磁盘、光盘或网络共享）\n处理办法：{copy}")
         if exc.errno in (errno.EACCES, errno.EPERM):
             return LibraryNotWritableError(
                 f"没有写入资料库文件夹的权限：{self.path}\n"
                 f"（无法读写 {where}：拒绝访问，文件夹可能属于其他用户或被设为只读）\n"
                 f"处理办法：请管理员为当前用户（{self.user}）开放此文件夹的写入权限；"
-                f"或者{copy[5:]}")
+                f"或者{copy}")
         if exc.errno == errno.ENOSPC:
             return LibraryError(f"磁盘已满，无法打开资料库：{self.path}\n请先腾出磁盘空间再重试。")
         return LibraryError(f"无法打开资料库：{self.path}\n（{where}：{exc.strerror or exc}）")
