@@ -47,6 +47,28 @@ def sample_lib(tmp_path):
     lib.close()
 
 
+def needs_tool(name: str) -> str:
+    """The path of an outside program a test needs (``soffice``, ``pdftoppm``, ``clamscan``).
+
+    Where it is missing the test is skipped, except under ``CIVDESK_REQUIRE_TOOLS=1`` (set by
+    ``.ci/run``, which installs them): there a missing tool fails the test instead of hiding it.
+    """
+    import shutil
+
+    if name == "soffice":
+        from civdesk.tools import find_soffice
+
+        found = find_soffice()
+        path = str(found) if found else None
+    else:
+        path = shutil.which(name)
+    if path:
+        return path
+    if os.environ.get("CIVDESK_REQUIRE_TOOLS") == "1":
+        pytest.fail(f"{name} is required here (CIVDESK_REQUIRE_TOOLS=1) but not installed")
+    pytest.skip(f"{name} not installed")
+
+
 def run_cli(*args: str, env: dict | None = None, timeout: float = 120):
     """Run ``python -m civdesk ARGS`` in a subprocess; returns CompletedProcess."""
     import subprocess

@@ -12,6 +12,8 @@ from openpyxl import load_workbook
 
 from civdesk.checks import run_checks
 from civdesk.reports import check_as_json, write_check_docx, write_check_xlsx, write_owed_docx
+from civdesk.tools import convert_to_pdf
+from tests.conftest import needs_tool
 from tests.core.checks_helpers import add_photo, fill_requirement
 
 TODAY = dt.date(2024, 5, 10)
@@ -78,14 +80,12 @@ def test_json_shape(result):
     assert doc["summary"]["has_errors"] is True
 
 
-@pytest.mark.skipif(not shutil.which("soffice") or not shutil.which("pdftoppm"),
-                    reason="LibreOffice/poppler not installed")
 def test_docx_converts_to_pdf_with_libreoffice(result, tmp_path):
+    needs_tool("soffice")
+    needs_tool("pdftotext")
     path = write_check_docx(result, tmp_path / "report.docx")
-    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
-                    str(path)], check=True, capture_output=True, timeout=120)
-    pdf = tmp_path / "report.pdf"
-    assert pdf.is_file()
+    pdf = convert_to_pdf(path, tmp_path)
+    assert pdf == tmp_path / "report.pdf"
     out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True)
     if out.returncode == 0:
         import re
