@@ -9,7 +9,9 @@ every material whose indexed data changes —
 * its own columns (not ``version``, ``indexed_version`` or ``updated_at``);
 * its links to standards (added, removed, moved);
 * its text rows (:class:`MaterialText`);
-* the name of its responsible unit.
+* the name of its responsible unit;
+* the code of a standard it is filed under (an item renumbered, a standard
+  renumbered or moved), since its search document holds those codes.
 
 :func:`install` hooks this into a sessionmaker (done by
 :func:`civdesk.db.make_sessionmaker`).
@@ -21,7 +23,7 @@ from typing import Any
 from sqlalchemy import Table, event, inspect, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
-from civdesk.models import Link, Material, MaterialText, Unit
+from civdesk.models import ChecklistNode, Link, Material, MaterialText, Standard, Unit
 
 BOOKKEEPING = frozenset({"version", "indexed_version", "updated_at"})
 _OWNED = (Link, MaterialText)  # rows that belong to one material through material_id
@@ -49,6 +51,8 @@ def _before_flush(s: Session, _context: Any, _instances: Any) -> None:
         if isinstance(obj, _OWNED):
             ids.add(_material_id(obj, committed=True))
     renamed: list[int] = []
+    recoded: list[int] = []                # standards whose code changed
+    recoded_nodes: list[int] = []
     for obj in s.dirty:
         if isinstance(obj, Material):
             if _changed(obj, lambda key: key not in BOOKKEEPING):
@@ -59,10 +63,18 @@ def _before_flush(s: Session, _context: Any, _instances: Any) -> None:
                 ids.add(_material_id(obj, committed=True))
         elif isinstance(obj, Unit) and _changed(obj, lambda key: key == "name"):
             renamed.append(obj.id)
+        elif isinstance(obj, ChecklistNode) and _changed(obj, lambda key: key == "code"):
+            recoded_nodes.append(obj.id)
+        elif isinstance(obj, Standard) and _changed(obj, lambda key: key in ("number", "node_id")):
+            recoded.append(obj.id)
     # a deleted unit leaves its materials without one (ON DELETE SET NULL)
     renamed += [o.id for o in s.deleted if isinstance(o, Unit)]
     if renamed:
         ids.update(s.scalars(select(Material.id).where(Material.unit_id.in_(renamed))))
+    if recoded_nodes:
+        recoded += s.scalars(select(Standard.id).where(Standard.node_id.in_(recoded_nodes)))
+    if recoded:
+        ids.update(s.scalars(select(Link.material_id).where(Link.standard_id.in_(recoded))))
     gone = {o.id for o in s.deleted if isinstance(o, Material)}
     bump(s, {i for i in ids if i is not None} - gone)
 

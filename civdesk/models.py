@@ -95,6 +95,7 @@ class Standard(Base):
     requirement_unparsed: Mapped[str] = mapped_column(Text, default="")
     deadline: Mapped[dt.date | None] = mapped_column(Date)
     points: Mapped[float | None] = mapped_column(Float)
+    contact: Mapped[str] = mapped_column(String(200), default="", server_default="")  # 联系人
     note: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
 

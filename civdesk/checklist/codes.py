@@ -89,3 +89,72 @@ def roman_number(code: str) -> int | None:
 def make_code(level: int, number: int) -> str:
     """The national code for the ``number``-th item of ``level``: ``make_code(3, 5)`` → ``'Ⅲ-5'``."""
     return f"{ROMAN_NUMERALS[level - 1]}-{number}"
+
+
+# ------------------------------------------------------------------ addresses
+#: How a clerk may write the level of a national code: ``Ⅲ``, ``III``, ``三``, ``3``.
+_LEVEL_FORMS = rf"[{ROMAN_NUMERALS}]|XII|XI|IX|X|VIII|VII|VI|IV|V|III|II|I|十[一二]|十|[一二三四五六七八九]|1[0-2]|[1-9]"
+_ADDRESS_RE = re.compile(
+    rf"^\s*(?P<level>{_LEVEL_FORMS})\s*{_D}\s*(?P<item>\d+)\s*(?:[:：]\s*(?P<number>\d+))?\s*$",
+    re.IGNORECASE)
+
+
+def _level_number(token: str) -> int | None:
+    token = token.upper()
+    if token in ROMAN_NUMERALS:
+        return ROMAN_NUMERALS.index(token) + 1
+    if token in _ASCII_ROMAN:
+        return ROMAN_NUMERALS.index(_ASCII_ROMAN[token]) + 1
+    if token.isdigit():
+        return int(token)
+    if token.startswith("十"):
+        return 10 + (_CN_DIGITS.index(token[1]) + 1 if len(token) > 1 else 0)
+    return _CN_DIGITS.index(token) + 1 if token in _CN_DIGITS else None
+
+
+def parse_address(text: object) -> tuple[str, int | None] | None:
+    """An item or standard address in any of the forms clerks write, in the national scheme.
+
+    ``'三-9:2'``, ``'Ⅲ-9:2'``, ``'III-9:2'``, ``'iii－9：2'`` and ``'3-9:2'`` all give
+    ``('Ⅲ-9', 2)``; ``'Ⅲ-9'`` gives ``('Ⅲ-9', None)``.  ``None`` when the text is
+    no such address (``'1.1.1'``, a title).  Every command resolves codes through
+    this function.
+    """
+    if text is None:
+        return None
+    match = _ADDRESS_RE.match(_fold(str(text)))
+    if not match:
+        return None
+    level = _level_number(match.group("level"))
+    if level is None or not 1 <= level <= len(ROMAN_NUMERALS):
+        return None
+    number = match.group("number")
+    return make_code(level, int(match.group("item"))), (int(number) if number else None)
+
+
+def canonical_code(text: object) -> str:
+    """An item code in the national scheme when it is one in any form (``'三-9'`` → ``'Ⅲ-9'``),
+    otherwise as :func:`normalise_code` cleans it (``'1.1.1'``)."""
+    address = parse_address(text)
+    if address is not None and address[1] is None:
+        return address[0]
+    return normalise_code(text)
+
+
+def code_forms(code: str) -> tuple[str, ...]:
+    """Every way a clerk may type a national code: ``'Ⅲ-9:2'`` → ``('Ⅲ-9:2', 'III-9:2', '三-9:2', '3-9:2')``.
+
+    A code in another scheme comes back alone.  Used to index a filed material
+    under each form, so searching ``三-9`` or ``3-9`` finds it as ``Ⅲ-9`` does.
+    """
+    address = parse_address(code)
+    if address is None:
+        return (code,)
+    item, number = address
+    level = roman_level(item) or 0
+    n = item.split("-", 1)[1]
+    tail = f":{number}" if number is not None else ""
+    ascii_roman = {v: k for k, v in _ASCII_ROMAN.items()}.get(item[0], item[0])
+    cn = _CN_DIGITS[level - 1] if level <= 10 else f"十{_CN_DIGITS[level - 11]}"
+    return tuple(dict.fromkeys((f"{item}{tail}", f"{ascii_roman}-{n}{tail}", f"{cn}-{n}{tail}",
+                                f"{level}-{n}{tail}")))

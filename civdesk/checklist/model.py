@@ -94,6 +94,7 @@ class ParsedStandard:
     units: tuple[str, ...] = ()            # 责任 / 配合单位
     deadline: date | None = None
     points: float | None = None
+    contact: str = ""                      # 联系人
     note: str = ""
     row: int = 0
     table: int = 0

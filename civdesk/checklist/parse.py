@@ -45,6 +45,7 @@ from civdesk.checklist.requirements import (
     parse_requirements,
     split_unit_roles,
     split_units,
+    units_from_cell,
 )
 from civdesk.checklist.tables import Grid, GridCell, cell_text, read_tables
 
@@ -70,14 +71,42 @@ _ROLE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("deadline", ("完成时限", "完成时间", "截止时间", "截止日期", "完成期限", "报送时间",
                   "报送时限", "时限")),
     ("points", ("分值", "分数", "标准分", "权重")),
+    ("contact", ("联系人", "联络员", "资料员", "信息员")),
+    ("code", ("条目编号", "内容编号", "指标编号")),
     ("note", ("备注",)),
     ("seq", ("序号",)),
 )
 _EXACT_WORDS = {"项目": "level1", "指标": "level2", "内容": "level3", "标准": "standard",
-                "方法": "method", "方式": "method", "牵头": "lead", "说明": "note"}
+                "方法": "method", "方式": "method", "牵头": "lead", "配合": "units", "说明": "note",
+                "编号": "code", "序": "seq"}
+#: Sub-headers that only say "which part" of the group cell above them (测评标准 over 序号 | 内容).
+_NUMBER_SUBS = frozenset({"序号", "编号", "序", "号", "条", "条目"})
+_PART_SUBS = frozenset({"内容", "名称", "标准", "要求", "具体内容", "具体要求", "条款", "描述",
+                        "文字", "正文"})
 _MAX_HEADER_TEXT = 20
 _HEADER_SEARCH_ROWS = 20
 _MULTI_ROLES = {"units", "note"}
+
+#: Column roles, with the Chinese label the mapping step and ``--map`` use.
+ROLE_LABELS: dict[str, str] = {
+    "level1": "测评项目", "level2": "指标名称", "level3": "测评内容", "code": "编号",
+    "standard": "测评标准", "number": "标准序号", "method": "测评方法", "requirement": "材料要求",
+    "lead": "牵头单位", "units": "责任单位", "deadline": "完成时限", "points": "分值",
+    "contact": "联系人", "note": "备注", "seq": "序号", "ignore": "不导入",
+}
+
+
+def role_from_label(text: str) -> str | None:
+    """``'责任单位'``, ``'units'`` or any header word → the role key; ``None`` if unknown."""
+    clean = re.sub(r"\s+", "", text or "")
+    if clean in ROLE_LABELS:
+        return clean
+    for role, label in ROLE_LABELS.items():
+        if clean == label:
+            return role
+    if clean in ("忽略", "跳过", "无"):
+        return "ignore"
+    return column_role(clean)
 
 
 def column_role(text: str) -> str | None:
@@ -112,6 +141,20 @@ class Header:
     def levels(self) -> list[int]:
         return [i + 1 for i, role in enumerate(LEVEL_ROLES) if role in self.roles]
 
+    def role_of(self, col: int) -> str | None:
+        return next((role for role, cols in self.roles.items() if col in cols), None)
+
+    def describe(self, grid: Grid) -> str:
+        """The columns as seen: ``A列“测评标准/序号”（标准序号）、B列“…”（未识别）``."""
+        parts = []
+        for col in sorted(self.names):
+            if not self.names[col]:
+                continue
+            role = self.role_of(col)
+            label = ROLE_LABELS.get(role, "未识别") if role else "未识别"
+            parts.append(f"{grid.column_label(col)}“{self.names[col]}”（{label}）")
+        return "、".join(parts) or "（没有列标题）"
+
 
 def _row_roles(grid: Grid, r: int, own_only: bool = False) -> dict[tuple[int, int], str]:
     """Origins of cells in row ``r`` naming a role → role."""
@@ -132,32 +175,71 @@ def _is_header_start(grid: Grid, r: int) -> bool:
 
 def _is_header_continuation(grid: Grid, r: int) -> bool:
     own = [c for c in grid.rows[r] if c.origin[0] == r and c.text]
-    return bool(own) and all(column_role(c.text) for c in own)
+    return bool(own) and all(column_role(c.text) or _sub_word(c.text) for c in own)
 
 
-def find_header(grid: Grid) -> Header | None:
-    """The header of ``grid``: its rows and the role of each column."""
+def _sub_word(text: str) -> str:
+    clean = re.sub(r"\s+", "", text or "")
+    return clean if clean in _NUMBER_SUBS or clean in _PART_SUBS else ""
+
+
+def _column_role(grid: Grid, rows: list[int], col: int) -> tuple[str | None, str, tuple[int, int] | None]:
+    """(role, name, origin of the deciding cell) of one column of a (grouped) header.
+
+    The lowest header cell decides, unless it only names a part (序号, 内容) of
+    a group cell merged over several columns above it: then the group names
+    the role (测评标准 over 序号 → 标准序号, over 内容 → 测评标准).
+    """
+    cells: list[GridCell] = []
+    for r in rows:
+        cell = grid.rows[r][col] if col < len(grid.rows[r]) else None
+        if cell is not None and cell.text and (not cells or cells[-1].origin != cell.origin):
+            cells.append(cell)
+    if not cells:
+        return None, "", None
+    names = [re.sub(r"\s+", "", c.text) for c in cells]
+    name = "/".join(names)
+    lowest = cells[-1]
+    sub = _sub_word(lowest.text)
+    group = next((c for c in reversed(cells[:-1]) if column_role(c.text)), None)
+    if sub and group is not None:
+        group_role = column_role(group.text)
+        if sub in _NUMBER_SUBS and group_role == "standard":
+            return "number", name, lowest.origin
+        if sub in _NUMBER_SUBS and group_role not in LEVEL_ROLES:
+            return "seq", name, lowest.origin
+        return group_role, name, group.origin
+    for cell in reversed(cells):
+        role = column_role(cell.text)
+        if role:
+            return role, name, cell.origin
+    return None, name, None
+
+
+def find_header(grid: Grid, mapping: dict[str, str] | None = None) -> Header | None:
+    """The header of ``grid``: its rows and the role of each column.
+
+    ``mapping`` (column title → role, from ``--map`` or the mapping step)
+    overrides recognition for the columns it names; it also finds a header the
+    words alone do not (a row holding the mapped titles).
+    """
     start = next((r for r in range(min(len(grid.rows), _HEADER_SEARCH_ROWS))
-                  if _is_header_start(grid, r)), None)
+                  if _is_header_start(grid, r) or _mapped_row(grid, r, mapping)), None)
     if start is None:
         return None
     rows = [start]
-    while len(rows) < 3 and rows[-1] + 1 < len(grid.rows) and _is_header_continuation(grid, rows[-1] + 1):
+    while len(rows) < 3 and rows[-1] + 1 < len(grid.rows) and (
+            _is_header_continuation(grid, rows[-1] + 1) or _mapped_row(grid, rows[-1] + 1, mapping, 1)):
         rows.append(rows[-1] + 1)
     header = Header(rows=rows)
     role_origin: dict[str, tuple[int, int]] = {}
     for col in range(grid.width):
-        role, name, origin = None, "", None
-        for r in reversed(rows):                       # the lowest header row decides
-            cell = grid.rows[r][col] if col < len(grid.rows[r]) else None
-            if cell is None or not cell.text:
-                continue
-            name = name or cell.text
-            role = column_role(cell.text)
-            if role:
-                name, origin = cell.text, cell.origin
-                break
-        header.names[col] = re.sub(r"\s+", "", name)
+        role, name, origin = _column_role(grid, rows, col)
+        header.names[col] = name
+        if mapping:
+            mapped = _mapped_role(grid, rows, col, name, mapping)
+            if mapped is not None:
+                role, origin = (None if mapped == "ignore" else mapped), (-1, col)
         if not role:
             continue
         if role in _MULTI_ROLES or role not in header.roles:
@@ -165,7 +247,29 @@ def find_header(grid: Grid) -> Header | None:
             role_origin.setdefault(role, origin)  # type: ignore[arg-type]
         elif role_origin.get(role) == origin:          # one header cell over several columns
             header.roles[role].append(col)
+    if "code" in header.roles and "level3" in header.roles:     # 编号 | 测评内容: one item label
+        header.roles["level3"] = header.roles.pop("code") + header.roles["level3"]
     return header
+
+
+def _mapped_role(grid: Grid, rows: list[int], col: int, name: str, mapping: dict[str, str]) -> str | None:
+    keys = {name, name.split("/")[-1]}
+    for r in rows:
+        if col < len(grid.rows[r]):
+            keys.add(re.sub(r"\s+", "", grid.rows[r][col].text))
+    keys.add(grid.column_label(col).removesuffix("列"))
+    keys.add(grid.column_label(col))
+    for key in keys:
+        if key and key in mapping:
+            return mapping[key]
+    return None
+
+
+def _mapped_row(grid: Grid, r: int, mapping: dict[str, str] | None, need: int = 2) -> bool:
+    if not mapping:
+        return False
+    texts = {re.sub(r"\s+", "", c.text) for c in grid.rows[r] if c.text}
+    return len(texts & set(mapping)) >= need
 
 
 # ---------------------------------------------------------------- values
@@ -420,7 +524,8 @@ class _TableParser:
             numbered.append((number, text))
         numbers = [n for n, _ in numbered]
         per = {role: self.split_column(r, rn, role, numbers)
-               for role in ("method", "requirement", "lead", "units", "note", "deadline", "points")}
+               for role in ("method", "requirement", "lead", "units", "note", "deadline", "points",
+                            "contact")}
         for number, text in numbered:
             if not text:
                 self.problem(rn, "standard", f"第 {number} 条测评标准为空，已跳过", ERROR)
@@ -446,8 +551,8 @@ class _TableParser:
         def get(role: str) -> object:
             return per.get(role, {}).get(number)
 
-        lead_a, coop_a = split_unit_roles(cell_text(get("units")) or None)
         lead_b = split_units(cell_text(get("lead")) or None)
+        lead_a, coop_a = units_from_cell(cell_text(get("units")) or None, bool(lead_b))
         lead = tuple(dict.fromkeys(lead_b + lead_a))
         units = tuple(u for u in coop_a if u not in lead)
         deadline, deadline_text = parse_deadline(get("deadline"))
@@ -462,6 +567,7 @@ class _TableParser:
             methods=parse_methods(cell_text(get("method")) or None),
             requirements=parse_requirements(cell_text(get("requirement")) or None),
             lead_units=lead, units=units, deadline=deadline, points=points, note=note,
+            contact=cell_text(get("contact")),
             row=rn, table=self.grid.index, deadline_text=deadline_text,
         )
 
@@ -524,19 +630,41 @@ def _title_rows(grid: Grid, header: Header) -> str:
     return ""
 
 
-def _header_error(grid: Grid, header: Header) -> ChecklistFormatError | None:
+def _header_error(grid: Grid, header: Header, need_levels: bool = True) -> ChecklistFormatError | None:
     row = grid.row_numbers[header.rows[0]]
     where = f"{grid.name}第{row}行的表头"
+    seen = f"。识别到的列：{header.describe(grid)}。可用“列标题=角色”指定各列（命令行 --map，导入向导的列对应步骤）"
     if "standard" not in header.roles:
-        return ChecklistFormatError(f"{where}缺少“测评标准”列（列名可为：测评标准、评价标准）", row, None, grid.name)
-    if not header.levels:
+        return ChecklistFormatError(f"{where}缺少“测评标准”列（列名可为：测评标准、评价标准）{seen}",
+                                    row, None, grid.name)
+    if need_levels and not header.levels:
         return ChecklistFormatError(
-            f"{where}缺少层级列：测评项目（一级指标）、指标名称（二级指标）、测评内容（三级指标）至少要有一列",
+            f"{where}缺少层级列：测评项目（一级指标）、指标名称（二级指标）、测评内容（三级指标）至少要有一列{seen}",
             row, None, grid.name)
     return None
 
 
-def _parse_grids(grids: list[Grid], kind: str, file_title: str, source_name: str) -> ParsedChecklist:
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _no_header_error(grids: list[Grid], source_name: str, what: str) -> ChecklistFormatError:
+    """No table with a header: name the first rows' texts so the clerk can map the columns."""
+    grid = next((g for g in grids if any(c.text for row in g.rows for c in row)), None)
+    seen = ""
+    if grid is not None:
+        for r, row in enumerate(grid.rows[:_HEADER_SEARCH_ROWS]):
+            texts = [f"{grid.column_label(i)}“{_squash(c.text)[:20]}”"
+                     for i, c in enumerate(row) if c.text and c.origin[1] == i]
+            if len(texts) >= 2:
+                seen = f"。{grid.name}第{grid.row_numbers[r]}行的列：{'、'.join(texts)}"
+                break
+    return ChecklistFormatError(
+        f"“{source_name}”中没有找到{what}{seen}。可用“列标题=角色”指定各列（命令行 --map，导入向导的列对应步骤）")
+
+
+def _parse_grids(grids: list[Grid], kind: str, file_title: str, source_name: str,
+                 mapping: dict[str, str] | None = None) -> ParsedChecklist:
     state = _State()
     title_from_rows = ""
     previous: Header | None = None
@@ -545,7 +673,7 @@ def _parse_grids(grids: list[Grid], kind: str, file_title: str, source_name: str
     for grid in grids:
         if not any(c.text for row in grid.rows for c in row):
             continue
-        header = find_header(grid)
+        header = find_header(grid, mapping)
         first_row = header.end if header else 0
         if header is not None:
             error = _header_error(grid, header)
@@ -569,8 +697,8 @@ def _parse_grids(grids: list[Grid], kind: str, file_title: str, source_name: str
     if previous is None:
         if first_error is not None:
             raise first_error
-        raise ChecklistFormatError(
-            f"“{source_name}”中没有找到测评体系表格：需要有“测评标准”列和“测评项目/指标名称/测评内容”列的表头")
+        raise _no_header_error(grids, source_name,
+                               "测评体系表格：需要有“测评标准”列和“测评项目/指标名称/测评内容”列的表头")
     if standards == 0:
         raise ChecklistFormatError(f"“{source_name}”的表格中没有读到任何测评标准，请检查表头下方的内容")
     names = {g.index: g.name for g in grids}
@@ -588,7 +716,8 @@ def _width_of(header: Header) -> int:
     return max(header.names, default=-1) + 1
 
 
-def parse_checklist(path: Path | str, *, strict: bool = False) -> ParsedChecklist:
+def parse_checklist(path: Path | str, *, strict: bool = False,
+                    mapping: dict[str, str] | None = None) -> ParsedChecklist:
     """Parse a Word (.docx) or Excel (.xlsx) checklist, recognised by content.
 
     Raises :class:`ChecklistFormatError` (and nothing else) when the file
@@ -600,7 +729,7 @@ def parse_checklist(path: Path | str, *, strict: bool = False) -> ParsedChecklis
     path = Path(path)
     kind, title, grids = read_tables(path)
     try:
-        parsed = _parse_grids(grids, kind, title, path.name)
+        parsed = _parse_grids(grids, kind, title, path.name, mapping)
     except ChecklistFormatError:
         raise
     except Exception as exc:  # noqa: BLE001 - never leak an unexpected crash to the caller

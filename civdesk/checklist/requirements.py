@@ -110,10 +110,18 @@ _COOP_MARK = re.compile(r"[(（\[【]\s*(?:配合|协办|参与|责任)(?:单位
 _ROLE_PREFIX = re.compile(r"^(牵头|配合|责任|协办|参与)(?:单位|部门)?\s*[:：]\s*")
 
 
+_BRACKETS = str.maketrans({"(": "（", ")": "）", "[": "【", "]": "】", "\u3000": " "})
+
+
+def normalise_unit_name(name: str) -> str:
+    """One spelling per unit: no spaces, full-width brackets (``市 民政局(老龄办)`` → ``市民政局（老龄办）``)."""
+    return re.sub(r"\s+", "", (name or "").translate(_BRACKETS))
+
+
 def _clean_unit(name: str) -> str:
     name = _LEAD_MARK.sub("", name)
     name = _COOP_MARK.sub("", name)
-    name = re.sub(r"\s+", "", name).strip("。.：:")
+    name = normalise_unit_name(name).strip("。.：:")
     if name.endswith("等") and len(name) > 2:
         name = name[:-1]
     return "" if name in _NONE_WORDS else name
@@ -143,6 +151,23 @@ def split_unit_roles(text: str | None) -> tuple[tuple[str, ...], tuple[str, ...]
                 (lead if is_lead else other).append(name)
     lead_t = tuple(dict.fromkeys(lead))
     return lead_t, tuple(u for u in dict.fromkeys(other) if u not in lead_t)
+
+
+_ANY_ROLE_MARK = re.compile(r"牵头|配合|协办|参与")
+
+
+def units_from_cell(text: str | None, lead_elsewhere: bool = False) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(lead units, co-operating units) of a single 责任单位 cell.
+
+    The cell's own marks decide (``牵头：…／配合：…``, ``（牵头）``); without marks
+    the first unit leads and the others co-operate, so a sole unit leads.  When
+    the lead is named elsewhere (a 牵头单位 column), an unmarked cell lists
+    co-operating units only.
+    """
+    if text is None or _ANY_ROLE_MARK.search(str(text)) or lead_elsewhere:
+        return split_unit_roles(text)
+    names = split_units(text)
+    return names[:1], names[1:]
 
 
 def split_units(text: str | None) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civdesk.checklist import ChecklistFormatError, ParsedChecklist, parse_checklist
-from civdesk.checklist.codes import normalise_code
+from civdesk.checklist.codes import canonical_code, normalise_code, parse_address
 from civdesk.checklist.diff import EditionDiff, StandardKey, diff_editions
 from civdesk.checklist.model import MATERIAL_METHODS, ParsedNode
 from civdesk.checklist.parse import format_preview
@@ -429,25 +429,48 @@ def tree_as_json(tree: ChecklistTree) -> dict:
 _STD_ADDR = re.compile(r"^\s*(.+?)\s*[:：]\s*(\d+)\s*$")
 
 
-def find_standard(lib: Library, address: str, checklist_id: int | None = None) -> StandardView:
-    """A standard by its address ``Ⅲ-9:1`` in the given (or default) checklist."""
-    m = _STD_ADDR.match(address)
+def parse_standard_address(address: str) -> tuple[str, int]:
+    """``'三-9:2'`` / ``'Ⅲ-9:2'`` / ``'III-9:2'`` / ``'3-9:2'`` → ``('Ⅲ-9', 2)``; a local code
+    (``'1.1.1:2'``) comes back cleaned.  :class:`ChecklistNotFound` when it is no address."""
+    parsed = parse_address(address)
+    if parsed is not None and parsed[1] is not None:
+        return parsed[0], parsed[1]
+    m = _STD_ADDR.match(address or "")
     if not m:
         raise ChecklistNotFound(f"测评标准编号格式应为「测评内容编号:序号」，如 Ⅲ-9:1，而不是「{address}」")
-    code, number = normalise_code(m.group(1)), int(m.group(2))
+    return canonical_code(m.group(1)), int(m.group(2))
+
+
+def find_standard(lib: Library, address: str, checklist_id: int | None = None) -> StandardView:
+    """A standard by its address (``Ⅲ-9:1`` in any form, or the table's own ``1.1.1:1``)
+    in the given (or default) checklist."""
+    code, number = parse_standard_address(address)
     tree = checklist_tree(lib, checklist_id)
     for st in tree.all_standards():
         if st.item_code == code and st.number == number:
             return st
+    sources = _source_codes(lib, tree)
+    for st in tree.all_standards():
+        if sources.get(st.item_code) == code and st.number == number:
+            return st
     raise ChecklistNotFound(f"测评体系「{tree.checklist.label}」中没有测评标准 {code}:{number}")
 
 
+def _source_codes(lib: Library, tree: ChecklistTree) -> dict[str, str]:
+    """Item code → the code as the table wrote it (``1.1.1``), for addresses in the local scheme."""
+    with lib.session() as s:
+        return {code: normalise_code(src) for code, src in s.execute(
+            select(ChecklistNode.code, ChecklistNode.source_code)
+            .where(ChecklistNode.checklist_id == tree.checklist.id)) if src}
+
+
 def find_node(lib: Library, code: str, checklist_id: int | None = None) -> NodeView:
-    code = normalise_code(code)
+    code = canonical_code(code)
     tree = checklist_tree(lib, checklist_id)
+    sources = _source_codes(lib, tree)
     for root in tree.roots:
         for n in root.walk():
-            if n.code == code:
+            if n.code == code or sources.get(n.code) == code:
                 return n
     raise ChecklistNotFound(f"测评体系「{tree.checklist.label}」中没有条目 {code}")
 

@@ -41,9 +41,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         from civdesk.search.quick import quick_search
 
         if code:
-            from civdesk.checklist.codes import normalise_code  # the checklist package: 75 ms
+            from civdesk.checklist.codes import canonical_code  # the checklist package: 75 ms
 
-            code = normalise_code(code)
+            code = canonical_code(code)
         path = resolve_library(args.library)
         results = quick_search(path, query, standards=code, **filters)  # None: not ready for it
         if results is not None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from civdesk.checklist.codes import normalise_code
+from civdesk.checklist.codes import canonical_code
 from civdesk.checklist.store import ChecklistTree, NodeView, StandardView, checklist_tree
 from civdesk.export.names import PathPlanner, legal_name
 from civdesk.export.options import ExportOptions
@@ -161,7 +161,7 @@ def build_plan(lib: Library, options: ExportOptions, *, checklist_id: int | None
 def _scoped_nodes(tree: ChecklistTree, item: str | None) -> list[tuple[NodeView, ...]]:
     """Every node path (root … node) in checklist order, limited to ``item``'s subtree."""
     out: list[tuple[NodeView, ...]] = []
-    code = normalise_code(item) if item else None
+    code = canonical_code(item) if item else None
 
     def walk(node: NodeView, above: tuple[NodeView, ...], inside: bool) -> None:
         path = above + (node,)
@@ -189,7 +189,7 @@ def _unit_id(lib: Library, name: str) -> int:
 def _scope_label(tree: ChecklistTree, item: str | None, unit: str | None) -> str:
     parts = [f"测评体系「{tree.checklist.label}」"]
     if item:
-        parts.append(f"条目 {normalise_code(item)}")
+        parts.append(f"条目 {canonical_code(item)}")
     if unit:
         parts.append(f"责任单位「{unit}」")
     return "，".join(parts) if len(parts) > 1 else parts[0] + " 全部条目"

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
+from civdesk.checklist.codes import code_forms
 from civdesk.fsnames import readable
 from civdesk.models import ChecklistNode, Link, Material, MaterialText, Standard, Unit
 from civdesk.progress import NullProgress, Progress
@@ -144,7 +145,8 @@ class IndexKeeper:
                     .join(Standard, Standard.id == Link.standard_id)
                     .join(ChecklistNode, ChecklistNode.id == Standard.node_id)
                     .where(Link.material_id.in_(ids))):
-                codes.setdefault(mid, []).append(f"{code}:{number}")
+                # every form a clerk types (Ⅲ-9:2, III-9:2, 三-9:2, 3-9:2) finds the material
+                codes.setdefault(mid, []).extend(code_forms(f"{code}:{number}"))
         for m, unit in mats:
             pages = [""] * max((p for p, _ in texts.get(m.id, [])), default=0)
             for p, t in texts.get(m.id, []):

@@ -136,7 +136,8 @@ def test_xlsx_fixture_units_deadlines_requirements() -> None:
     assert parsed.problems == ()
     first = parsed.find("Ⅲ-1").standards[0]
     assert first.row == 2
-    assert first.units == ("市委宣传部", "市委组织部")
+    # one 责任单位 column without marks: the first unit leads, the others co-operate
+    assert first.lead_units == ("市委宣传部",) and first.units == ("市委组织部",)
     assert first.deadline == dt.date(2024, 3, 31)
     assert first.requirements.text == "正式发文；学习记录；图片≥2"
     assert [(r.kind, r.min_count) for r in first.requirements.rules] == [
@@ -238,7 +239,7 @@ def test_docx_one_row_per_standard_with_merged_item_and_method(tmp_path: Path) -
     assert parsed.title == "测评体系（试行）"
     assert parsed.counts() == {"level1": 1, "level2": 1, "level3": 2, "standards": 4}
     s1, s2 = parsed.find("Ⅲ-1").standards
-    assert (s1.number, s1.methods, s1.units) == (1, ("材料审核",), ("市委宣传部",))
+    assert (s1.number, s1.methods, s1.lead_units, s1.units) == (1, ("材料审核",), ("市委宣传部",), ())
     assert (s2.number, s2.methods) == (2, ("材料审核",))      # method merged down
     assert s2.lead_units == ("市委组织部",) and s2.units == ("市直机关工委",)
     t1, t2 = parsed.find("Ⅲ-2").standards
@@ -310,7 +311,7 @@ def test_xlsx_blank_cells_inherit_and_numbers_from_column(tmp_path: Path) -> Non
     assert s1.deadline == dt.date(2024, 4, 30) and s1.points == 3.0
     assert s2.deadline == dt.date(2024, 3, 31) and s2.points is None
     t1 = root.children[1].standards[0]
-    assert t1.number == 1 and t1.units == ("市社科联", "市委宣传部")
+    assert t1.number == 1 and t1.lead_units == ("市社科联",) and t1.units == ("市委宣传部",)
     assert t1.deadline is None and t1.deadline_text == "长期坚持" and "长期坚持" in t1.note
     assert t1.methods == () and t1.needs_materials
     messages = {(p.row, p.message[:6]) for p in parsed.problems}
@@ -330,7 +331,7 @@ def test_xlsx_several_standards_in_one_cell_with_numbered_columns(tmp_path: Path
     assert [s.methods for s in stds] == [("材料审核",), ("材料审核", "问卷调查"), ()]
     assert [[str(r) for r in s.requirements.rules] for s in stds] == [["正式发文"], ["图片≥3"], ["台账"]]
     assert any("第3条" in p.message and p.column.startswith("E列") for p in parsed.problems)
-    assert all(s.units == ("市委宣传部",) for s in stds)
+    assert all(s.lead_units == ("市委宣传部",) and s.units == () for s in stds)   # a sole unit leads
 
 
 def test_mixed_national_codes_are_renumbered(tmp_path: Path) -> None:
