@@ -93,7 +93,8 @@ def make_code(level: int, number: int) -> str:
 
 # ------------------------------------------------------------------ addresses
 #: How a clerk may write the level of a national code: ``Ⅲ``, ``III``, ``三``, ``3``.
-_LEVEL_FORMS = rf"[{ROMAN_NUMERALS}]|XII|XI|IX|X|VIII|VII|VI|IV|V|III|II|I|十[一二]|十|[一二三四五六七八九]|1[0-2]|[1-9]"
+_LEVEL_FORMS = (rf"[{ROMAN_NUMERALS}]|XII|XI|IX|X|VIII|VII|VI|IV|V|III|II|I"
+                r"|十[一二]|十|[一二三四五六七八九]|1[0-2]|[1-9]")
 _ADDRESS_RE = re.compile(
     rf"^\s*(?P<level>{_LEVEL_FORMS})\s*{_D}\s*(?P<item>\d+)\s*(?:[:：]\s*(?P<number>\d+))?\s*$",
     re.IGNORECASE)

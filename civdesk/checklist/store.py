@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from civdesk.checklist import ChecklistFormatError, ParsedChecklist, parse_checklist
+from civdesk.checklist import ChecklistFormatError, ParsedChecklist, parse_checklist, parse_requirements
 from civdesk.checklist.codes import canonical_code, normalise_code, parse_address
 from civdesk.checklist.diff import EditionDiff, StandardKey, diff_editions
+from civdesk.checklist.merge import json_value, show_value
 from civdesk.checklist.model import MATERIAL_METHODS, ParsedNode
 from civdesk.checklist.parse import format_preview
+from civdesk.checklist.tasks import FIELDS
 from civdesk.materials import add_link
 from civdesk.models import Checklist, ChecklistNode, Link, Period, Standard, StandardUnit, Unit
 from civdesk.resources import SAMPLE_CHECKLIST
@@ -60,6 +62,7 @@ class StandardView:
     requirement_unparsed: str
     points: float | None
     material_count: int
+    contact: str = ""
 
     @property
     def code(self) -> str:
@@ -127,6 +130,21 @@ class ChecklistTree:
 
 
 @dataclass(frozen=True)
+class CarriedValue:
+    """A value of the old edition (责任单位, 材料要求 …) and where it goes in the new one."""
+
+    old_code: str
+    new_code: str | None           # None: the standard is removed
+    field: str                     # a key of civdesk.checklist.tasks.FIELDS
+    value: object
+    text: str                      # the standard's text (old edition)
+
+    def as_json(self) -> dict:
+            return {"standard": self.old_code, "new_standard": self.new_code, "field": self.field,
+                "value": json_value(self.field, self.value), "text": self.text}
+
+
+@dataclass(frozen=True)
 class ImportPreview:
     """What an import would do; nothing is written until :func:`commit_import`."""
 
@@ -136,6 +154,14 @@ class ImportPreview:
     replaces: ChecklistInfo | None  # the older edition this one follows, if any
     diff: EditionDiff | None
     text: str  # a human-readable preview in Chinese
+    carry: tuple[CarriedValue, ...] = ()    # values the new table lacks, taken from the old edition
+    lost: tuple[CarriedValue, ...] = ()     # values of removed standards: gone with them
+    drop_missing: bool = False              # the clerk chose to drop what the new table lacks
+
+    @property
+    def dropped(self) -> tuple[CarriedValue, ...]:
+        """Every value the import would lose, each named in the preview."""
+        return self.lost + (self.carry if self.drop_missing else ())
 
 
 @dataclass(frozen=True)
@@ -150,14 +176,15 @@ class ImportOutcome:
 
 # ------------------------------------------------------------------- import
 def preview_import(lib: Library, path: Path, *, name: str | None = None,
-                   edition_of: int | None = None, separate: bool = False) -> ImportPreview:
+                   edition_of: int | None = None, separate: bool = False,
+                   drop_missing: bool = False, mapping: dict[str, str] | None = None) -> ImportPreview:
     """Parse ``path`` and work out what importing it would change.
 
     A checklist whose standards mostly match an active checklist of the library
     is taken as a new edition of it (unless ``separate``); ``edition_of``
     names that checklist explicitly.
     """
-    parsed = parse_checklist(Path(path))
+    parsed = parse_checklist(Path(path), mapping=mapping)
     new_keys = [StandardKey(item.code, st.number, st.text) for item, st in parsed.all_standards()]
     replaces: ChecklistInfo | None = None
     diff: EditionDiff | None = None
@@ -176,9 +203,69 @@ def preview_import(lib: Library, path: Path, *, name: str | None = None,
             _, replaces, diff = best
     final_name = name or (replaces.name if replaces else _name_from(parsed, path))
     text = format_preview(parsed)
+    carry: tuple[CarriedValue, ...] = ()
+    lost: tuple[CarriedValue, ...] = ()
     if replaces and diff:
         text += "\n\n" + describe_diff(diff, f"与现有「{replaces.label}」相比")
-    return ImportPreview(str(path), parsed, final_name, replaces, diff, text)
+        carry, lost = _edition_values(checklist_tree(lib, replaces.id), parsed, diff)
+        text += "\n" + describe_carry(carry, lost, drop_missing)
+    return ImportPreview(str(path), parsed, final_name, replaces, diff, text, carry, lost, drop_missing)
+
+
+_CARRIED_FIELDS = ("units", "requirement", "deadline", "points", "contact", "methods")
+
+
+def _view_values(st: StandardView) -> dict[str, object]:
+    """The assignment values a standard of the library has (empty ones left out)."""
+    values: dict[str, object] = {
+        "units": {"lead": list(st.lead_units), "coop": [u for u in st.units if u not in st.lead_units]}
+        if st.all_units else None,
+        "requirement": st.requirement_text or None, "deadline": st.deadline, "points": st.points,
+        "contact": st.contact or None, "methods": list(st.methods) or None,
+    }
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _parsed_has(st: object, name: str) -> bool:
+    return bool({"units": st.all_units, "requirement": st.requirements.text, "deadline": st.deadline,  # type: ignore[attr-defined]
+                 "points": st.points is not None, "contact": st.contact,  # type: ignore[attr-defined]
+                 "methods": st.methods}[name])  # type: ignore[attr-defined]
+
+
+def _edition_values(old_tree: ChecklistTree, parsed: ParsedChecklist, diff: EditionDiff
+                    ) -> tuple[tuple[CarriedValue, ...], tuple[CarriedValue, ...]]:
+    """(values the new table lacks for a matched standard, values of removed standards)."""
+    old = {(s.item_code, s.number): s for s in old_tree.all_standards()}
+    new = {(n.code, st.number): st for n, st in parsed.all_standards()}
+    carry: list[CarriedValue] = []
+    for o, n in diff.pairs:
+        ov, ns = old[(o.item_code, o.number)], new[(n.item_code, n.number)]
+        for name, value in _view_values(ov).items():
+            if not _parsed_has(ns, name):
+                carry.append(CarriedValue(ov.code, f"{n.item_code}:{n.number}", name, value, ov.text))
+    lost = [CarriedValue(f"{o.item_code}:{o.number}", None, name, value, old[(o.item_code, o.number)].text)
+            for o in diff.removed for name, value in _view_values(old[(o.item_code, o.number)]).items()]
+    return tuple(carry), tuple(lost)
+
+
+def describe_carry(carry: Iterable[CarriedValue], lost: Iterable[CarriedValue], drop_missing: bool) -> str:
+    """The preview's lines on values the new edition lacks: carried over or dropped, each named."""
+    carry, lost = list(carry), list(lost)
+    lines: list[str] = []
+    if carry and not drop_missing:
+        lines.append(f"新表中没有、将从现有版本带过的内容 {len(carry)} 处"
+                     "（如需舍弃，导入时选择“舍弃新表中没有的内容”）：")
+        lines += [f"  带过 {c.old_code}→{c.new_code} {FIELDS[c.field]}：{show_value(c.field, c.value)}"
+                  for c in carry]
+    dropped = lost + (carry if drop_missing else [])
+    if dropped:
+        lines.append(f"将丢失的内容 {len(dropped)} 处：")
+        for c in dropped:
+            why = "标准已删除" if c.new_code is None else "新表中没有，已选择舍弃"
+            lines.append(f"  丢失 {c.old_code} {FIELDS[c.field]}：{show_value(c.field, c.value)}（{why}）")
+    if not lines:
+        lines.append("责任单位、材料要求、完成时限等内容没有丢失。")
+    return "\n".join(lines)
 
 
 def _name_from(parsed: ParsedChecklist, path: Path) -> str:
@@ -239,6 +326,8 @@ def commit_import(lib: Library, preview: ImportPreview, *, edition: str = "") ->
                 sid = old_ids[(old.item_code, old.number)]
                 n = s.scalar(select(func.count()).select_from(Link).where(Link.standard_id == sid)) or 0
                 removed.append((_key(old), old.text, n))
+            if not preview.drop_missing:
+                _apply_carry(s, preview.carry, new_ids)
             old_cl = s.get(Checklist, preview.replaces.id)
             old_cl.active = False
             for p in s.scalars(select(Period).where(Period.checklist_id == old_cl.id)):
@@ -248,6 +337,41 @@ def commit_import(lib: Library, preview: ImportPreview, *, edition: str = "") ->
                   links_carried=carried)
         added_units = tuple(sorted(set(unit_ids) - units_before))
         return ImportOutcome(cl.id, len(new_ids), added_units, carried, tuple(removed), preview.diff)
+
+
+def _apply_carry(s: Session, carry: Iterable[CarriedValue], new_ids: dict[tuple[str, int], int]) -> None:
+    for c in carry:
+        code, _, number = (c.new_code or "").rpartition(":")
+        sid = new_ids.get((code, int(number))) if number.isdigit() else None
+        if sid is not None:
+            _set_value(s, s.get(Standard, sid), c.field, c.value)
+
+
+def _set_value(s: Session, std: Standard, name: str, value: object) -> None:
+    """Set one assignment field of a standard (the one place merge and editions write them)."""
+    if name == "units":
+        roles = {u: "lead" for u in value["lead"]}  # type: ignore[index]
+        for u in value["coop"]:  # type: ignore[index]
+            roles.setdefault(u, "coop")
+        ids = _ensure_units(s, roles)
+        for row in list(s.scalars(select(StandardUnit).where(StandardUnit.standard_id == std.id))):
+            s.delete(row)
+        s.flush()
+        for uname, role in roles.items():
+            s.add(StandardUnit(standard_id=std.id, unit_id=ids[uname], role=role))
+    elif name == "requirement":
+        spec = parse_requirements(str(value))
+        std.requirement_text = spec.text
+        std.requirements = [{"kind": r.kind, "min_count": r.min_count} for r in spec.rules]
+        std.requirement_unparsed = spec.unparsed
+    elif name == "deadline":
+        std.deadline = value  # type: ignore[assignment]
+    elif name == "points":
+        std.points = None if value is None else float(value)  # type: ignore[arg-type]
+    elif name == "contact":
+        std.contact = str(value or "")
+    elif name == "methods":
+        std.methods = list(value or [])  # type: ignore[call-overload]
 
 
 def _default_edition(parsed: ParsedChecklist) -> str:
@@ -279,7 +403,7 @@ def _store_node(s: Session, checklist_id: int, parent_id: int | None, node: Pars
             requirement_text=st.requirements.text,
             requirements=[{"kind": r.kind, "min_count": r.min_count} for r in st.requirements.rules],
             requirement_unparsed=st.requirements.unparsed, deadline=st.deadline, points=st.points,
-            note=st.note, position=i)
+            contact=st.contact, note=st.note, position=i)
         s.add(std)
         s.flush()
         roles = {u: "lead" for u in st.lead_units}
@@ -387,7 +511,7 @@ def checklist_tree(lib: Library, checklist_id: int | None = None) -> ChecklistTr
             requirements=tuple(RequirementView(r["kind"], int(r["min_count"]))
                                for r in st.requirements or ()),
             requirement_unparsed=st.requirement_unparsed or "", points=st.points,
-            material_count=counts.get(st.id, 0)))
+            material_count=counts.get(st.id, 0), contact=st.contact or ""))
     children: dict[int | None, list[ChecklistNode]] = {}
     for n in nodes:
         children.setdefault(n.parent_id, []).append(n)
@@ -414,6 +538,7 @@ def tree_as_json(tree: ChecklistTree) -> dict:
                                  for r in s.requirements],
                 "requirement_text": s.requirement_text,
                 "requirement_unparsed": s.requirement_unparsed,
+                "score": s.points, "contact": s.contact or None,
                 "needs_materials": s.needs_materials, "materials": s.material_count,
             } for s in n.standards]
         return d

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from civdesk.checklist.merge import STALE_DEADLINE
 from civdesk.checklist.store import StandardView
 from civdesk.checks.data import TEXT_STATUSES, MaterialRow
 from civdesk.checks.model import ERROR, NOTICE, WARNING, KindCount, PeriodInfo
@@ -325,6 +326,13 @@ def no_unit_rule(f: StandardFacts, ctx: Context) -> Iterable[Issue]:
 
 def overdue_rule(f: StandardFacts, ctx: Context) -> Iterable[Issue]:
     d = f.standard.deadline
+    p = ctx.period
+    if d is not None and p is not None and d < p.start:
+        # a deadline from before the period: last year's task table, not "逾期 975 天"
+        yield Issue("overdue", WARNING,
+                    f"完成时限 {d:%Y-%m-%d} {STALE_DEADLINE}（测评周期自 {p.start:%Y-%m-%d} 开始）",
+                    "导入本年度的任务分解表（测评体系 → 导入任务分解表到现有测评体系），更新完成时限")
+        return
     if f.standard.needs_materials and d is not None and ctx.today > d and not f.requirement_met:
         yield Issue("overdue", ERROR,
                     f"完成时限 {d:%Y-%m-%d} 已过（逾期 {(ctx.today - d).days} 天），材料仍未齐全",

@@ -19,6 +19,15 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     sp.add_argument("--edition", default="", help="版本（如 2024）")
     sp.add_argument("--edition-of", type=int, metavar="ID", help="作为此测评体系的新版本导入")
     sp.add_argument("--separate", action="store_true", help="作为独立测评体系导入")
+    sp.add_argument("--onto", type=int, metavar="ID",
+                    help="把任务分解表（责任单位、材料要求、完成时限等）合并到此测评体系，不新建版本")
+    sp.add_argument("--map", action="append", default=[], metavar="列标题=角色",
+                    help="指定某列的含义，可重复；角色如 测评标准、标准序号、责任单位、牵头单位、材料要求、"
+                         "完成时限、分值、联系人、测评内容、不导入")
+    sp.add_argument("--drop-missing", action="store_true",
+                    help="新版本表中没有的责任单位、材料要求等不从旧版本带过（默认带过）")
+    sp.add_argument("--keep-unit-names", action="store_true",
+                    help="相近的单位名称（如 宣传部／市委宣传部）不合并，作为新单位")
     csub.add_parser("list", parents=[common], help="列出测评体系")
     sp = csub.add_parser("show", parents=[common], help="显示测评体系树")
     sp.add_argument("id", type=int, nargs="?")
@@ -57,11 +66,29 @@ def cmd_checklist(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
 
 
+def _mapping(items: list[str]) -> dict[str, str] | None:
+    """``--map "列标题=角色"`` options as {column title: role}; a usage error names a bad one."""
+    from civdesk.checklist.parse import ROLE_LABELS, role_from_label
+
+    mapping: dict[str, str] = {}
+    for item in items:
+        title, sep, role_text = item.replace("＝", "=").rpartition("=")
+        role = role_from_label(role_text) if sep else None
+        if not title.strip() or role is None:
+            roles = "、".join(ROLE_LABELS.values())
+            raise UsageError(f"--map 应为“列标题=角色”，角色可为：{roles}；而不是「{item}」")
+        mapping["".join(title.split())] = role
+    return mapping or None
+
+
 def _import(lib, args) -> int:  # noqa: ANN001
     from civdesk.checklist import store as cl
 
+    mapping = _mapping(args.map)
+    if args.onto is not None:
+        return _merge(lib, args, mapping)
     preview = cl.preview_import(lib, args.file, name=args.name, edition_of=args.edition_of,
-                                separate=args.separate)
+                                separate=args.separate, drop_missing=args.drop_missing, mapping=mapping)
     parsed = preview.parsed
     doc = {
         "dry_run": args.dry_run, "checklist_id": None, "name": preview.name,
@@ -70,6 +97,8 @@ def _import(lib, args) -> int:  # noqa: ANN001
         "problems": [{"row": p.row, "column": p.column, "message": p.message}
                      for p in parsed.problems],
         "diff": _diff_json(preview.diff) if preview.diff else None,
+        "carry_over": [] if preview.drop_missing else [c.as_json() for c in preview.carry],
+        "dropped": [c.as_json() for c in preview.dropped],
     }
     if not args.json:
         print(preview.text)
@@ -93,6 +122,31 @@ def _import(lib, args) -> int:  # noqa: ANN001
         for code, text, n in outcome.removed_with_materials:
             if n:
                 print(f"  已删除的标准 {code}「{text}」有 {n} 件材料，请重新归档（材料仍保留在旧版本中）。")
+    return EXIT_OK
+
+
+def _merge(lib, args, mapping: dict[str, str] | None) -> int:  # noqa: ANN001
+    from civdesk.checklist import layers
+
+    preview = layers.preview_merge(lib, args.file, args.onto, mapping=mapping,
+                                   merge_units=not args.keep_unit_names)
+    doc = layers.merge_as_json(preview, args.dry_run)
+    if not args.json:
+        print(preview.text)
+    if args.dry_run:
+        if args.json:
+            emit_json(doc)
+        else:
+            print("\n（试运行：未写入资料库）")
+        return EXIT_OK
+    outcome = layers.commit_merge(lib, preview)
+    doc["applied"] = {"standards": outcome.standards_changed, "values": outcome.values_changed,
+                      "units_added": list(outcome.units_added)}
+    if args.json:
+        emit_json(doc)
+    else:
+        print(f"\n已合并到测评体系 #{outcome.checklist_id}：修改 {outcome.standards_changed} 条标准的 "
+              f"{outcome.values_changed} 处内容。")
     return EXIT_OK
 
 
@@ -141,6 +195,8 @@ def _show(lib, args) -> int:  # noqa: ANN001
                     extra.append(f"时限：{s.deadline}")
                 if s.requirements:
                     extra.append("要求：" + "；".join(f"{r.kind}≥{r.min_count}" for r in s.requirements))
+                if s.points is not None:
+                    extra.append(f"分值：{s.points:g}")
                 print(f"{'  ' * node.level}{s.number}）{s.text}［{'、'.join(s.methods)}］"
                       + (f"  {'  '.join(extra)}" if extra else ""))
     return EXIT_OK
