@@ -199,7 +199,8 @@ class ChecklistPanel(QWidget):
         for st in node.standards:
             by_cat = counts.get(st.id, {})
             n = sum(by_cat.values())
-            s_item = QTreeWidgetItem([f"{st.number}）{st.text}", "、".join(st.methods), str(n)])
+            score = f"［{st.points:g}分］" if st.points is not None else ""
+            s_item = QTreeWidgetItem([f"{st.number}）{st.text}{score}", "、".join(st.methods), str(n)])
             s_item.setData(0, ROLE_ID, st.id)
             s_item.setData(0, ROLE_KIND, "standard")
             state = standard_state(st, by_cat)
@@ -396,6 +397,7 @@ class MainWindow(QMainWindow):
         self._action(m, "刷新", self.refresh_all, QKeySequence.Refresh)
         m = self.menuBar().addMenu("测评体系(&C)")
         self._action(m, "导入测评体系…", self.import_checklist, "Ctrl+Shift+I")
+        self._action(m, "导入任务分解表到现有测评体系…", self.merge_task_table)
         self._action(m, "设置测评周期…", self.edit_period)
         self._action(m, "责任单位…", self.edit_units)
         m = self.menuBar().addMenu("检查与导出(&K)")
@@ -803,6 +805,11 @@ class MainWindow(QMainWindow):
         from civdesk_ui.checklist_dialogs import ChecklistImportWizard
 
         ChecklistImportWizard(self).open()
+
+    def merge_task_table(self) -> None:
+        from civdesk_ui.task_merge_dialog import TaskMergeWizard
+
+        TaskMergeWizard(self).open()
 
     def edit_period(self) -> None:
         from civdesk_ui.checklist_dialogs import PeriodDialog

@@ -213,3 +213,43 @@ def _title_above(grid: Grid, header: Header) -> str:
         if texts and not re.match(r"^附件\s*\d*\s*[:：]?$", texts[0]):
             return texts[0]
     return "\n".join(grid.preamble[-1:]) if grid.preamble else ""
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """One column as the mapping step shows it."""
+
+    label: str                     # "C列" / "第3列"
+    title: str                     # the header text (group/sub for a grouped header): the --map key
+    sample: str                    # the first value under the header
+    role: str                      # the recognised role ('' when none)
+
+
+def table_columns(path: Path | str, mapping: dict[str, str] | None = None) -> tuple[str, list[ColumnInfo]]:
+    """(table name, columns) of the first table with content, for the column-mapping step.
+
+    Uses the recognised header; when there is none, the first row with two or
+    more filled cells is taken as the header, every column without a role.
+    """
+    path = Path(path)
+    _, _, grids = read_tables(path)
+    grid = next((g for g in grids if any(c.text for row in g.rows for c in row)), None)
+    if grid is None:
+        raise ChecklistFormatError(f"“{path.name}”中没有表格内容")
+    header = find_header(grid, mapping)
+    if header is None:
+        start = next((r for r, row in enumerate(grid.rows)
+                      if len({c.origin for c in row if c.text}) >= 2), 0)
+        header = Header(rows=[start])
+        for col in range(grid.width):
+            cell = grid.rows[start][col]
+            header.names[col] = re.sub(r"\s+", "", cell.text) if cell.origin[1] == col else ""
+    out = []
+    for col in sorted(header.names):
+        if not header.names[col]:
+            continue
+        sample = next((grid.rows[r][col].text for r in range(header.end, len(grid.rows))
+                       if col < len(grid.rows[r]) and grid.rows[r][col].text), "")
+        out.append(ColumnInfo(grid.column_label(col), header.names[col], sample[:40],
+                              header.role_of(col) or ""))
+    return grid.name, out
