@@ -157,7 +157,9 @@ class TaskMergeWizard(QDialog):
             for role in _ROLE_CHOICES:
                 combo.addItem(ROLE_LABELS.get(role, "（未识别）") if role else "（未识别）", role)
             combo.setCurrentIndex(max(0, combo.findData(col.role)))
+            combo.setMinimumWidth(130)
             self.map_table.setCellWidget(r, 3, combo)
+        self.map_table.resizeColumnsToContents()
         self.pages.setCurrentIndex(0)
         self.ok.setEnabled(False)
 
@@ -178,7 +180,7 @@ class TaskMergeWizard(QDialog):
         self.summary.setReadOnly(True)
         self.tables: dict[str, QTableWidget] = {}
         for key, headers in (("matched", ["表中行", "对应标准", "方式", "相似度", "说明"]),
-                             ("changes", ["标准", "内容", "现值", "新值", "表中行"]),
+                             ("changes", ["表中行", "标准", "内容", "现值", "新值"]),
                              ("unmatched", ["表中行", "表中编号/测评内容", "测评标准", "原因"]),
                              ("not_covered", ["标准", "测评标准"]),
                              ("review", ["需要核对的内容"]),
@@ -246,8 +248,8 @@ class TaskMergeWizard(QDialog):
         how = {"code+text": "编号和文字", "code": "编号", "text": "文字"}
         put("matched", [(f"第{m.row.row}行", m.standard.code, how[m.how], f"{m.similarity:.0%}", m.note)
                         for m in plan.matches])
-        put("changes", [(c.code, c.label, show_value(c.field, c.old), show_value(c.field, c.new),
-                         f"第{c.row}行") for c in plan.changes])
+        put("changes", [(f"第{c.row}行", c.code, c.label, show_value(c.field, c.old),
+                         show_value(c.field, c.new)) for c in plan.changes])
         put("unmatched", [(f"第{r.row}行", (r.item_code or r.item_title) + (f":{r.number}" if r.number else ""),
                            r.standard.text, why) for r, why in plan.unmatched])
         put("not_covered", [(s.code, s.text) for s in plan.not_covered])

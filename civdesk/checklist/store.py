@@ -24,7 +24,7 @@ from civdesk.checklist.diff import EditionDiff, StandardKey, diff_editions
 from civdesk.checklist.merge import json_value, show_value
 from civdesk.checklist.model import MATERIAL_METHODS, ParsedNode
 from civdesk.checklist.parse import format_preview
-from civdesk.checklist.tasks import FIELDS
+from civdesk.checklist.tasks import FIELDS, name_and_year
 from civdesk.materials import add_link
 from civdesk.models import Checklist, ChecklistNode, Link, Period, Standard, StandardUnit, Unit
 from civdesk.resources import SAMPLE_CHECKLIST
@@ -269,8 +269,9 @@ def describe_carry(carry: Iterable[CarriedValue], lost: Iterable[CarriedValue], 
 
 
 def _name_from(parsed: ParsedChecklist, path: Path) -> str:
+    """The name from the title row, without its year (``2025年度…责任分工表`` → ``…责任分工表``)."""
     title = (parsed.title or "").strip()
-    return title or Path(path).stem
+    return name_and_year(title)[0] if title else Path(path).stem
 
 
 def describe_diff(diff: EditionDiff, heading: str) -> str:
@@ -375,8 +376,8 @@ def _set_value(s: Session, std: Standard, name: str, value: object) -> None:
 
 
 def _default_edition(parsed: ParsedChecklist) -> str:
-    m = re.search(r"(20\d\d)", parsed.title or "")
-    return m.group(1) if m else ""
+    year = name_and_year(parsed.title or "")[1]
+    return str(year) if year else ""
 
 
 def _ensure_units(s: Session, names: Iterable[str]) -> dict[str, int]:

@@ -43,7 +43,7 @@ FIELDS: dict[str, str] = {
 }
 _FIELD_ROLES = {"units": ("units", "lead"), "requirement": ("requirement",), "deadline": ("deadline",),
                 "points": ("points",), "contact": ("contact",), "methods": ("method",)}
-_YEAR = re.compile(r"(20\d\d)\s*(?:年度|年)?")
+_YEAR = re.compile(r"(20\d\d)\s*(年度|年(?!版)|(?=[^\d]|$))")
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,11 @@ def name_and_year(title: str) -> tuple[str, int | None]:
     match = _YEAR.search(title)
     if not match:
         return title, None
+    year = int(match.group(1))
+    if not match.group(2):                       # "（2025年版）", "2025版": the year stays in the name
+        return title, year
     name = (title[:match.start()] + title[match.end():]).strip(" ：:—-")
-    return name or title, int(match.group(1))
+    return name or title, year
 
 
 class _TaskParser(_TableParser):
