@@ -46,6 +46,10 @@ class ChecklistImportWizard(QDialog):
         self.name_edit.setPlaceholderText("测评体系名称（默认取表格标题）")
         self.separate = QCheckBox("作为独立的测评体系导入（不视为现有测评体系的新版本）")
         self.separate.toggled.connect(lambda _: self._parse())
+        self.drop_missing = QCheckBox("舍弃新表中没有的责任单位、材料要求、完成时限等（默认从现有版本带过；"
+                                      "将丢失的内容逐条列在预览中）")
+        self.drop_missing.setObjectName("dropMissing")
+        self.drop_missing.toggled.connect(lambda _: self._parse())
         self.text = QPlainTextEdit()
         self.text.setObjectName("previewText")
         self.text.setReadOnly(True)
@@ -66,6 +70,7 @@ class ChecklistImportWizard(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.separate)
+        layout.addWidget(self.drop_missing)
         layout.addWidget(QLabel("识别结果预览："))
         layout.addWidget(self.text)
         layout.addWidget(self.status)
@@ -90,7 +95,8 @@ class ChecklistImportWizard(QDialog):
         self.ok.setEnabled(False)
         try:
             self.preview = cl.preview_import(self.window.lib, path, name=self.name_edit.text() or None,
-                                             separate=self.separate.isChecked())
+                                             separate=self.separate.isChecked(),
+                                             drop_missing=self.drop_missing.isChecked())
         except ChecklistFormatError as exc:
             self.preview = None
             self.text.setPlainText(str(exc))
@@ -106,7 +112,8 @@ class ChecklistImportWizard(QDialog):
             self.status.setText(f"<span style='color:#b00'>有 {len(self.preview.parsed.errors)} 处无法识别"
                                 "（见预览末尾，已标明行和列），请修改表格后重新选择。</span>")
             return
-        self.status.setText(f"识别出 {counts['standards']} 条测评标准。{follow}")
+        lost = f"将丢失 {len(self.preview.dropped)} 处内容（见预览）。" if self.preview.dropped else ""
+        self.status.setText(f"识别出 {counts['standards']} 条测评标准。{follow}{lost}")
         self.ok.setEnabled(counts["standards"] > 0)
 
     def _commit(self) -> None:

@@ -288,7 +288,7 @@ def _standard_status(state: _State, ctx: Context, sid: int) -> StandardStatus:
         status=_status(facts, findings), needs_materials=st.needs_materials,
         requirement_text=st.requirement_text, counts=facts.counts, lead_units=st.lead_units,
         units=st.all_units, deadline=st.deadline, material_ids=tuple(m.id for m in mats),
-        findings=tuple(findings))
+        findings=tuple(findings), score=st.points)
 
 
 _SEV_ORDER = {ERROR: 0, "警告": 1, NOTICE: 2}

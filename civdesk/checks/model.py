@@ -70,6 +70,7 @@ class StandardStatus:
     deadline: dt.date | None
     material_ids: tuple[int, ...]
     findings: tuple[Finding, ...]
+    score: float | None = None  # 分值 from the checklist, when it has one
 
     @property
     def errors(self) -> tuple[Finding, ...]:

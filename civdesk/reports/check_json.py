@@ -18,7 +18,7 @@ def check_as_json(result: CheckResult) -> dict[str, Any]:
                     "has_errors": result.has_errors},
         "standards": [{
             "code": s.code, "number": s.number, "text": s.text, "status": s.status,
-            "needs_materials": s.needs_materials, "units": list(s.units),
+            "needs_materials": s.needs_materials, "units": list(s.units), "score": s.score,
             "materials": list(s.material_ids),
             "counts": [{"kind": c.kind, "required": c.required, "valid": c.valid, "linked": c.linked}
                        for c in s.counts],

@@ -349,5 +349,6 @@ def test_stale_deadline_is_flagged_in_checks_not_overdue(structured, tmp_path):
     stale = [f for f in result.findings if f.standard == "Ⅲ-3:2" and f.rule == "overdue"]
     assert stale and STALE_DEADLINE in stale[0].message and "逾期" not in stale[0].message
     # the by-unit view reflects the merge at once
+    assert next(s for s in result.standards if s.code == "Ⅲ-3:2").score == 3.0   # 分值 in the report
     owed = {u.unit: [i.code for i in u.items] for u in result.units}
     assert "Ⅲ-1:1" in owed["市委宣传部"] and "Ⅲ-2:1" in owed["市社科联"]

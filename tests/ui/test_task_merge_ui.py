@@ -67,3 +67,27 @@ def test_mapping_step_when_the_header_is_not_recognised(window, qtbot, tmp_path)
     assert dlg.pages.currentIndex() == 1
     assert dlg.tables["matched"].rowCount() == 1 and dlg.tables["matched"].item(0, 1).text() == "Ⅲ-1:1"
     assert dlg.ok.isEnabled()
+
+
+def test_new_edition_wizard_names_what_would_be_dropped(window, qtbot, tmp_path, monkeypatch):
+    from civdesk.checklist import layers
+    from civdesk_ui import checklist_dialogs
+    from civdesk_ui.checklist_dialogs import ChecklistImportWizard
+    from tests.core.test_checklist_layers import STRUCTURE
+
+    cid = _structured(window, tmp_path)
+    layers.commit_merge(window.lib, layers.preview_merge(window.lib, write_task_xlsx(tmp_path / "t.xlsx"), cid))
+    new = write_structure_docx(tmp_path / "新版.docx", [r for r in STRUCTURE if not r[3].startswith("1）组建")])
+    monkeypatch.setattr(checklist_dialogs, "inform", lambda *a: None)
+    dlg = ChecklistImportWizard(window, new)
+    qtbot.addWidget(dlg)
+    assert dlg.preview.replaces.id == cid
+    # the removed Ⅲ-2:1: its units, requirement, deadline, contact, method and score
+    assert "将丢失 6 处内容" in dlg.status.text()
+    assert "带过 Ⅲ-1:1→Ⅲ-1:1 责任单位" in dlg.text.toPlainText()
+    dlg.drop_missing.setChecked(True)
+    assert len(dlg.preview.dropped) > 6 and "丢失 Ⅲ-1:1 责任单位" in dlg.text.toPlainText()
+    dlg.drop_missing.setChecked(False)
+    dlg.ok.click()
+    new_id = cl.list_checklists(window.lib)[0].id
+    assert cl.find_standard(window.lib, "三-1:1", new_id).lead_units == ("市委宣传部",)
