@@ -24,6 +24,7 @@ _CODE_RE = re.compile(
     rf"""^\s*(?P<code>
         (?:[{ROMAN_NUMERALS}]|[IVX]{{1,4}})\s*{_D}\s*\d+          # Ⅲ-5, III-5, Ⅲ－5
       | [{_CN_DIGITS}]+\s*{_D}\s*\d+                     # 三-5
+      | \d{{1,2}}\s*{_D}\s*\d{{1,3}}(?![\d.．])              # 3-5 (a level number, not a year)
       | \d+(?:\s*[.．]\s*\d+)+                           # 1.1.1
       | [（(][{_CN_DIGITS}\d]+[)）]                       # （一）
       | [{_CN_DIGITS}]+(?=[、.．])                        # 一、

@@ -111,6 +111,9 @@ def test_task_table_with_grouped_header_merged_onto_word_structure(structured, t
     assert {"units", "requirement", "deadline", "contact"} <= preview.table.fields
     matched = {m.row.row: m.standard.code for m in plan.matches}
     assert matched == {4: "Ⅲ-1:1", 5: "Ⅲ-1:2", 6: "Ⅲ-2:1", 7: "Ⅲ-3:2"}
+    # 三-1, III-2 and 3-3 are the codes Ⅲ-1, Ⅲ-2, Ⅲ-3: matched by code and text, nothing to report
+    assert {m.standard.code: m.how for m in plan.matches}["Ⅲ-3:2"] == "code+text"
+    assert [m.standard.code for m in plan.matches if m.note] == ["Ⅲ-2:1"]
     # every mismatch is reported: the reworded standard, the row matching nothing, standards not covered
     assert any("Ⅲ-2:1" in m and "相似度" in m for m in plan.mismatches)
     assert [(r.row, r.number) for r, _ in plan.unmatched] == [(8, 9)]
@@ -273,6 +276,9 @@ def test_refusal_names_columns_and_map_overrides(tmp_path, structured):
     with pytest.raises(ChecklistFormatError) as err:
         read_task_table(path)
     assert "工作任务" in err.value.message and "责任科室" in err.value.message
+    with pytest.raises(ChecklistFormatError) as err:                  # the structure import too
+        parse_checklist(path)
+    assert "A列“条目”" in err.value.message and "--map" in err.value.message
     mapping = {"条目": "code", "工作任务": "standard", "责任科室": "units", "办结日期": "deadline"}
     preview = layers.preview_merge(lib, path, cid, mapping=mapping)
     assert [m.standard.code for m in preview.plan.matches] == ["Ⅲ-1:1"]
