@@ -132,6 +132,7 @@ class ChecklistImportWizard(QDialog):
             msg.append("以下标准在新版本中已删除，其材料仍保留在旧版本中，请重新归档：")
             msg += [f"  {code} {text}（{n} 件材料）" for code, text, n in orphaned]
         inform(self, "导入完成", "\n".join(msg))
+        self.window.refresh_all()                       # the by-unit list and the unit choices too
         self.window.checklist_panel.reload(outcome.checklist_id)
         self.accept()
 

@@ -279,5 +279,6 @@ class TaskMergeWizard(QDialog):
         if outcome.units_added:
             msg += f"\n新增责任单位：{'、'.join(outcome.units_added)}"
         inform(self, "合并完成", msg)
+        self.window.refresh_all()                       # the by-unit list and the unit choices too
         self.window.checklist_panel.reload(outcome.checklist_id)
         self.accept()

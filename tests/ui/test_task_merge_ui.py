@@ -40,8 +40,9 @@ def test_menu_entry_preview_tabs_and_confirm(window, qtbot, tmp_path, monkeypatc
     dlg.ok.click()
     st = cl.find_standard(window.lib, "Ⅲ-1:1", cid)
     assert st.lead_units == ("市委宣传部",) and st.deadline == dt.date(2025, 6, 30)
-    texts = [window.checklist_panel.item_for_standard(st.id).text(0)]
-    assert texts[0].endswith("［2分］")                                   # the score in the tree
+    assert window.checklist_panel.item_for_standard(st.id).text(0).endswith("［2分］")   # the score
+    units = [window.unit_panel.item(i).text() for i in range(window.unit_panel.count())]
+    assert any(t.startswith("市社科联（") for t in units), units   # by-unit view at once
 
 
 def test_mapping_step_when_the_header_is_not_recognised(window, qtbot, tmp_path):
