@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 from civdesk.checklist import ChecklistFormatError, ParsedChecklist, parse_checklist, parse_requirements
 from civdesk.checklist.codes import canonical_code, normalise_code, parse_address
 from civdesk.checklist.diff import EditionDiff, StandardKey, diff_editions
-from civdesk.checklist.merge import json_value, show_value
+from civdesk.checklist.merge import UnitMerge, json_value, resolve_units, show_value
 from civdesk.checklist.model import MATERIAL_METHODS, ParsedNode
 from civdesk.checklist.parse import format_preview
+from civdesk.checklist.requirements import normalise_unit_name
 from civdesk.checklist.tasks import FIELDS, name_and_year
 from civdesk.materials import add_link
 from civdesk.models import Checklist, ChecklistNode, Link, Period, Standard, StandardUnit, Unit
@@ -157,6 +158,8 @@ class ImportPreview:
     carry: tuple[CarriedValue, ...] = ()    # values the new table lacks, taken from the old edition
     lost: tuple[CarriedValue, ...] = ()     # values of removed standards: gone with them
     drop_missing: bool = False              # the clerk chose to drop what the new table lacks
+    unit_merges: tuple[UnitMerge, ...] = ()  # near-duplicate unit names taken for one unit
+    unit_names: tuple[tuple[str, str], ...] = ()   # (name in the table, unit it is stored as)
 
     @property
     def dropped(self) -> tuple[CarriedValue, ...]:
@@ -177,7 +180,8 @@ class ImportOutcome:
 # ------------------------------------------------------------------- import
 def preview_import(lib: Library, path: Path, *, name: str | None = None,
                    edition_of: int | None = None, separate: bool = False,
-                   drop_missing: bool = False, mapping: dict[str, str] | None = None) -> ImportPreview:
+                   drop_missing: bool = False, mapping: dict[str, str] | None = None,
+                   merge_units: bool = True) -> ImportPreview:
     """Parse ``path`` and work out what importing it would change.
 
     A checklist whose standards mostly match an active checklist of the library
@@ -209,7 +213,17 @@ def preview_import(lib: Library, path: Path, *, name: str | None = None,
         text += "\n\n" + describe_diff(diff, f"与现有「{replaces.label}」相比")
         carry, lost = _edition_values(checklist_tree(lib, replaces.id), parsed, diff)
         text += "\n" + describe_carry(carry, lost, drop_missing)
-    return ImportPreview(str(path), parsed, final_name, replaces, diff, text, carry, lost, drop_missing)
+    with lib.session() as s:
+        known = list(s.scalars(select(Unit.name).order_by(Unit.id)))
+    use, merges, _ = resolve_units(parsed.units(), known)
+    if not merge_units:
+        use = {u: normalise_unit_name(u) for u in use}
+    if merges:
+        verb = "并入已有单位" if merge_units else "与已有单位相近，仍作为新单位"
+        text += f"\n\n相近的单位名称（{len(merges)}）：\n" + "\n".join(
+            f"  {m.name} → {verb}「{m.into}」" for m in merges)
+    return ImportPreview(str(path), parsed, final_name, replaces, diff, text, carry, lost, drop_missing,
+                         tuple(merges), tuple(use.items()))
 
 
 _CARRIED_FIELDS = ("units", "requirement", "deadline", "points", "contact", "methods")
@@ -310,7 +324,9 @@ def commit_import(lib: Library, preview: ImportPreview, *, edition: str = "") ->
         s.add(cl)
         s.flush()
         units_before = set(s.scalars(select(Unit.name)))
-        unit_ids = _ensure_units(s, parsed.units())
+        use = dict(preview.unit_names) or {u: u for u in parsed.units()}
+        ids = _ensure_units(s, set(use.values()))
+        unit_ids = {name: ids[use.get(name, name)] for name in parsed.units()}
         new_ids: dict[tuple[str, int], int] = {}
         for i, root in enumerate(parsed.roots):
             _store_node(s, cl.id, None, root, i, unit_ids, new_ids)
@@ -336,7 +352,7 @@ def commit_import(lib: Library, preview: ImportPreview, *, edition: str = "") ->
         lib.audit(s, "checklist_import", "checklist", cl.id, source=Path(preview.source).name,
                   replaces=preview.replaces.id if preview.replaces else None,
                   links_carried=carried)
-        added_units = tuple(sorted(set(unit_ids) - units_before))
+        added_units = tuple(sorted(set(use.values()) - units_before))
         return ImportOutcome(cl.id, len(new_ids), added_units, carried, tuple(removed), preview.diff)
 
 
@@ -407,11 +423,11 @@ def _store_node(s: Session, checklist_id: int, parent_id: int | None, node: Pars
             contact=st.contact, note=st.note, position=i)
         s.add(std)
         s.flush()
-        roles = {u: "lead" for u in st.lead_units}
+        roles = {unit_ids[u]: "lead" for u in st.lead_units}   # by id: two spellings, one unit
         for u in st.units:
-            roles.setdefault(u, "coop")
-        for uname, role in roles.items():
-            s.add(StandardUnit(standard_id=std.id, unit_id=unit_ids[uname], role=role))
+            roles.setdefault(unit_ids[u], "coop")
+        for uid, role in roles.items():
+            s.add(StandardUnit(standard_id=std.id, unit_id=uid, role=role))
         out[(node.code, st.number)] = std.id
     for i, child in enumerate(node.children):
         _store_node(s, checklist_id, row.id, child, i, unit_ids, out)

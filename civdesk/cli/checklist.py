@@ -88,7 +88,8 @@ def _import(lib, args) -> int:  # noqa: ANN001
     if args.onto is not None:
         return _merge(lib, args, mapping)
     preview = cl.preview_import(lib, args.file, name=args.name, edition_of=args.edition_of,
-                                separate=args.separate, drop_missing=args.drop_missing, mapping=mapping)
+                                separate=args.separate, drop_missing=args.drop_missing, mapping=mapping,
+                                merge_units=not args.keep_unit_names)
     parsed = preview.parsed
     doc = {
         "dry_run": args.dry_run, "checklist_id": None, "name": preview.name,
@@ -99,6 +100,8 @@ def _import(lib, args) -> int:  # noqa: ANN001
         "diff": _diff_json(preview.diff) if preview.diff else None,
         "carry_over": [] if preview.drop_missing else [c.as_json() for c in preview.carry],
         "dropped": [c.as_json() for c in preview.dropped],
+        "unit_merges": [{"name": m.name, "into": m.into, "merged": not args.keep_unit_names}
+                        for m in preview.unit_merges],
     }
     if not args.json:
         print(preview.text)

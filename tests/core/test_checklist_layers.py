@@ -36,13 +36,11 @@ STRUCTURE = [  # (测评项目, 指标, 测评内容, standard, method, 分值)
 ]
 
 
-def write_structure_docx(path: Path, rows=STRUCTURE, with_units: bool = False) -> Path:
+def write_structure_docx(path: Path, rows=STRUCTURE) -> Path:
     """The national structure table (Word), level cells merged down."""
     document = docx.Document()
     document.add_paragraph("全国文明城市测评体系（2025年版）")
     header = ["测评项目", "指标名称", "测评内容", "测评标准", "测评方法", "分值"]
-    if with_units:
-        header.append("责任单位")
     table = document.add_table(rows=len(rows) + 1, cols=len(header))
     for c, text in enumerate(header):
         table.cell(0, c).text = text
@@ -294,6 +292,28 @@ def test_refusal_names_columns_and_map_overrides(tmp_path, structured):
     assert [m["standard"] for m in json.loads(r.stdout)["matched"]] == ["Ⅲ-1:1"]
     r = run_cli(*args, "--map", "条目")
     assert r.returncode == 2 and "列标题=角色" in r.stderr
+
+
+@pytest.mark.parametrize("merge", [True, False])
+def test_plain_import_offers_near_duplicate_units_for_merging(structured, tmp_path, merge):
+    lib, cid = structured
+    layers.commit_merge(lib, layers.preview_merge(lib, write_task_xlsx(tmp_path / "t.xlsx"), cid))
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["2024年度未成年人思想道德建设测评体系"])
+    ws.append(["测评内容", "测评标准", "责任单位"])
+    ws.append(["Ⅲ-1 家庭教育", "建立家长学校", "宣传部、市 教育局"])
+    path = tmp_path / "未成年人.xlsx"
+    wb.save(path)
+    preview = cl.preview_import(lib, path, separate=True, merge_units=merge)
+    assert [(m.name, m.into) for m in preview.unit_merges] == [("宣传部", "市委宣传部")]
+    assert "宣传部 → " in preview.text
+    outcome = cl.commit_import(lib, preview)
+    info = cl.get_checklist(lib, outcome.checklist_id)
+    assert (info.name, info.edition) == ("未成年人思想道德建设测评体系", "2024")   # name and year from the title
+    st = _std(lib, outcome.checklist_id, "Ⅲ-1:1")
+    assert st.lead_units == (("市委宣传部",) if merge else ("宣传部",)) and st.units == ("市教育局",)
+    assert ("宣传部" in [u.name for u in cl.list_units(lib)]) is not merge
 
 
 def test_name_and_year_from_the_title():
