@@ -247,8 +247,6 @@ def find_header(grid: Grid, mapping: dict[str, str] | None = None) -> Header | N
             role_origin.setdefault(role, origin)  # type: ignore[arg-type]
         elif role_origin.get(role) == origin:          # one header cell over several columns
             header.roles[role].append(col)
-    if "code" in header.roles and "level3" in header.roles:     # 编号 | 测评内容: one item label
-        header.roles["level3"] = header.roles.pop("code") + header.roles["level3"]
     return header
 
 
@@ -410,6 +408,17 @@ class _TableParser:
         cells = self.cells(r, role)
         return cells[0].value if cells else None
 
+    def level_text(self, r: int, level: int) -> str:
+        """A level cell; the deepest level takes its code from an 编号 column when the
+        cell has none of its own and the column holds a code (``Ⅲ-1``, ``1.1.1``, not a row count)."""
+        text = self.text(r, LEVEL_ROLES[level - 1])
+        if level != self.item_level or not text or split_code(text)[0]:
+            return text
+        code = self.text(r, "code")
+        if code and not code.isdigit() and split_code(code) == (normalise_code(code), ""):
+            return f"{code} {text}"
+        return text
+
     # -- rows
     def run(self) -> None:
         for r in range(self.first_row, len(self.grid.rows)):
@@ -485,7 +494,7 @@ class _TableParser:
         path: list[tuple[int, str]] = []
         changed = False
         for level in self.levels:
-            value = self.text(r, LEVEL_ROLES[level - 1])
+            value = self.level_text(r, level)
             if value:
                 if value != self.state.carry.get(level):
                     changed = True

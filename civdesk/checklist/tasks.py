@@ -102,10 +102,12 @@ class _TaskParser(_TableParser):
         self.counts: dict[str, int] = {}                # standards seen per item: numbering within it
 
     def item_text(self, r: int) -> str:
-        for role in reversed(LEVEL_ROLES):
-            text = self.text(r, role)
-            if text:
-                return text
+        """The deepest level cell of the row (with an 编号 column's code), else the 编号 cell."""
+        for level in (3, 2, 1):
+            if LEVEL_ROLES[level - 1] in self.header.roles:
+                text = self.level_text(r, level) if level == self.item_level else self.text(r, LEVEL_ROLES[level - 1])
+                if text:
+                    return text
         return self.text(r, "code")
 
     def parse_row(self, r: int) -> None:

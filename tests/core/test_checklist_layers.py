@@ -378,3 +378,22 @@ def test_stale_deadline_is_flagged_in_checks_not_overdue(structured, tmp_path):
     assert next(s for s in result.standards if s.code == "Ⅲ-3:2").score == 3.0   # 分值 in the report
     owed = {u.unit: [i.code for i in u.items] for u in result.units}
     assert "Ⅲ-1:1" in owed["市委宣传部"] and "Ⅲ-2:1" in owed["市社科联"]
+
+
+def test_a_code_column_labels_the_item_but_a_row_count_does_not(tmp_path):
+    def table(codes: list[object], items: list[str]) -> Path:
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.append(["编号", "测评项目", "测评内容", "测评标准"])
+        for code, item in zip(codes, items):
+            ws.append([code, "Ⅰ-1 思想道德建设", item, f"{item}的标准"])
+        path = tmp_path / f"t{len(list(tmp_path.iterdir()))}.xlsx"
+        wb.save(path)
+        return path
+
+    parsed = parse_checklist(table(["Ⅲ-4", "Ⅲ-5"], ["学习制度", "理论宣讲"]))
+    assert [n.code for n in parsed.roots[0].children] == ["Ⅲ-4", "Ⅲ-5"]
+    parsed = parse_checklist(table([1, 2], ["Ⅲ-4 学习制度", "Ⅲ-5 理论宣讲"]))          # a row count
+    assert [(n.code, n.title) for n in parsed.roots[0].children] == [("Ⅲ-4", "学习制度"), ("Ⅲ-5", "理论宣讲")]
+    rows = read_task_table(table(["3-4", "3-5"], ["学习制度", "理论宣讲"])).rows
+    assert [(r.item_code, r.item_title) for r in rows] == [("Ⅲ-4", "学习制度"), ("Ⅲ-5", "理论宣讲")]
