@@ -29,6 +29,7 @@ from civdesk.checklist.store import (
     _set_value,
     _source_codes,
     checklist_tree,
+    get_checklist,
 )
 from civdesk.checklist.tasks import FIELDS, TaskTable, read_task_table
 from civdesk.models import Standard, Unit
@@ -58,6 +59,8 @@ class MergeOutcome:
 def preview_merge(lib: Library, path: Path | str, checklist_id: int | None = None, *,
                   mapping: dict[str, str] | None = None, merge_units: bool = True) -> MergePreview:
     """What merging the task table at ``path`` onto the checklist would change (nothing written)."""
+    if checklist_id is not None:
+        get_checklist(lib, checklist_id)                 # ChecklistNotFound for a wrong id
     table = read_task_table(Path(path), mapping)
     tree = checklist_tree(lib, checklist_id)
     sources = _source_codes(lib, tree)

@@ -86,6 +86,11 @@ def _import(lib, args) -> int:  # noqa: ANN001
 
     mapping = _mapping(args.map)
     if args.onto is not None:
+        clash = [opt for opt, value in (("--edition-of", args.edition_of), ("--separate", args.separate),
+                                        ("--name", args.name), ("--edition", args.edition),
+                                        ("--drop-missing", args.drop_missing)) if value]
+        if clash:
+            raise UsageError(f"--onto 把任务分解表合并到现有测评体系，不能与 {'、'.join(clash)} 同用")
         return _merge(lib, args, mapping)
     preview = cl.preview_import(lib, args.file, name=args.name, edition_of=args.edition_of,
                                 separate=args.separate, drop_missing=args.drop_missing, mapping=mapping,

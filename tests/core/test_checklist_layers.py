@@ -292,6 +292,10 @@ def test_refusal_names_columns_and_map_overrides(tmp_path, structured):
     assert [m["standard"] for m in json.loads(r.stdout)["matched"]] == ["Ⅲ-1:1"]
     r = run_cli(*args, "--map", "条目")
     assert r.returncode == 2 and "列标题=角色" in r.stderr
+    r = run_cli(*args[:6], "999", "--dry-run")
+    assert r.returncode == 2 and "没有编号为 999 的测评体系" in r.stderr
+    r = run_cli(*args, "--drop-missing")
+    assert r.returncode == 2 and "--drop-missing" in r.stderr
 
 
 @pytest.mark.parametrize("merge", [True, False])
