@@ -401,3 +401,22 @@ def test_a_code_column_labels_the_item_but_a_row_count_does_not(tmp_path):
     assert [(n.code, n.title) for n in parsed.roots[0].children] == [("Ⅲ-4", "学习制度"), ("Ⅲ-5", "理论宣讲")]
     rows = read_task_table(table(["3-4", "3-5"], ["学习制度", "理论宣讲"])).rows
     assert [(r.item_code, r.item_title) for r in rows] == [("Ⅲ-4", "学习制度"), ("Ⅲ-5", "理论宣讲")]
+
+
+def test_merging_again_changes_nothing_and_a_new_table_lists_old_to_new(structured, tmp_path):
+    lib, cid = structured
+    task = write_task_xlsx(tmp_path / "t.xlsx")
+    layers.commit_merge(lib, layers.preview_merge(lib, task, cid))
+    assert layers.preview_merge(lib, task, cid).plan.changes == ()
+    wb = openpyxl.load_workbook(task)
+    ws = wb.active
+    ws["G4"] = dt.datetime(2025, 7, 15)
+    ws["F4"] = "市委组织部"                    # a sole unit: now the lead, 市委宣传部 no longer named
+    ws["H4"] = None                            # an empty cell changes nothing
+    wb.save(task)
+    changes = {(c.code, c.field): (c.old, c.new) for c in layers.preview_merge(lib, task, cid).plan.changes}
+    assert changes == {
+        ("Ⅲ-1:1", "deadline"): (dt.date(2025, 6, 30), dt.date(2025, 7, 15)),
+        ("Ⅲ-1:1", "units"): ({"lead": ["市委宣传部"], "coop": ["市委组织部"]}, {"lead": ["市委组织部"], "coop": []}),
+    }
+    assert _std(lib, cid, "Ⅲ-1:1").contact == "张三"
