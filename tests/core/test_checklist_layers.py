@@ -420,3 +420,18 @@ def test_merging_again_changes_nothing_and_a_new_table_lists_old_to_new(structur
         ("Ⅲ-1:1", "units"): ({"lead": ["市委宣传部"], "coop": ["市委组织部"]}, {"lead": ["市委组织部"], "coop": []}),
     }
     assert _std(lib, cid, "Ⅲ-1:1").contact == "张三"
+
+
+def test_fixture_task_table_merged_onto_fixture_word_checklist(empty_lib, fixtures):
+    folder = fixtures / "checklists"
+    cid = cl.commit_import(empty_lib, cl.preview_import(empty_lib, folder / "测评体系示例.docx")).checklist_id
+    assert not any(s.all_units for s in cl.checklist_tree(empty_lib, cid).all_standards())
+    preview = layers.preview_merge(empty_lib, folder / "网上申报任务分解表示例.xlsx", cid)
+    assert len(preview.plan.matches) == 23 and not preview.plan.unmatched and not preview.plan.not_covered
+    layers.commit_merge(empty_lib, preview)
+    reference = parse_checklist(folder / "网上申报任务分解表示例.xlsx")
+    expected = {f"{n.code}:{s.number}": (s.lead_units, s.units, s.deadline, s.requirements.text)
+                for n, s in reference.all_standards()}
+    merged = {s.code: (s.lead_units, s.units, s.deadline, s.requirement_text)
+              for s in cl.checklist_tree(empty_lib, cid).all_standards()}
+    assert merged == expected
