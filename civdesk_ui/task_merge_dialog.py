@@ -53,6 +53,8 @@ class TaskMergeWizard(QDialog):
         self.resize(980, 680)
         self.preview: layers.MergePreview | None = None
         self.mapping: dict[str, str] | None = None
+        self.generation = 0                             # the preview request being waited for
+        self.job = None
 
         self.file_edit = QLineEdit()
         self.file_edit.setPlaceholderText("选择本市的任务分解表 / 责任分工表（Excel .xlsx 或 Word .docx）")
@@ -191,7 +193,7 @@ class TaskMergeWizard(QDialog):
             table.verticalHeader().setVisible(False)
             table.setEditTriggers(QTableWidget.NoEditTriggers)
             table.setWordWrap(False)
-            table.horizontalHeader().setStretchLastSection(True)
+            table.horizontalHeader().setSectionResizeMode(len(headers) - 1, QHeaderView.Stretch)
             self.tables[key] = table
         self.tabs.addTab(self.summary, "概要")
         for key, label in (("matched", "对应"), ("changes", "将修改"), ("unmatched", "未对应的行"),
@@ -214,20 +216,34 @@ class TaskMergeWizard(QDialog):
         return Path(text) if text else None
 
     def _preview(self) -> None:
+        """Read and match the table off the UI thread (the job runner); the newest request wins."""
         path = self._path()
         if path is None or self.target.currentData() is None:
             return
         self.ok.setEnabled(False)
-        try:
-            self.preview = layers.preview_merge(self.window.lib, path, self.target.currentData(),
-                                                mapping=self.mapping,
-                                                merge_units=self.merge_units.isChecked())
-        except ChecklistFormatError as exc:
-            self.preview = None
-            self.show_mapping(f"未能自动识别表头：{exc}")
-            self.status.setText("<span style='color:#b00'>表头未能识别，请在上方为各列指定含义。</span>")
-            return
-        self._fill(self.preview)
+        self.preview = None
+        self.generation += 1
+        generation, lib, cid = self.generation, self.window.lib, self.target.currentData()
+        mapping, merge_units = self.mapping, self.merge_units.isChecked()
+        self.status.setText("正在识别任务分解表并与测评体系对应…")
+
+        def work(_progress) -> layers.MergePreview | ChecklistFormatError:  # noqa: ANN001
+            try:
+                return layers.preview_merge(lib, path, cid, mapping=mapping, merge_units=merge_units)
+            except ChecklistFormatError as exc:     # not a failure: the mapping step takes over
+                return exc
+
+        def done(result) -> None:  # noqa: ANN001
+            if generation != self.generation:
+                return                                  # an older request: its answer is stale
+            if isinstance(result, ChecklistFormatError):
+                self.show_mapping(f"未能自动识别表头：{result}")
+                self.status.setText("<span style='color:#b00'>表头未能识别，请在上方为各列指定含义。</span>")
+                return
+            self.preview = result
+            self._fill(result)
+
+        self.job = self.window.jobs.run("识别任务分解表", work, on_done=done)
 
     def _fill(self, preview: layers.MergePreview) -> None:
         plan = preview.plan
@@ -241,8 +257,8 @@ class TaskMergeWizard(QDialog):
                     item = QTableWidgetItem(str(value))
                     item.setToolTip(str(value))
                     table.setItem(r, c, item)
-            table.resizeColumnsToContents()
-            for c in range(table.columnCount() - 1):
+            for c in range(table.columnCount() - 1):     # the last column stretches
+                table.resizeColumnToContents(c)
                 table.setColumnWidth(c, min(table.columnWidth(c), 320))
 
         how = {"code+text": "编号和文字", "code": "编号", "text": "文字"}

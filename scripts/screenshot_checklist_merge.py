@@ -46,16 +46,22 @@ def main() -> int:
         win.resize(1200, 760)
         win.show()
 
-        def shoot(dialog: TaskMergeWizard, name: str) -> None:
-            dialog.show()
+        def settle(dialog: TaskMergeWizard) -> None:
+            while dialog.job is not None and not dialog.job.finished:   # the preview job
+                app.processEvents()
             for _ in range(30):
                 app.processEvents()
+
+        def shoot(dialog: TaskMergeWizard, name: str) -> None:
+            dialog.show()
+            settle(dialog)
             target = docs / f"screenshot-checklist-{name}.png"
             dialog.grab().save(str(target))
             print(target)
             dialog.close()
 
         dlg = TaskMergeWizard(win, write_task_xlsx(tmp_path / "2025年度责任分工表.xlsx"), cid)
+        settle(dlg)
         dlg.tabs.setCurrentIndex(2)                     # 将修改
         shoot(dlg, "merge")
         wb = openpyxl.Workbook()
@@ -64,6 +70,7 @@ def main() -> int:
         ws.append(["Ⅲ-1", "建立党委（党组）理论学习中心组学习制度", "市委宣传部", "2025-06-30", "王五"])
         wb.save(tmp_path / "科室任务清单.xlsx")
         mapping = TaskMergeWizard(win, tmp_path / "科室任务清单.xlsx", cid)
+        settle(mapping)
         for r, role in enumerate(("code", "standard", "units")):   # the clerk has chosen three so far
             combo = mapping.map_table.cellWidget(r, 3)
             combo.setCurrentIndex(combo.findData(role))

@@ -28,6 +28,7 @@ def test_menu_entry_preview_tabs_and_confirm(window, qtbot, tmp_path, monkeypatc
     monkeypatch.setattr(task_merge_dialog, "inform", lambda *a: None)
     dlg = TaskMergeWizard(window, write_task_xlsx(tmp_path / "任务分解表.xlsx"), cid)
     qtbot.addWidget(dlg)
+    qtbot.waitUntil(lambda: dlg.preview is not None, timeout=30_000)     # read off the UI thread
     assert dlg.pages.currentIndex() == 1
     tabs = [dlg.tabs.tabText(i) for i in range(dlg.tabs.count())]
     assert tabs == ["概要", "对应（4）", "将修改（14）", "未对应的行（1）", "未覆盖的标准（3）", "需核对（3）",
@@ -57,7 +58,8 @@ def test_mapping_step_when_the_header_is_not_recognised(window, qtbot, tmp_path)
     wb.save(path)
     dlg = TaskMergeWizard(window, path, cid)
     qtbot.addWidget(dlg)
-    assert dlg.pages.currentIndex() == 0 and not dlg.ok.isEnabled()
+    qtbot.waitUntil(lambda: dlg.pages.currentIndex() == 0, timeout=30_000)
+    assert not dlg.ok.isEnabled() and dlg.preview is None
     table = dlg.map_table
     titles = [table.item(r, 1).text() for r in range(table.rowCount())]
     assert titles == ["条目", "工作任务", "责任科室", "办结日期"]
@@ -65,6 +67,7 @@ def test_mapping_step_when_the_header_is_not_recognised(window, qtbot, tmp_path)
         combo = table.cellWidget(r, 3)
         combo.setCurrentIndex(combo.findData(role))
     dlg.apply_mapping()
+    qtbot.waitUntil(lambda: dlg.preview is not None, timeout=30_000)
     assert dlg.pages.currentIndex() == 1
     assert dlg.tables["matched"].rowCount() == 1 and dlg.tables["matched"].item(0, 1).text() == "Ⅲ-1:1"
     assert dlg.ok.isEnabled()
