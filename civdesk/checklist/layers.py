@@ -26,10 +26,10 @@ from civdesk.checklist.merge import (
 from civdesk.checklist.store import (
     ChecklistInfo,
     ChecklistNotFound,
-    _set_value,
-    _source_codes,
     checklist_tree,
     get_checklist,
+    set_standard_value,
+    source_codes,
 )
 from civdesk.checklist.tasks import FIELDS, TaskTable, read_task_table
 from civdesk.models import Standard, Unit
@@ -63,7 +63,7 @@ def preview_merge(lib: Library, path: Path | str, checklist_id: int | None = Non
         get_checklist(lib, checklist_id)                 # ChecklistNotFound for a wrong id
     table = read_task_table(Path(path), mapping)
     tree = checklist_tree(lib, checklist_id)
-    sources = _source_codes(lib, tree)
+    sources = source_codes(lib, tree)
     current = []
     for root in tree.roots:
         for node in root.walk():
@@ -91,7 +91,7 @@ def commit_merge(lib: Library, preview: MergePreview) -> MergeOutcome:
             std = s.get(Standard, change.standard_id)
             if std is None:
                 raise ChecklistNotFound(f"测评标准 {change.code} 已不存在，请重新预览")
-            _set_value(s, std, change.field, change.new)
+            set_standard_value(s, std, change.field, change.new)
             touched.add(change.standard_id)
         s.flush()
         added = tuple(sorted(set(s.scalars(select(Unit.name))) - units_before))

@@ -361,10 +361,10 @@ def _apply_carry(s: Session, carry: Iterable[CarriedValue], new_ids: dict[tuple[
         code, _, number = (c.new_code or "").rpartition(":")
         sid = new_ids.get((code, int(number))) if number.isdigit() else None
         if sid is not None:
-            _set_value(s, s.get(Standard, sid), c.field, c.value)
+            set_standard_value(s, s.get(Standard, sid), c.field, c.value)
 
 
-def _set_value(s: Session, std: Standard, name: str, value: object) -> None:
+def set_standard_value(s: Session, std: Standard, name: str, value: object) -> None:
     """Set one assignment field of a standard (the one place merge and editions write them)."""
     if name == "units":
         roles = {u: "lead" for u in value["lead"]}  # type: ignore[index]
@@ -591,14 +591,14 @@ def find_standard(lib: Library, address: str, checklist_id: int | None = None) -
     for st in tree.all_standards():
         if st.item_code == code and st.number == number:
             return st
-    sources = _source_codes(lib, tree)
+    sources = source_codes(lib, tree)
     for st in tree.all_standards():
         if sources.get(st.item_code) == code and st.number == number:
             return st
     raise ChecklistNotFound(f"测评体系「{tree.checklist.label}」中没有测评标准 {code}:{number}")
 
 
-def _source_codes(lib: Library, tree: ChecklistTree) -> dict[str, str]:
+def source_codes(lib: Library, tree: ChecklistTree) -> dict[str, str]:
     """Item code → the code as the table wrote it (``1.1.1``), for addresses in the local scheme."""
     with lib.session() as s:
         return {code: normalise_code(src) for code, src in s.execute(
@@ -609,7 +609,7 @@ def _source_codes(lib: Library, tree: ChecklistTree) -> dict[str, str]:
 def find_node(lib: Library, code: str, checklist_id: int | None = None) -> NodeView:
     code = canonical_code(code)
     tree = checklist_tree(lib, checklist_id)
-    sources = _source_codes(lib, tree)
+    sources = source_codes(lib, tree)
     for root in tree.roots:
         for n in root.walk():
             if n.code == code or sources.get(n.code) == code:
@@ -693,4 +693,5 @@ __all__ = [
     "ImportPreview", "NodeView", "StandardView", "checklist_tree", "commit_import",
     "diff_checklists", "find_node", "find_standard", "get_checklist", "list_checklists",
     "list_units", "load_sample", "preview_import", "set_period", "tree_as_json", "update_unit",
+    "CarriedValue", "describe_carry", "parse_standard_address", "set_standard_value", "source_codes",
 ]
