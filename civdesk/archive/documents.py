@@ -1,0 +1,266 @@
+"""The carrier's documents, built from plain data (STYLE.md §11) and written with
+openpyxl / python-docx in stable bytes: 归档文件目录 (.xlsx, .docx), 备考表, 移交登记表,
+四性检测报告 and 说明文件.TXT.
+
+The catalogue has the nine DA/T 22 columns in order, A4 landscape, its header repeated on
+every printed page; an archivist's title is shown in [ ] and dates as 8 digits.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from civdesk.archive.check import ASPECTS, CarrierReport
+from civdesk.archive.codes import RETENTIONS
+from civdesk.export.stable import stable_ooxml
+from civdesk.safetext import sheet_cell, sheet_row
+
+CATALOGUE_HEADERS = ("序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注")
+CATALOGUE_WIDTHS_MM = (12, 52, 34, 30, 80, 20, 12, 12, 25)  # 277 mm: A4 landscape less margins
+
+
+@dataclass(frozen=True)
+class CatalogueRow:
+    seq: int
+    code: str
+    doc_number: str
+    responsible: str
+    title: str  # as shown ([ ] for an archivist's title)
+    date8: str
+    secrecy: str
+    pages: int
+    note: str
+
+    def values(self) -> tuple:
+        return (self.seq, self.code, self.doc_number, self.responsible, self.title, self.date8,
+                self.secrecy, self.pages, self.note)
+
+
+@dataclass(frozen=True)
+class TransferFacts:
+    """What the register and the note say about the carrier."""
+
+    year: int
+    fonds: str
+    transferring_unit: str
+    receiving_unit: str
+    maker: str
+    checker: str
+    carrier: str
+    items: int
+    files: int
+    bytes: int
+    by_retention: tuple[tuple[str, int], ...]  # (保管期限代码, 件数)
+    not_converted: tuple[str, ...]
+    digest: str = ""  # of the carrier's list of file digests
+    digest_of: str = ""
+
+    @property
+    def gigabytes(self) -> str:
+        return f"{self.bytes / 1024 ** 3:.3f}"
+
+    @property
+    def work_name(self) -> str:
+        unit = self.transferring_unit or "本单位"
+        return f"{unit}{self.year}年度文书档案（电子）移交"
+
+
+def _docx_bytes(doc, when: dt.datetime) -> bytes:  # noqa: ANN001
+    props = doc.core_properties
+    props.author = props.last_modified_by = "CivDesk"
+    props.created = props.modified = when
+    props.revision = 1
+    out = io.BytesIO()
+    doc.save(out)
+    return stable_ooxml(out.getvalue(), when)
+
+
+def _landscape_doc(title: str):  # noqa: ANN202
+    from docx.shared import Mm
+
+    from civdesk.reports import gongwen
+
+    doc = gongwen.new_document(landscape=True)
+    sec = doc.sections[0]
+    sec.top_margin, sec.bottom_margin = Mm(20), Mm(20)
+    sec.left_margin = sec.right_margin = Mm(10)
+    gongwen.title(doc, title)
+    return doc
+
+
+# --------------------------------------------------------------- catalogue
+def catalogue_xlsx(rows: Sequence[CatalogueRow], heading: str, when: dt.datetime) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.worksheet.page import PageMargins
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "归档文件目录"
+    thin = Side(style="thin", color="000000")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wrap = Alignment(wrap_text=True, vertical="center")
+    center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    ws.append([sheet_cell(ws, heading)])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(CATALOGUE_HEADERS))
+    ws["A1"].font = Font(bold=True, size=16)
+    ws["A1"].alignment = Alignment(horizontal="center")
+    ws.append(list(CATALOGUE_HEADERS))
+    for cell in ws[2]:
+        cell.font, cell.border, cell.alignment = Font(bold=True), box, center
+    for r in rows:
+        ws.append(sheet_row(ws, r.values()))
+        for k, cell in enumerate(ws[ws.max_row]):
+            cell.border = box
+            cell.alignment = center if k in (0, 5, 6, 7) else wrap
+    for col, mm in zip("ABCDEFGHI", CATALOGUE_WIDTHS_MM):
+        ws.column_dimensions[col].width = round(mm / 2.3, 1)
+    ws.print_title_rows = "2:2"
+    ws.freeze_panes = "A3"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    wb.properties.creator = wb.properties.lastModifiedBy = "CivDesk"
+    wb.properties.created = wb.properties.modified = when
+    out = io.BytesIO()
+    wb.save(out)
+    return stable_ooxml(out.getvalue(), when)
+
+
+def catalogue_docx(rows: Sequence[CatalogueRow], heading: str, when: dt.datetime) -> bytes:
+    from civdesk.reports import gongwen
+
+    doc = _landscape_doc(heading)
+    t = gongwen.table(doc, CATALOGUE_HEADERS, [[str(v) for v in r.values()] for r in rows],
+                      CATALOGUE_WIDTHS_MM)
+    del t
+    return _docx_bytes(doc, when)
+
+
+# ---------------------------------------------------------------- box note
+def box_note_docx(facts: TransferFacts, when: dt.datetime) -> bytes:
+    """备考表: what is in this year's files, remarks, 整理人/检查人 with dates."""
+    from civdesk.reports import gongwen
+
+    doc = gongwen.new_document()
+    gongwen.title(doc, "备考表")
+    kinds = "，".join(f"{RETENTIONS[c]} {n} 件" for c, n in facts.by_retention)
+    remarks = [f"本年度（{facts.year}年）归档文件共 {facts.items} 件（{kinds}），电子文件 {facts.files} 个。"]
+    if facts.not_converted:
+        remarks.append(f"{len(facts.not_converted)} 个文件未能转换为长期保存格式（未找到 LibreOffice），"
+                       "原件已随附，见说明文件。")
+    remarks.append("照片的题名、时间、地点、人物、事由、背景、摄影者见各件元数据文件。")
+    rows = [["说明", "\n".join(remarks)],
+            ["整理人", facts.maker or " "], ["整理日期", "    年  月  日"],
+            ["检查人", facts.checker or " "], ["检查日期", "    年  月  日"],
+            ["立表时间", "    年  月  日"]]
+    gongwen.table(doc, ("项目", "内容"), rows, (35, 121))
+    return _docx_bytes(doc, when)
+
+
+# ---------------------------------------------------------------- register
+def register_rows(facts: TransferFacts, report: CarrierReport) -> list[list[str]]:
+    summary = report.summary()
+    checks = "；".join(f"{a}{summary[a]}" for a in ASPECTS)
+    return [
+        ["交接工作名称", facts.work_name],
+        ["内容描述", f"全宗号 {facts.fonds}，{facts.year}年度文书档案，按件整理，"
+                  f"含文件目录、电子档案、元数据及说明文件"],
+        ["件数", str(facts.items)],
+        ["文件数", str(facts.files)],
+        ["数据量", f"{facts.gigabytes} GB（{facts.bytes} 字节）"],
+        ["载体类型及数量", f"{facts.carrier or '　'}　1 件"],
+        ["检验结果", f"四性检测：{checks}（详见 其他/四性检测报告.docx）"],
+        ["数据包摘要", f"SHA-256：{facts.digest}（对 {facts.digest_of} 计算，"
+                   f"该清单列出载体上其余每个文件的 SHA-256）"],
+    ]
+
+
+def register_docx(facts: TransferFacts, report: CarrierReport, when: dt.datetime) -> bytes:
+    """移交登记表: the work, the content, counts, volume, carrier, checks, digest, and the
+    填表人/审核人 lines of both units."""
+    from civdesk.reports import gongwen
+
+    doc = gongwen.new_document()
+    gongwen.title(doc, "电子档案移交登记表")
+    gongwen.table(doc, ("项目", "内容"), register_rows(facts, report), (35, 121))
+    sign = [["单位名称", facts.transferring_unit or " ", facts.receiving_unit or " "],
+            ["填表人（签名）", facts.maker or " ", " "],
+            ["审核人（签名）", facts.checker or " ", " "],
+            ["日期", "    年  月  日", "    年  月  日"],
+            ["单位（盖章）", " ", " "]]
+    gongwen.table(doc, ("", "移交单位", "接收单位"), sign, (35, 60, 61))
+    return _docx_bytes(doc, when)
+
+
+# ------------------------------------------------------------------ report
+def report_lines(report: CarrierReport) -> list[str]:
+    lines = []
+    for a in ASPECTS:
+        lines.append(f"【{a}】")
+        for i in (i for i in report.items if i.aspect == a):
+            lines.append(f"  {i.status}　{i.name}" + (f"：{i.detail}" if i.detail else ""))
+    return lines
+
+
+def report_docx(report: CarrierReport, carrier_name: str, when: dt.datetime) -> bytes:
+    from civdesk.reports import gongwen
+
+    doc = gongwen.new_document()
+    gongwen.title(doc, "电子档案四性检测报告")
+    summary = report.summary()
+    gongwen.body(doc, f"检测对象：{carrier_name}，共 {report.entries} 件、电子文件 {report.files} 个，"
+                      f"数据量 {report.bytes / 1024 ** 3:.3f} GB。依据 DA/T 70-2018 逐项检测，结果如下："
+                      + "；".join(f"{a}{summary[a]}" for a in ASPECTS) + "。")
+    rows = []
+    for i in report.items:
+        concerned = i.detail if i.status != "通过" else i.detail
+        rows.append([i.aspect, i.name, i.status, concerned])
+    gongwen.table(doc, ("检测项目", "检测内容", "结果", "说明及涉及文件"), rows, (22, 45, 16, 73))
+    gongwen.body(doc, "“未检测”表示本机不具备该项检测条件（如未安装杀毒软件或病毒库），"
+                      "接收方可用 civdesk archive check 在本机重新检测。")
+    gongwen.signature(doc, "CivDesk 四性检测", when.date())
+    return _docx_bytes(doc, when)
+
+
+# -------------------------------------------------------------------- note
+def note_txt(facts: TransferFacts) -> bytes:
+    """说明文件.TXT (CRLF, UTF-8 with BOM so Windows Notepad shows it)."""
+    kinds = "，".join(f"{RETENTIONS[c]}（{c}）{n} 件" for c, n in facts.by_retention)
+    lines = [
+        f"{facts.work_name} 说明文件",
+        "",
+        f"载体内容：全宗号 {facts.fonds}，{facts.year}年度文书档案（按件整理）",
+        f"件数：{facts.items}",
+        f"文件数：{facts.files}",
+        f"保管期限：{kinds}",
+        f"数据量：{facts.gigabytes} GB（{facts.bytes} 字节，不含本说明、四性检测报告和移交登记表）",
+        f"载体：{facts.carrier}",
+        f"制作人：{facts.maker}",
+        f"检查人：{facts.checker}",
+        f"移交单位：{facts.transferring_unit}",
+        f"接收单位：{facts.receiving_unit}",
+        "",
+        "目录结构：",
+        "  文件目录.XML　每件一条（顺序号、档号、责任者、题名、日期、密级、电子档案名称、备注），",
+        "    结构见 其他/文件目录.xsd",
+        "  电子档案/年度/保管期限/机构代码/档号/　每件的文件（档号-序号），",
+        "    及元数据 档号.xml（结构见 其他/件元数据.xsd）",
+        "  其他/　归档文件目录、备考表、移交登记表、四性检测报告、XSD、校验清单",
+        "",
+        "读取所需软件和硬件：",
+        "  PDF 阅读软件（PDF、OFD 文件用相应阅读器）；图片查看软件（JPEG、TIFF）；",
+        "  文字处理和电子表格软件（DOCX、XLSX）；任何文本编辑器或浏览器（XML、TXT）；",
+        "  能读取该载体的计算机（Windows、Linux 或国产操作系统均可）。",
+        "",
+        "校验：其他/校验清单-SHA256.txt 列出其余每个文件的 SHA-256；",
+        "  可用「civdesk archive check 本文件夹或压缩包」重新进行四性检测。",
+    ]
+    if facts.not_converted:
+        lines += ["", "未转换为长期保存格式的文件（未找到 LibreOffice，原件已随附）："]
+        lines += [f"  {n}" for n in facts.not_converted]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
