@@ -276,7 +276,8 @@ def _check(root: Path, shown: str, zip_problems: list[tuple[str, str]], clamav_d
         f.result("完整性", NO_GAPS, "每个类别内件号从 1 起连续"),
         f.result("完整性", REQUIRED, "档号、题名、责任者、日期等均已著录"),
         f.result("完整性", ALL_FILES, "校验清单所列文件都在载体上"),
-        f.result("完整性", COUNTS, "件数、文件数与说明文件、移交登记表一致"),
+        f.result("完整性", COUNTS, "件数、文件数与说明文件、移交登记表一致" if layout.REGISTER in present
+                 else "件数、文件数与说明文件一致（移交登记表按此填写）"),
         f.result("可用性", OPENS, "文件均可正常打开"),
         f.result("可用性", FORMATS, "均为 PDF/OFD/JPEG/TIFF（原件与转换件并存的除外）"),
         f.result("可用性", NO_CRYPT, "未发现加密或口令保护"),

@@ -18,7 +18,10 @@ from civdesk.export.stable import stable_ooxml
 from civdesk.safetext import sheet_cell, sheet_row
 
 CATALOGUE_HEADERS = ("序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注")
-CATALOGUE_WIDTHS_MM = (12, 52, 34, 30, 80, 20, 12, 12, 25)  # 277 mm: A4 landscape less margins
+CATALOGUE_WIDTHS_MM = (12, 64, 36, 28, 73, 24, 12, 12, 16)  # 277 mm: A4 landscape less margins
+CATALOGUE_XLSX_CHARS = (5, 29, 18, 14, 44, 10, 6, 6, 12)  # column widths in characters
+CATALOGUE_PT = 10.5
+WRAPPED = {3: 14, 4: 44, 8: 12}  # columns that wrap → their width in characters
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,11 @@ def _landscape_doc(title: str):  # noqa: ANN202
 
 
 # --------------------------------------------------------------- catalogue
+def _display_width(text: str) -> int:
+    """Width in half-width cells: a CJK character takes two."""
+    return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
+
+
 def catalogue_xlsx(rows: Sequence[CatalogueRow], heading: str, when: dt.datetime) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
@@ -102,6 +110,7 @@ def catalogue_xlsx(rows: Sequence[CatalogueRow], heading: str, when: dt.datetime
     thin = Side(style="thin", color="000000")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     wrap = Alignment(wrap_text=True, vertical="center")
+    left = Alignment(vertical="center")
     center = Alignment(horizontal="center", vertical="center", wrap_text=True)
     ws.append([sheet_cell(ws, heading)])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(CATALOGUE_HEADERS))
@@ -114,9 +123,14 @@ def catalogue_xlsx(rows: Sequence[CatalogueRow], heading: str, when: dt.datetime
         ws.append(sheet_row(ws, r.values()))
         for k, cell in enumerate(ws[ws.max_row]):
             cell.border = box
-            cell.alignment = center if k in (0, 5, 6, 7) else wrap
-    for col, mm in zip("ABCDEFGHI", CATALOGUE_WIDTHS_MM):
-        ws.column_dimensions[col].width = round(mm / 2.3, 1)
+            cell.alignment = wrap if k in WRAPPED else center if k in (0, 5, 6, 7) else left
+        # LibreOffice and Excel do not grow a row for wrapped text they did not lay out
+        lines = max(-(-_display_width(str(v)) // (WRAPPED[k] * 2 - 1))
+                    for k, v in enumerate(r.values()) if k in WRAPPED and v) if any(
+            r.values()[k] for k in WRAPPED) else 1
+        ws.row_dimensions[ws.max_row].height = 15 * max(1, lines)
+    for col, chars in zip("ABCDEFGHI", CATALOGUE_XLSX_CHARS):
+        ws.column_dimensions[col].width = chars
     ws.print_title_rows = "2:2"
     ws.freeze_panes = "A3"
     ws.page_setup.orientation = "landscape"
@@ -137,8 +151,28 @@ def catalogue_docx(rows: Sequence[CatalogueRow], heading: str, when: dt.datetime
     doc = _landscape_doc(heading)
     t = gongwen.table(doc, CATALOGUE_HEADERS, [[str(v) for v in r.values()] for r in rows],
                       CATALOGUE_WIDTHS_MM)
-    del t
+    _smaller(t)  # 五号: a whole 档号 and an 8-digit date fit on one line
     return _docx_bytes(doc, when)
+
+
+def _smaller(table) -> None:  # noqa: ANN001
+    from docx.shared import Pt
+
+    for row in table.rows:
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                for run in p.runs:
+                    run.font.size = Pt(CATALOGUE_PT)
+
+
+def _tall(table, rows: range, mm: float) -> None:  # noqa: ANN001
+    """Room to sign by hand."""
+    from docx.enum.table import WD_ROW_HEIGHT_RULE
+    from docx.shared import Mm
+
+    for k in rows:
+        table.rows[k].height = Mm(mm)
+        table.rows[k].height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
 
 
 # ---------------------------------------------------------------- box note
@@ -158,7 +192,7 @@ def box_note_docx(facts: TransferFacts, when: dt.datetime) -> bytes:
             ["整理人", facts.maker or " "], ["整理日期", "    年  月  日"],
             ["检查人", facts.checker or " "], ["检查日期", "    年  月  日"],
             ["立表时间", "    年  月  日"]]
-    gongwen.table(doc, ("项目", "内容"), rows, (35, 121))
+    _tall(gongwen.table(doc, ("项目", "内容"), rows, (35, 121)), range(2, len(rows) + 1), 10)
     return _docx_bytes(doc, when)
 
 
@@ -193,7 +227,7 @@ def register_docx(facts: TransferFacts, report: CarrierReport, when: dt.datetime
             ["审核人（签名）", facts.checker or " ", " "],
             ["日期", "    年  月  日", "    年  月  日"],
             ["单位（盖章）", " ", " "]]
-    gongwen.table(doc, ("", "移交单位", "接收单位"), sign, (35, 60, 61))
+    _tall(gongwen.table(doc, ("", "移交单位", "接收单位"), sign, (35, 60, 61)), range(1, len(sign) + 1), 12)
     return _docx_bytes(doc, when)
 
 
@@ -216,11 +250,8 @@ def report_docx(report: CarrierReport, carrier_name: str, when: dt.datetime) -> 
     gongwen.body(doc, f"检测对象：{carrier_name}，共 {report.entries} 件、电子文件 {report.files} 个，"
                       f"数据量 {report.bytes / 1024 ** 3:.3f} GB。依据 DA/T 70-2018 逐项检测，结果如下："
                       + "；".join(f"{a}{summary[a]}" for a in ASPECTS) + "。")
-    rows = []
-    for i in report.items:
-        concerned = i.detail if i.status != "通过" else i.detail
-        rows.append([i.aspect, i.name, i.status, concerned])
-    gongwen.table(doc, ("检测项目", "检测内容", "结果", "说明及涉及文件"), rows, (22, 45, 16, 73))
+    rows = [[i.aspect, i.name, i.status, i.detail] for i in report.items]
+    _smaller(gongwen.table(doc, ("检测项目", "检测内容", "结果", "说明及涉及文件"), rows, (20, 50, 18, 68)))
     gongwen.body(doc, "“未检测”表示本机不具备该项检测条件（如未安装杀毒软件或病毒库），"
                       "接收方可用 civdesk archive check 在本机重新检测。")
     gongwen.signature(doc, "CivDesk 四性检测", when.date())
