@@ -356,6 +356,10 @@ def ungroup(lib: Library, year: int, material_ids: Sequence[int]) -> int:
                 if mb.material_id in material_ids and len(it.members) > 1:
                     it.members.remove(mb)
                     n += 1
+            for pos, mb in enumerate(it.members):
+                mb.position = pos
+            if it.members and not it.title_supplied:  # the main document may have changed
+                _fill_from_main(it, s.get(Material, it.members[0].material_id))
         lib.audit(s, "archive_ungroup", "year", year, materials=list(material_ids))
     arrange(lib, year)
     return n

@@ -241,14 +241,13 @@ def _check(root: Path, shown: str, zip_problems: list[tuple[str, str]], clamav_d
     for code, k in seen.items():
         if k > 1:
             f.add(CODE_UNIQUE, code, f"档号在目录中出现 {k} 次")
-    for key, numbers in classes.items():
+    for numbers in classes.values():
         got = sorted(n for n, _ in numbers)
         missing = sorted(set(range(1, max(got) + 1)) - set(got))
         if missing:
             cls = numbers[0][1].rpartition(rule.level_sep)[0]
             shown_missing = "、".join(f"{m:0{rule.width}d}" for m in missing[:10])
             f.add(NO_GAPS, cls, f"件号缺 {shown_missing}" + ("…" if len(missing) > 10 else ""))
-        del key
 
     # --- stray files: neither listed nor described by a 件's metadata
     for rel in files:
