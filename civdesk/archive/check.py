@@ -419,7 +419,7 @@ def _check_pdf(path: Path, rel: str, f: _Finds) -> None:
             if doc.page_count == 0:
                 f.add(OPENS, rel, "PDF 没有页面")
                 return
-            doc[0].get_text()
+            doc.load_page(0)
     except Exception as exc:  # noqa: BLE001 - any failure to read is the finding
         f.add(OPENS, rel, f"PDF 无法打开：{exc}")
         return

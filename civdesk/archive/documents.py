@@ -18,7 +18,7 @@ from civdesk.export.stable import stable_ooxml
 from civdesk.safetext import sheet_cell, sheet_row
 
 CATALOGUE_HEADERS = ("序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注")
-CATALOGUE_WIDTHS_MM = (12, 64, 36, 28, 73, 24, 12, 12, 16)  # 277 mm: A4 landscape less margins
+CATALOGUE_WIDTHS_MM = (12, 64, 40, 28, 69, 24, 12, 12, 16)  # 277 mm: A4 landscape less margins
 CATALOGUE_XLSX_CHARS = (5, 29, 18, 14, 44, 10, 6, 6, 12)  # column widths in characters
 CATALOGUE_PT = 10.5
 WRAPPED = {3: 14, 4: 44, 8: 12}  # columns that wrap → their width in characters
@@ -149,10 +149,51 @@ def catalogue_docx(rows: Sequence[CatalogueRow], heading: str, when: dt.datetime
     from civdesk.reports import gongwen
 
     doc = _landscape_doc(heading)
-    t = gongwen.table(doc, CATALOGUE_HEADERS, [[str(v) for v in r.values()] for r in rows],
-                      CATALOGUE_WIDTHS_MM)
-    _smaller(t)  # 五号: a whole 档号 and an 8-digit date fit on one line
+    anchor = doc.add_paragraph()._p  # the table goes before the section properties
+    anchor.addnext(_table_xml(CATALOGUE_HEADERS, [[str(v) for v in r.values()] for r in rows],
+                              CATALOGUE_WIDTHS_MM, gongwen.BODY_FONT, gongwen.HEADING_FONT))
     return _docx_bytes(doc, when)
+
+
+def _table_xml(headers: Sequence[str], rows: Sequence[Sequence[str]], widths_mm: Sequence[float],
+               font: str, bold_font: str) -> object:
+    """The catalogue table as Word XML in one piece: python-docx adds rows and sets fonts one
+    call at a time (13 s for 300 rows); this takes milliseconds for thousands.  Header row
+    repeated on every page, fixed column widths, 五号 so a whole 档号 fits on one line."""
+    from xml.sax.saxutils import escape
+
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    from civdesk.safetext import xml_text
+
+    twips = [round(w * 1440 / 25.4) for w in widths_mm]
+    size = round(CATALOGUE_PT * 2)
+
+    def run_pr(name: str, bold: bool) -> str:
+        return (f'<w:rPr><w:rFonts w:ascii="{name}" w:hAnsi="{name}" w:eastAsia="{name}" w:cs="{name}"/>'
+                + ("<w:b/>" if bold else "") + f'<w:sz w:val="{size}"/><w:szCs w:val="{size}"/></w:rPr>')
+
+    plain, bold = run_pr(font, False), run_pr(bold_font, False)
+    para = ('<w:pPr><w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>'
+            '<w:ind w:firstLine="0"/>{jc}</w:pPr>')
+
+    def cell(text: str, width: int, header: bool = False) -> str:
+        jc = '<w:jc w:val="center"/>' if header else ""
+        return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr>'
+                f'<w:p>{para.format(jc=jc)}<w:r>{bold if header else plain}'
+                f'<w:t xml:space="preserve">{escape(xml_text(text))}</w:t></w:r></w:p></w:tc>')
+
+    border = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
+                     for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    parts = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:jc w:val="center"/><w:tblW w:w="{sum(twips)}" w:type="dxa"/>'
+             f'<w:tblBorders>{border}</w:tblBorders><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>',
+             "".join(f'<w:gridCol w:w="{w}"/>' for w in twips), "</w:tblGrid>",
+             '<w:tr><w:trPr><w:tblHeader/></w:trPr>',
+             "".join(cell(h, w, True) for h, w in zip(headers, twips)), "</w:tr>"]
+    parts += ["<w:tr>" + "".join(cell(v, w) for v, w in zip(row, twips)) + "</w:tr>" for row in rows]
+    parts.append("</w:tbl>")
+    return parse_xml("".join(parts))
 
 
 def _smaller(table) -> None:  # noqa: ANN001
