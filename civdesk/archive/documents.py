@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from civdesk.archive.check import ASPECTS, CarrierReport
 from civdesk.archive.codes import RETENTIONS
 from civdesk.export.stable import stable_ooxml
-from civdesk.safetext import sheet_cell, sheet_row
+from civdesk.safetext import sheet_cell
 
 CATALOGUE_HEADERS = ("序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注")
 CATALOGUE_WIDTHS_MM = (12, 64, 40, 28, 69, 24, 12, 12, 16)  # 277 mm: A4 landscape less margins
@@ -100,44 +100,54 @@ def _display_width(text: str) -> int:
 
 
 def catalogue_xlsx(rows: Sequence[CatalogueRow], heading: str, when: dt.datetime) -> bytes:
+    """Written in openpyxl's streaming mode, every cell styled before it is appended
+    (thousands of rows in a second or two)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.worksheet.page import PageMargins
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "归档文件目录"
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("归档文件目录")
     thin = Side(style="thin", color="000000")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     wrap = Alignment(wrap_text=True, vertical="center")
     left = Alignment(vertical="center")
     center = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    ws.append([sheet_cell(ws, heading)])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(CATALOGUE_HEADERS))
-    ws["A1"].font = Font(bold=True, size=16)
-    ws["A1"].alignment = Alignment(horizontal="center")
-    ws.append(list(CATALOGUE_HEADERS))
-    for cell in ws[2]:
-        cell.font, cell.border, cell.alignment = Font(bold=True), box, center
-    for r in rows:
-        ws.append(sheet_row(ws, r.values()))
-        for k, cell in enumerate(ws[ws.max_row]):
-            cell.border = box
-            cell.alignment = wrap if k in WRAPPED else center if k in (0, 5, 6, 7) else left
-        # LibreOffice and Excel do not grow a row for wrapped text they did not lay out
-        lines = max(-(-_display_width(str(v)) // (WRAPPED[k] * 2 - 1))
-                    for k, v in enumerate(r.values()) if k in WRAPPED and v) if any(
-            r.values()[k] for k in WRAPPED) else 1
-        ws.row_dimensions[ws.max_row].height = 15 * max(1, lines)
     for col, chars in zip("ABCDEFGHI", CATALOGUE_XLSX_CHARS):
         ws.column_dimensions[col].width = chars
     ws.print_title_rows = "2:2"
     ws.freeze_panes = "A3"
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = "9"  # A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+
+    def styled(value: object, font: Font | None = None, border: Border | None = None,
+               alignment: Alignment | None = None):  # noqa: ANN202
+        cell = sheet_cell(ws, value)
+        if font:
+            cell.font = font
+        if border:
+            cell.border = border
+        if alignment:
+            cell.alignment = alignment
+        return cell
+
+    across = Alignment(horizontal="centerContinuous")  # centred over the table, no merge
+    ws.row_dimensions[1].height = 24
+    ws.append([styled(heading, Font(bold=True, size=16), None, across)]
+              + [styled(None, None, None, across) for _ in CATALOGUE_HEADERS[1:]])
+    bold = Font(bold=True)
+    ws.append([styled(h, bold, box, center) for h in CATALOGUE_HEADERS])
+    for n, r in enumerate(rows, 3):
+        values = r.values()
+        # LibreOffice and Excel do not grow a row for wrapped text they did not lay out
+        lines = max([-(-_display_width(str(values[k])) // (chars * 2 - 1))
+                     for k, chars in WRAPPED.items() if values[k]] or [1])
+        ws.row_dimensions[n].height = 15 * lines
+        ws.append([styled(v, None, box, wrap if k in WRAPPED else center if k in (0, 5, 6, 7) else left)
+                   for k, v in enumerate(values)])
     wb.properties.creator = wb.properties.lastModifiedBy = "CivDesk"
     wb.properties.created = wb.properties.modified = when
     out = io.BytesIO()
