@@ -363,7 +363,7 @@ def test_check_passes_on_fresh_carrier_and_zip(carrier, tmp_path):
 
 
 TAMPERING = ["changed byte", "removed file", "gap", "malformed code", "stray file", "encrypted pdf",
-             "entry without content"]
+             "entry without content", "wrong count", "macro document"]
 
 
 @pytest.mark.parametrize("case", TAMPERING)
@@ -414,6 +414,17 @@ def test_check_names_each_problem(carrier, tmp_path, case):
                 p.unlink()
         report = check_carrier(root)
         assert entries[1].findtext("档号") in _failed(report, "目录条目均有内容和元数据")
+    elif case == "wrong count":
+        note = root / "说明文件.TXT"
+        note.write_bytes(note.read_bytes().replace("件数：6".encode(), "件数：7".encode()))
+        report = check_carrier(root)
+        assert "说明文件.TXT" in _failed(report, "数量与说明文件、移交登记表一致")
+    elif case == "macro document":
+        macro = root / "电子档案/2024/Y/BGS/Z109-WS·2024-Y-BGS-0001/宏.docm"
+        with zipfile.ZipFile(macro, "w") as zf:
+            zf.writestr("word/vbaProject.bin", b"\0" * 16)
+        report = check_carrier(root)
+        assert macro.relative_to(root).as_posix() in _failed(report, "无可执行文件或宏")
     assert not report.ok
     done = run_cli("archive", "check", str(root))
     assert done.returncode == 1 and "不通过" in done.stdout
