@@ -55,7 +55,8 @@ def _printable(text: str) -> str:
 
 
 def stamp_rect(page: pymupdf.Page) -> pymupdf.Rect:
-    """Where the stamp goes on ``page``: top centre."""
+    """Where the stamp goes on ``page``: top centre, in displayed (rotated) coordinates, as
+    ``get_pixmap(clip=…)`` takes them."""
     x0 = page.rect.x0 + (page.rect.width - STAMP_W) / 2
     y0 = page.rect.y0 + STAMP_TOP
     return pymupdf.Rect(x0, y0, x0 + STAMP_W, y0 + STAMP_H)
@@ -74,13 +75,16 @@ def stamp_pdf(data: bytes, fields: StampFields, when: dt.datetime) -> bytes:
             raise StampError("PDF 没有页面，未加盖归档章")
         page = doc[0]
         rect = stamp_rect(page)
+        # drawn where the reader sees the top of the page: a page turned by /Rotate gets the
+        # stamp in its displayed coordinates, mapped back to the page's own space
+        morph = _derotation_morph(page)
         shape = page.new_shape()
         shape.draw_rect(rect)
         for k in (1, 2):
             x = rect.x0 + rect.width * k / 3
             shape.draw_line((x, rect.y0), (x, rect.y1))
         shape.draw_line((rect.x0, rect.y0 + rect.height / 2), (rect.x1, rect.y0 + rect.height / 2))
-        shape.finish(color=RED, width=0.8, fill=(1, 1, 1), fill_opacity=1)
+        shape.finish(color=RED, width=0.8, fill=(1, 1, 1), fill_opacity=1, morph=morph)
         shape.commit(overlay=True)
         writer = pymupdf.TextWriter(page.rect, color=RED)
         cw, ch = rect.width / 3, rect.height / 2
@@ -92,8 +96,23 @@ def stamp_pdf(data: bytes, fields: StampFields, when: dt.datetime) -> bytes:
                 x = rect.x0 + c * cw + (cw - w) / 2
                 y = rect.y0 + r * ch + ch / 2 + size * 0.35
                 writer.append((x, y), text, font=_font(), fontsize=size)
-        writer.write_text(page, color=RED)
+        writer.write_text(page, color=RED, morph=morph)
         return _stable_bytes(doc, when)
+
+
+def _derotation_morph(page: pymupdf.Page) -> tuple[pymupdf.Point, pymupdf.Matrix] | None:
+    """For a page turned by /Rotate, the ``morph`` that puts what is drawn in displayed
+    coordinates where the reader sees it, upright.  ``morph`` takes a pure rotation about a
+    fixed point f, so the page's matrix p·R + t is written (p − f)·R + f with
+    f = t·(I − R)⁻¹ (I − R is invertible for 90, 180 and 270 degrees).  PyMuPDF applies it
+    to the drawing in its own y-down space, hence the rotation matrix and not its inverse
+    (checked by rendering each of the three turns)."""
+    if not page.rotation:
+        return None
+    m = page.rotation_matrix
+    turn = pymupdf.Matrix(m.a, m.b, m.c, m.d, 0, 0)
+    rest = ~pymupdf.Matrix(1 - m.a, -m.b, -m.c, 1 - m.d, 0, 0)
+    return pymupdf.Point(m.e, m.f) * rest, turn
 
 
 def _fit(text: str, width: float, size: float) -> float:

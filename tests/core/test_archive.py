@@ -302,6 +302,27 @@ def test_stamp_on_page_one_of_the_pdf_copy_only(carrier, year_lib):
     assert "Z109" not in pymupdf.open(attachment)[0].get_text(), "attachments are not stamped"
 
 
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_stamp_reads_upright_on_a_turned_page(rotation):
+    from civdesk.archive.stamp import StampFields, stamp_pdf
+
+    fields = StampFields("Z109", "2024", "0001", "BGS", "永久", "1")
+
+    def stamped_region(turn: int) -> Image.Image:
+        doc = pymupdf.open()
+        doc.new_page(width=595, height=842).set_rotation(turn)
+        with pymupdf.open(stream=stamp_pdf(doc.tobytes(), fields, dt.datetime(2024, 12, 31))) as out:
+            pix = out[0].get_pixmap(dpi=144, clip=stamp_rect(out[0]))
+            return Image.frombytes("RGB", (pix.width, pix.height), pix.samples).convert("L")
+
+    upright = stamped_region(0)
+    turned = stamped_region(rotation).resize(upright.size)
+    differ = sum(1 for a, b in zip(turned.tobytes(), upright.tobytes()) if abs(a - b) > 100)
+    assert sum(1 for v in upright.tobytes() if v < 160) > 500, "the stamp is drawn"
+    assert differ < upright.width * upright.height // 40, \
+        "the stamp looks the same, upright, at the top of the displayed page"
+
+
 def test_heic_becomes_jpeg_with_exif(carrier):
     out, _ = carrier
     converted = [p for p in (out / "电子档案").rglob("*.jpg")
