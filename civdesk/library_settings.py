@@ -2,7 +2,9 @@
 
 The one place that reads and writes them.  Keys in use: ``checks`` and
 ``platform`` (:mod:`civdesk.checks.settings`), ``export``
-(:mod:`civdesk.export.options`).  Application settings that belong to the
+(:mod:`civdesk.export.options`), ``archive`` (:mod:`civdesk.archive.settings`: 全宗号,
+门类代码, 档号 separators and width, default 保管期限 per material kind and per
+checklist item, the unit → 机构代码 table).  Application settings that belong to the
 computer rather than to a library (the last library opened) live in
 :mod:`civdesk.settings`.
 """

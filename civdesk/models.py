@@ -265,4 +265,43 @@ class Setting(Base):
     value: Mapped[Any] = mapped_column(JSON)
 
 
+class ArchiveItem(Base):
+    """An archive item (件) of a year: one material, or a main document with its
+    attachments, or a photo group (revision 0006).  ``number`` and ``code`` (件号, 档号)
+    are empty until the clerk fixes the numbering; once fixed they never change."""
+
+    __tablename__ = "archive_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    retention: Mapped[str] = mapped_column(String(10), default="D30")  # 保管期限 Y / D30 / D10
+    org_code: Mapped[str] = mapped_column(String(20), default="")  # 机构(问题)代码
+    title: Mapped[str] = mapped_column(Text, default="")
+    title_supplied: Mapped[bool] = mapped_column(Boolean, default=False)  # written by the archivist: [ ]
+    responsible: Mapped[str] = mapped_column(String(200), default="")  # 责任者
+    doc_number: Mapped[str] = mapped_column(String(200), default="")
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    secrecy: Mapped[str] = mapped_column(String(20), default="")
+    pages: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")  # 备注
+    number: Mapped[int | None] = mapped_column(Integer)  # 件号, set when fixed
+    code: Mapped[str | None] = mapped_column(String(120), unique=True)  # 档号, set when fixed
+    fixed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    members: Mapped[list[ArchiveMember]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="ArchiveMember.position")
+
+
+class ArchiveMember(Base):
+    """A material in an archive item; position 0 is the main document."""
+
+    __tablename__ = "archive_members"
+    item_id: Mapped[int] = mapped_column(ForeignKey("archive_items.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    material_id: Mapped[int] = mapped_column(ForeignKey("materials.id", ondelete="CASCADE"),
+                                             primary_key=True, unique=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    item: Mapped[ArchiveItem] = relationship(back_populates="members")
+
+
 Index("ix_materials_unit_date", Material.unit_id, Material.date)

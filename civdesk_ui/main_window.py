@@ -404,6 +404,7 @@ class MainWindow(QMainWindow):
         self._action(m, "申报前检查…", self.open_checks, "F9")
         self._action(m, "导出申报材料包…", self.open_export, "Ctrl+E")
         self._action(m, "校验材料包…", self.verify_package)
+        self._action(m, "年度归档（移交档案馆）…", self.open_archive_wizard)
         m = self.menuBar().addMenu("工具(&T)")
         self._action(m, "资料库设置（平台限制、检查规则）…", self.open_settings, "Ctrl+,")
         self._action(m, "重建搜索索引", self.rebuild_index)
@@ -794,6 +795,11 @@ class MainWindow(QMainWindow):
         from civdesk_ui.export_dialog import ExportDialog
 
         ExportDialog(self).open()
+
+    def open_archive_wizard(self) -> None:
+        from civdesk_ui.archive_wizard import ArchiveWizard
+
+        ArchiveWizard(self.lib, self.jobs, self).open()
 
     def verify_package(self) -> None:
         from civdesk_ui.export_dialog import verify_package_interactively

@@ -14,6 +14,7 @@ adds its subcommands and sets ``run`` to the function carrying them out:
 ``search``         search, index
 ``check``          check
 ``export``         export, verify-package
+``archive``        archive plan/number/set/group/ungroup/settings/export/check
 =================  ============================================
 
 Building the parser imports none of the database, file-format or search
@@ -26,13 +27,13 @@ import os
 import sys
 
 from civdesk import __version__
-from civdesk.cli import check, checklist, export, imports, library_cmds, search
+from civdesk.cli import archive, check, checklist, export, imports, library_cmds, search
 from civdesk.cli.base import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Parser, UsageError, common_options
 from civdesk.errors import LibraryError
 from civdesk.lock import LibraryLockedError
 from civdesk.progress import Cancelled
 
-COMMAND_GROUPS = (library_cmds, checklist, imports, search, check, export)
+COMMAND_GROUPS = (library_cmds, checklist, imports, search, check, export, archive)
 
 
 def build_parser() -> argparse.ArgumentParser:
