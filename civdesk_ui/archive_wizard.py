@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QDateEdit,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -52,6 +53,21 @@ def _table(headers: tuple[str, ...]) -> QTableWidget:
     return t
 
 
+def _pairs(text: str) -> dict[str, str]:
+    """``甲=A；乙=B`` (full- or half-width separators) as a dict."""
+    out = {}
+    for part in text.replace(";", "；").replace("＝", "=").split("；"):
+        if "=" in part:
+            key, _, value = part.partition("=")
+            if key.strip():
+                out[key.strip()] = value.strip()
+    return out
+
+
+def _pairs_text(pairs: dict[str, str]) -> str:
+    return "；".join(f"{k}={v}" for k, v in pairs.items())
+
+
 def _fill(t: QTableWidget, rows: list[list[str]], ids: list[object] | None = None) -> None:
     t.setRowCount(len(rows))
     for r, values in enumerate(rows):
@@ -80,40 +96,76 @@ class YearPage(QWizardPage):
         for code, label in RETENTIONS.items():
             self.default_retention.addItem(f"{label}（{code}）", code)
         self.default_retention.setCurrentIndex(max(0, self.default_retention.findData(s.default_retention)))
-        self.org_codes = QLineEdit("；".join(f"{k}={v}" for k, v in s.org_codes.items()))
+        self.org_codes = QLineEdit(_pairs_text(s.org_codes))
         self.org_codes.setPlaceholderText("责任单位=代码；如 市文明办=BGS；团市委=TSW")
+        self.kind_retention = QLineEdit(_pairs_text(s.retention_by_kind))
+        self.kind_retention.setPlaceholderText("材料类别=期限；如 正式发文=Y；图片=D30（Y 永久，D30、D10 定期）")
+        self.item_retention = QLineEdit(_pairs_text(s.retention_by_item))
+        self.item_retention.setPlaceholderText("测评条目=期限；如 Ⅲ-5=Y（条目优先于类别）")
+        self.partial = QCheckBox("只整理年度中的一段时间")
+        self.date_from, self.date_to = QDateEdit(), QDateEdit()
+        for w in (self.date_from, self.date_to):
+            w.setCalendarPopup(True)
+            w.setDisplayFormat("yyyy-MM-dd")
+            w.setEnabled(False)
+        self.partial.toggled.connect(self.date_from.setEnabled)
+        self.partial.toggled.connect(self.date_to.setEnabled)
+        self.year.valueChanged.connect(self._year_changed)
+        self._year_changed(self.year.value())
+        span = QHBoxLayout()
+        for w in (self.partial, QLabel("从"), self.date_from, QLabel("至"), self.date_to):
+            span.addWidget(w)
+        span.addStretch(1)
         self.transferring = QLineEdit(s.transferring_unit)
         self.receiving = QLineEdit(s.receiving_unit)
         self.maker = QLineEdit(s.maker)
         self.checker = QLineEdit(s.checker)
         form = QFormLayout(self)
         form.addRow("年度", self.year)
+        form.addRow("", span)
         form.addRow("全宗号", self.fonds)
         form.addRow("门类代码", self.category)
         form.addRow("默认保管期限", self.default_retention)
         form.addRow("机构(问题)代码表", self.org_codes)
+        form.addRow("按类别的保管期限", self.kind_retention)
+        form.addRow("按测评条目的保管期限", self.item_retention)
         form.addRow("移交单位", self.transferring)
         form.addRow("接收单位", self.receiving)
         form.addRow("整理人（制作人）", self.maker)
         form.addRow("检查人", self.checker)
 
+    def _year_changed(self, year: int) -> None:
+        self.date_from.setDateRange(QDate(year, 1, 1), QDate(year, 12, 31))
+        self.date_to.setDateRange(QDate(year, 1, 1), QDate(year, 12, 31))
+        self.date_from.setDate(QDate(year, 1, 1))
+        self.date_to.setDate(QDate(year, 12, 31))
+
     def validatePage(self) -> bool:  # noqa: N802 - Qt's name
-        pairs = {}
-        for part in self.org_codes.text().replace(";", "；").split("；"):
-            if "=" in part:
-                unit, _, code = part.partition("=")
-                pairs[unit.strip()] = code.strip()
+        old = self.wiz.settings
         try:
-            self.wiz.settings = save_archive_settings(
+            new = save_archive_settings(
                 self.wiz.lib, fonds=self.fonds.text().strip(), category_code=self.category.text().strip(),
-                default_retention=self.default_retention.currentData(), org_codes=pairs,
+                default_retention=self.default_retention.currentData(),
+                org_codes=_pairs(self.org_codes.text()),
+                retention_by_kind={k: v.upper() for k, v in _pairs(self.kind_retention.text()).items()},
+                retention_by_item={k: v.upper() for k, v in _pairs(self.item_retention.text()).items()},
                 transferring_unit=self.transferring.text().strip(),
                 receiving_unit=self.receiving.text().strip(), maker=self.maker.text().strip(),
                 checker=self.checker.text().strip())
         except ArchiveSettingsError as exc:
             warn(self, "归档设置", str(exc))
             return False
+        self.wiz.settings = new
         self.wiz.year = self.year.value()
+        if self.partial.isChecked():
+            lo, hi = self.date_from.date().toPython(), self.date_to.date().toPython()
+            if lo > hi:
+                warn(self, "归档设置", "开始日期晚于结束日期。")
+                return False
+            self.wiz.span = (lo, hi)
+        else:
+            self.wiz.span = (None, None)
+        arrange.apply_new_defaults(self.wiz.lib, self.wiz.year, old, new)
         return True
 
 
@@ -162,7 +214,7 @@ class ArrangePage(QWizardPage):
         self.refresh()
 
     def refresh(self) -> None:
-        p = arrange.plan(self.wiz.lib, self.wiz.year)
+        p = arrange.plan(self.wiz.lib, self.wiz.year, start=self.wiz.span[0], end=self.wiz.span[1])
         self.wiz.plan = p
         rows, ids = [], []
         for i in p.items:
@@ -173,7 +225,10 @@ class ArrangePage(QWizardPage):
         _fill(self.table, rows, ids)
         self.table.setColumnWidth(3, min(self.table.columnWidth(3), 320))
         fixed = sum(1 for i in p.items if i.fixed)
-        text = f"{p.year} 年度共 {len(p.items)} 件，已固定档号 {fixed} 件（* 为预览）。"
+        lo, hi = self.wiz.span
+        where = f"{p.year} 年度" + (f"（{lo or f'{p.year}-01-01'} 至 {hi or f'{p.year}-12-31'}）"
+                                   if lo or hi else "")
+        text = f"{where}共 {len(p.items)} 件，已固定档号 {fixed} 件（* 为预览）。"
         if p.problems:
             text += "<br><span style='color:#b00020'>" + "<br>".join(p.problems) + "</span>"
         self.info.setText(text)
@@ -229,7 +284,7 @@ class PreviewPage(QWizardPage):
         self.refresh()
 
     def refresh(self) -> None:
-        p = arrange.plan(self.wiz.lib, self.wiz.year)
+        p = arrange.plan(self.wiz.lib, self.wiz.year, start=self.wiz.span[0], end=self.wiz.span[1])
         self.wiz.plan = p
         rows = [[str(n), ("" if i.fixed else "* ") + i.code, i.doc_number, i.responsible, i.shown_title,
                  i.date8, i.secrecy, str(i.pages), i.note] for n, i in enumerate(p.items, 1)]
@@ -249,7 +304,7 @@ class PreviewPage(QWizardPage):
         if not ask(self, "固定档号", f"固定 {waiting} 件的档号？固定后不再改变。", default_yes=True):
             return
         try:
-            arrange.number(self.wiz.lib, self.wiz.year)
+            arrange.number(self.wiz.lib, self.wiz.year, start=self.wiz.span[0], end=self.wiz.span[1])
         except arrange.ArrangeError as exc:
             warn(self, "固定档号", str(exc))
         self.refresh()
@@ -354,6 +409,7 @@ class ArchiveWizard(QWizard):
         self.settings = ArchiveSettings.from_library(lib)
         self.year = dt.date.today().year - 1
         self.plan: arrange.ArchivePlan | None = None
+        self.span: tuple[dt.date | None, dt.date | None] = (None, None)  # part of the year, or all
         self.setObjectName("archiveWizard")
         self.setWindowTitle("年度归档")
         self.setWizardStyle(QWizard.ClassicStyle)

@@ -113,14 +113,23 @@ class ArchivePlan:
 
 
 # ------------------------------------------------------------------ arranging
-def _year_range(year: int) -> tuple[dt.date, dt.date]:
-    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+def _year_range(year: int, start: dt.date | None = None,
+                end: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The dates a year's arrangement covers: the whole year, or part of it (a clerk may
+    arrange the first half-year in July and the rest in January)."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    lo, hi = max(first, start or first), min(last, end or last)
+    if lo > hi:
+        raise ArrangeError(f"日期范围 {start or first} 至 {end or last} 不在 {year} 年度之内")
+    return lo, hi
 
 
-def arrange(lib: Library, year: int, settings: ArchiveSettings | None = None) -> int:
-    """Make a 件 of each material dated in ``year`` that is in none yet; how many were made."""
+def arrange(lib: Library, year: int, settings: ArchiveSettings | None = None, *,
+            start: dt.date | None = None, end: dt.date | None = None) -> int:
+    """Make a 件 of each material dated in ``year`` (or in ``start``–``end`` within it) that is
+    in none yet; how many were made."""
     settings = settings or ArchiveSettings.from_library(lib)
-    start, end = _year_range(year)
+    start, end = _year_range(year, start, end)
     with lib.session() as s:
         taken = select(ArchiveMember.material_id)
         mats = s.scalars(select(Material).where(Material.date >= start, Material.date <= end,
@@ -166,6 +175,40 @@ def _retention(settings: ArchiveSettings, m: Material, codes: Sequence[str]) -> 
     return settings.default_retention
 
 
+def apply_new_defaults(lib: Library, year: int, old: ArchiveSettings, new: ArchiveSettings) -> int:
+    """After the clerk changes the default 保管期限 (per kind, per item, overall) or the
+    机构代码 table: every 件 of ``year`` not fixed yet whose value is still what the old
+    settings gave takes what the new ones give; values the clerk set by hand stay.  How many
+    件 changed."""
+    changed = 0
+    with lib.session() as s:
+        items = s.scalars(select(ArchiveItem).where(ArchiveItem.year == year,
+                                                    ArchiveItem.number.is_(None))).all()
+        if not items:
+            return 0
+        mains = {it.id: it.members[0].material_id for it in items if it.members}
+        mats = {m.id: m for m in s.scalars(select(Material).where(Material.id.in_(list(mains.values()))))}
+        units = dict(s.execute(select(Unit.id, Unit.name)).all())
+        codes = _item_codes(s, list(mats))
+        for it in items:
+            m = mats.get(mains.get(it.id, -1))
+            if m is None:
+                continue
+            unit = units.get(m.unit_id, "") if m.unit_id else ""
+            ret_old = _retention(old, m, codes.get(m.id, ()))
+            ret_new = _retention(new, m, codes.get(m.id, ()))
+            org_old, org_new = old.org_code(unit), new.org_code(unit)
+            touched = False
+            if it.retention == ret_old and ret_new != ret_old:
+                it.retention, touched = ret_new, True
+            if it.org_code == org_old and org_new != org_old:
+                it.org_code, touched = org_new, True
+            changed += touched
+        if changed:
+            lib.audit(s, "archive_defaults", "year", year, items=changed)
+    return changed
+
+
 def _fill_from_main(item: ArchiveItem, m: Material) -> None:
     item.title = m.title or m.caption_event or m.original_name
     item.doc_number, item.date, item.secrecy = m.doc_number, m.date, m.secrecy
@@ -176,20 +219,28 @@ def _pages(m: Material) -> int:
 
 
 # ---------------------------------------------------------------------- plan
-def plan(lib: Library, year: int, *, arrange_new: bool = True) -> ArchivePlan:
-    """The year's arrangement, with every 件's 档号 (fixed, or as it would be fixed)."""
+def plan(lib: Library, year: int, *, arrange_new: bool = True, start: dt.date | None = None,
+         end: dt.date | None = None) -> ArchivePlan:
+    """The year's arrangement, with every 件's 档号 (fixed, or as it would be fixed).
+
+    With ``start``/``end`` only the 件 dated in that part of the year are arranged and shown;
+    their preview numbers follow the numbers already fixed in their class, so numbering the
+    year part by part leaves no gap."""
     settings = ArchiveSettings.from_library(lib)
+    lo, hi = _year_range(year, start, end)
+    ranged = start is not None or end is not None
     if arrange_new:
-        arrange(lib, year, settings)
+        arrange(lib, year, settings, start=lo, end=hi)
     problems: list[str] = []
     if not settings.fonds:
         problems.append("未设置全宗号（请在“年度归档 → 设置”或 civdesk archive settings --fonds 中填写）")
     with lib.session() as s:
-        items = s.scalars(select(ArchiveItem).where(ArchiveItem.year == year)).all()
+        every = s.scalars(select(ArchiveItem).where(ArchiveItem.year == year)).all()
+        items = [it for it in every if not ranged or (it.date is not None and lo <= it.date <= hi)]
         mats = {m.id: m for m in s.scalars(select(Material).join(
             ArchiveMember, ArchiveMember.material_id == Material.id).join(
             ArchiveItem, ArchiveItem.id == ArchiveMember.item_id).where(ArchiveItem.year == year))}
-        numbers = _numbers(items)
+        numbers = _numbers(every, {it.id for it in items})
         views = []
         for it in items:
             members = tuple(_member(mats[mb.material_id]) for mb in it.members)
@@ -216,9 +267,9 @@ def plan(lib: Library, year: int, *, arrange_new: bool = True) -> ArchivePlan:
     return ArchivePlan(year, settings, tuple(views), tuple(problems))
 
 
-def _numbers(items: Iterable[ArchiveItem]) -> dict[int, int]:
-    """件号 per item: fixed ones keep theirs; the others follow in date order, after the
-    highest fixed number of their class."""
+def _numbers(items: Iterable[ArchiveItem], shown: set[int] | None = None) -> dict[int, int]:
+    """件号 per item: fixed ones keep theirs; the others (of ``shown`` only, when given) follow
+    in date order, after the highest fixed number of their class."""
     classes: dict[tuple[str, str], list[ArchiveItem]] = {}
     for it in items:
         classes.setdefault((it.retention, it.org_code), []).append(it)
@@ -227,7 +278,8 @@ def _numbers(items: Iterable[ArchiveItem]) -> dict[int, int]:
         fixed = [it for it in members if it.number is not None]
         out.update({it.id: it.number for it in fixed})  # type: ignore[misc]
         nxt = max((it.number for it in fixed), default=0) + 1  # type: ignore[type-var]
-        for it in sorted((it for it in members if it.number is None),
+        for it in sorted((it for it in members if it.number is None
+                          and (shown is None or it.id in shown)),
                          key=lambda i: (i.date or dt.date.max, i.id)):
             out[it.id] = nxt
             nxt += 1
@@ -241,9 +293,11 @@ def _member(m: Material) -> MemberView:
 
 
 # ------------------------------------------------------------------- numbering
-def number(lib: Library, year: int) -> int:
-    """Fix the previewed 档号 of every 件 of ``year`` not fixed yet; how many were fixed."""
-    p = plan(lib, year)
+def number(lib: Library, year: int, *, start: dt.date | None = None,
+           end: dt.date | None = None) -> int:
+    """Fix the previewed 档号 of every 件 of ``year`` (or of ``start``–``end`` within it) not
+    fixed yet; how many were fixed."""
+    p = plan(lib, year, start=start, end=end)
     blocking = [x for x in p.problems if x.startswith("未设置全宗号") or "没有材料" in x]
     if blocking:
         raise ArrangeError("不能固定档号：" + "；".join(blocking))

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from civdesk.cli.base import EXIT_OK, EXIT_PROBLEMS, UsageError, emit_json, open_library
+from civdesk.cli.base import EXIT_OK, EXIT_PROBLEMS, UsageError, emit_json, open_library, parse_date
 from civdesk.progress import TextProgress
 
 RETENTION_CHOICES = ("Y", "D30", "D10")
@@ -28,8 +28,10 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         return sp
 
     sp = year_parser("plan", "显示整理结果：每件的档号（已固定或预览）、题名、日期、页数")
+    date_range(sp)
     sp.set_defaults(run=cmd_plan)
     sp = year_parser("number", "固定预览的档号（固定后不再改变；以后新增的件排在类末）")
+    date_range(sp)
     sp.set_defaults(run=cmd_number)
 
     sp = year_parser("set", "批量设置件的保管期限、机构代码、题名等")
@@ -83,6 +85,13 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     sp.set_defaults(run=cmd_check)
 
 
+def date_range(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--from", dest="date_from", type=parse_date, metavar="DATE",
+                    help="只整理该年度中此日期（含）以后的材料，如 2024-01-01")
+    sp.add_argument("--to", dest="date_to", type=parse_date, metavar="DATE",
+                    help="只整理该年度中此日期（含）以前的材料，如 2024-06-30")
+
+
 def _fail(args: argparse.Namespace, message: str) -> int:
     if args.json:
         emit_json({"ok": False, "error": message})
@@ -92,10 +101,13 @@ def _fail(args: argparse.Namespace, message: str) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from civdesk.archive.arrange import plan
+    from civdesk.archive.arrange import ArrangeError, plan
 
     with open_library(args) as lib:
-        p = plan(lib, args.year)
+        try:
+            p = plan(lib, args.year, start=args.date_from, end=args.date_to)
+        except ArrangeError as exc:
+            return _fail(args, str(exc))
     if args.json:
         emit_json({"year": p.year, "all_fixed": p.all_fixed, "problems": list(p.problems),
                    "items": [{"id": i.id, "code": i.code, "fixed": i.fixed, "number": i.number,
@@ -122,7 +134,7 @@ def cmd_number(args: argparse.Namespace) -> int:
 
     with open_library(args) as lib:
         try:
-            n = number(lib, args.year)
+            n = number(lib, args.year, start=args.date_from, end=args.date_to)
         except ArrangeError as exc:
             return _fail(args, str(exc))
     if args.json:

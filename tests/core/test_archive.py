@@ -21,7 +21,7 @@ from lxml import etree
 from PIL import Image
 
 from civdesk.archive import layout
-from civdesk.archive.arrange import ArrangeError, group, number, plan, set_fields
+from civdesk.archive.arrange import ArrangeError, apply_new_defaults, group, number, plan, set_fields
 from civdesk.archive.check import FAIL, NOT_DONE, PASS, check_carrier
 from civdesk.archive.codes import CodeRule, parse_code
 from civdesk.archive.documents import CATALOGUE_HEADERS
@@ -185,6 +185,62 @@ def test_preview_then_fix_and_late_items_go_to_the_end(tmp_path):
         set_fields(lib, YEAR, [late], retention="D10", title="补充照片")
         fresh = {i.members[0].material_id: i for i in plan(lib, YEAR).items}[late]
         assert fresh.code == "Z109-WS·2024-D10-BGS-0001" and fresh.shown_title == "[补充照片]"
+    finally:
+        lib.close()
+
+
+def test_arranging_the_year_in_two_parts_leaves_no_gap(tmp_path):
+    """A clerk arranges the year part by part (the second half fixed first, say); each part's
+    numbers follow those already fixed in the class, and the year ends without a gap."""
+    lib = Library.create(tmp_path / "lib", sample=False)
+    try:
+        office, _ = _units(lib)
+        save_archive_settings(lib, fonds="Z109", org_codes={"市文明办": "BGS"})
+        dates = [dt.date(YEAR, 9, 1), dt.date(YEAR, 2, 1), dt.date(YEAR, 11, 5), dt.date(YEAR, 6, 30)]
+        ids = [add_material(lib, jpeg_bytes(40 + k), f"p{k}.jpg", "jpeg", [], date=d, unit_id=office)
+               for k, d in enumerate(dates)]
+        assert len(plan(lib, YEAR).items) == 4, "the whole year previewed (and arranged) first"
+        first = plan(lib, YEAR, end=dt.date(YEAR, 6, 30))
+        assert [(i.members[0].material_id, i.number) for i in first.items] == [(ids[1], 1), (ids[3], 2)]
+        second = plan(lib, YEAR, start=dt.date(YEAR, 7, 1))
+        assert [(i.members[0].material_id, i.number) for i in second.items] == [(ids[0], 1), (ids[2], 2)]
+        assert number(lib, YEAR, start=dt.date(YEAR, 7, 1), end=dt.date(YEAR, 12, 31)) == 2
+        first = plan(lib, YEAR, end=dt.date(YEAR, 6, 30))
+        assert [(i.members[0].material_id, i.number, i.fixed) for i in first.items] == [
+            (ids[1], 3, False), (ids[3], 4, False)], "the other half follows the fixed numbers"
+        assert number(lib, YEAR, end=dt.date(YEAR, 6, 30)) == 2
+        whole = plan(lib, YEAR)
+        assert sorted(i.number for i in whole.items) == [1, 2, 3, 4] and whole.all_fixed
+        with pytest.raises(ArrangeError, match="不在 2024 年度之内"):
+            plan(lib, YEAR, start=dt.date(YEAR + 1, 1, 1))
+    finally:
+        lib.close()
+    opt = ("--library", str(tmp_path / "lib"))
+    out = run_cli(*opt, "archive", "plan", "--year", "2024", "--from", "2024-07-01", "--json")
+    assert [i["materials"] for i in json.loads(out.stdout)["items"]] == [[ids[0]], [ids[2]]]
+    bad = run_cli(*opt, "archive", "plan", "--year", "2024", "--from", "2025-01-01")
+    assert bad.returncode == 1 and "不在 2024 年度之内" in bad.stderr
+
+
+def test_changed_defaults_reach_unfixed_items_but_not_hand_set_ones(tmp_path):
+    lib = Library.create(tmp_path / "lib", sample=False)
+    try:
+        office, _ = _units(lib)
+        old = save_archive_settings(lib, fonds="Z109", org_codes={"市文明办": "BGS"})
+        doc = add_material(lib, jpeg_bytes(51), "d.jpg", "jpeg", [], date=dt.date(YEAR, 5, 1),
+                           unit_id=office, category="正式发文")
+        photo = add_material(lib, jpeg_bytes(52), "p.jpg", "jpeg", [], date=dt.date(YEAR, 5, 2),
+                             unit_id=office, category="图片")
+        hand = add_material(lib, jpeg_bytes(53), "h.jpg", "jpeg", [], date=dt.date(YEAR, 5, 3),
+                            unit_id=office, category="正式发文")
+        plan(lib, YEAR)
+        set_fields(lib, YEAR, [hand], retention="D10")
+        new = save_archive_settings(lib, retention_by_kind={"正式发文": "Y"},
+                                    org_codes={"市文明办": "WMB"})
+        assert apply_new_defaults(lib, YEAR, old, new) == 3
+        got = {i.members[0].material_id: (i.retention, i.org_code) for i in plan(lib, YEAR).items}
+        assert got == {doc: ("Y", "WMB"), photo: ("D30", "WMB"), hand: ("D10", "WMB")}
+        assert apply_new_defaults(lib, YEAR, new, new) == 0
     finally:
         lib.close()
 

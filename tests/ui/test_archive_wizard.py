@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QWizard
 
 from civdesk.archive.arrange import plan
@@ -86,3 +87,42 @@ def test_menu_opens_the_wizard(window, qtbot):
     wiz = window.findChild(ArchiveWizard)
     assert wiz is not None and wiz.isVisible()
     wiz.close()
+
+
+def test_wizard_kind_defaults_and_part_of_the_year(qtbot, tmp_path, answer_boxes):
+    lib = Library.create(tmp_path / "lib", sample=False)
+    with lib.session() as s:
+        s.add(Unit(name="市文明办"))
+        s.flush()
+        unit = s.query(Unit).one().id
+    doc = add_material(lib, jpeg_bytes(21, (200, 150)), "通知.jpg", "jpeg", [], title="通知",
+                       date=dt.date(2024, 3, 1), unit_id=unit, category="正式发文")
+    add_material(lib, jpeg_bytes(22, (200, 150)), "下半年.jpg", "jpeg", [], title="下半年照片",
+                 date=dt.date(2024, 9, 1), unit_id=unit, category="图片")
+    jobs = JobRunner()
+    wiz = ArchiveWizard(lib, jobs)
+    qtbot.addWidget(wiz)
+    wiz.show()
+    page = wiz.year_page
+    page.year.setValue(2024)
+    page.fonds.setText("Z109")
+    page.org_codes.setText("市文明办=BGS")
+    wiz.next()
+    assert wiz.arrange_page.table.rowCount() == 2 and "D30" in wiz.arrange_page.table.item(0, 0).text()
+    wiz.back()
+    page.kind_retention.setText("正式发文＝y")  # full-width "=", lower case: as clerks type
+    page.partial.setChecked(True)
+    page.date_to.setDate(QDate(2024, 6, 30))
+    wiz.next()
+    assert ArchiveSettings.from_library(lib).retention_by_kind == {"正式发文": "Y"}
+    table = wiz.arrange_page.table
+    assert table.rowCount() == 1, "only the first half-year is shown"
+    assert table.item(0, 0).text() == "* Z109-WS·2024-Y-BGS-0001" and doc in table.item(0, 0).data(256)
+    assert "2024-01-01 至 2024-06-30" in wiz.arrange_page.info.text()
+    wiz.back()
+    page.kind_retention.setText("正式发文=X")
+    wiz.next()
+    assert wiz.currentPage() is page, "a wrong retention code keeps the clerk on the page"
+    assert answer_boxes[0][-1][0] == "归档设置" and "保管期限" in answer_boxes[0][-1][1]
+    jobs.close()
+    lib.close()
