@@ -117,19 +117,26 @@ def addressee(doc: DocumentType, text: str) -> None:
     _run(p, f"{text}：")
 
 
-def heading(doc: DocumentType, text: str, level: int = 1) -> None:
+def heading(doc: DocumentType, text: str, level: int = 1, new_page: bool = False) -> Paragraph:
+    """A heading: level 1 一、 (黑体), 2 （一） (楷体), 3 1. (仿宋 bold), 4 （1） (仿宋)."""
     p = doc.add_paragraph()
+    p.paragraph_format.page_break_before = new_page
     p.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
     p.paragraph_format.keep_with_next = True
     _run(p, text, HEADING_FONT if level == 1 else HEADING2_FONT if level == 2 else BODY_FONT, BODY_PT,
          bold=level == 3)
+    return p
 
 
-def body(doc: DocumentType, text: str, indent: bool = True) -> None:
+def body(doc: DocumentType, text: str, indent: bool = True, tight: bool = False) -> None:
+    """A body paragraph; ``tight``: 四号 on a 22 pt pitch (a summary page that must fit one page)."""
     p = doc.add_paragraph()
+    size = 14 if tight else BODY_PT
     if indent:
-        p.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
-    _run(p, text)
+        p.paragraph_format.first_line_indent = Pt(size * 2)
+    if tight:
+        p.paragraph_format.line_spacing = Pt(22)
+    _run(p, text, BODY_FONT, size)
 
 
 def table(doc: DocumentType, header: Sequence[str], rows: Sequence[Sequence[str]],
@@ -155,7 +162,20 @@ def table(doc: DocumentType, header: Sequence[str], rows: Sequence[Sequence[str]
     return t
 
 
-def _cell(cell, text: str, bold: bool = False, center: bool = False) -> None:  # noqa: ANN001
+def compact_table(doc: DocumentType, header: Sequence[str], rows: Sequence[Sequence[str]],
+                  widths_mm: Sequence[float]) -> Table:
+    """A table in 五号 (10.5 pt) for a summary page."""
+    t = table(doc, header, [], widths_mm)
+    for values in rows:
+        cells = t.add_row().cells
+        for cell, text, w in zip(cells, values, widths_mm):
+            _cell(cell, str(text), size=10.5)
+            cell.width = Mm(w)
+    return t
+
+
+def _cell(cell, text: str, bold: bool = False, center: bool = False,  # noqa: ANN001
+          size: float = TABLE_PT) -> None:
     p = cell.paragraphs[0]
     p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
     p.paragraph_format.first_line_indent = Pt(0)
@@ -163,7 +183,7 @@ def _cell(cell, text: str, bold: bool = False, center: bool = False) -> None:  #
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     lines = text.split("\n")
     for i, line in enumerate(lines):
-        _run(p, line, HEADING_FONT if bold else BODY_FONT, TABLE_PT)
+        _run(p, line, HEADING_FONT if bold else BODY_FONT, size)
         if i < len(lines) - 1:
             p.add_run().add_break()
 
@@ -216,15 +236,10 @@ def letterhead(doc: DocumentType, issuer: str, doc_number: str) -> None:
     ppr.append(border)
 
 
-def page_break(doc: DocumentType) -> None:
-    from docx.enum.text import WD_BREAK
-
-    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-
-
 def annex_heading(doc: DocumentType, label: str, text: str) -> None:
-    """``附件`` in 黑体 at the top left, then the annex title centred."""
+    """``附件`` in 黑体 at the top left of a new page, then the annex title centred."""
     p = doc.add_paragraph()
+    p.paragraph_format.page_break_before = True
     _run(p, label, HEADING_FONT, BODY_PT)
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER

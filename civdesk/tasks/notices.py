@@ -16,20 +16,18 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from civdesk.checks.model import FAULTY, MET
 from civdesk.models import ChecklistNode, Material, Notice, Standard, Submission, SubmissionItem, Unit
 from civdesk.reports import gongwen as gw
-from civdesk.reports.check_data import cn_date
+from civdesk.reports.check_data import cn_date, cn_number, owed_text
 from civdesk.tasks.receive import RETURNED
 from civdesk.tasks.settings import TaskSettings, get_task_settings
 
 if TYPE_CHECKING:
-    from civdesk.checks.model import CheckResult, StandardStatus
+    from civdesk.checks.model import CheckResult
     from civdesk.library import Library
 
 KINDS = ("补交", "退回", "催办")
 SHORT = 22          # characters of a standard's text in a table row
-_CN = "零一二三四五六七八九十"
 
 
 @dataclass(frozen=True)
@@ -49,14 +47,6 @@ class NoticeError(ValueError):
     """Nothing to notify (no unit late, nothing returned …), or a wrong request."""
 
 
-def cn_number(n: int) -> str:
-    if n <= 10:
-        return _CN[n]
-    if n < 20:
-        return "十" + (_CN[n - 10] if n > 10 else "")
-    return _CN[n // 10] + "十" + (_CN[n % 10] if n % 10 else "")
-
-
 def _short(text: str, n: int = SHORT) -> str:
     return text if len(text) <= n else text[:n - 1] + "…"
 
@@ -68,21 +58,6 @@ def next_number(lib: Library, year: int) -> int:
 
 def doc_number(prefix: str, year: int, number: int) -> str:
     return f"{prefix}〔{year}〕{number}号"
-
-
-def owed_text(s: StandardStatus) -> str:
-    """What a standard still lacks, in a few words: ``缺图片2张、说明报告1份``."""
-    missing = [f"{c.kind}{c.required - c.valid}{'张' if c.kind == '图片' else '份'}"
-               for c in s.counts if c.valid < c.required]
-    faulty = sum(1 for f in s.findings if f.material_id is not None and f.severity != "提示")
-    parts = []
-    if missing:
-        parts.append("缺" + "、".join(missing))
-    if faulty or s.status == FAULTY:
-        parts.append(f"{faulty or ''}处材料问题需整改")
-    if not parts:
-        parts.append("材料未齐" if s.status != MET else "")
-    return "；".join(p for p in parts if p)
 
 
 # ------------------------------------------------------------------ issuing
@@ -137,7 +112,6 @@ def _close(doc, settings: TaskSettings, today: dt.date, annex: list[tuple[str, l
            annex_title: str) -> None:
     gw.signature(doc, settings.issuer, today, seal=settings.seal_text)
     if annex:
-        gw.page_break(doc)
         gw.annex_heading(doc, "附件", annex_title)
         for n, (head, lines) in enumerate(annex, 1):
             gw.heading(doc, f"{cn_number(n)}、{head}", level=1)
