@@ -56,8 +56,10 @@ class ReviewDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(1, QHeaderView.Stretch)
+        for col, width in ((0, 60), (1, 220), (2, 80), (3, 70)):
+            self.table.setColumnWidth(col, width)
         header.setSectionResizeMode(4, QHeaderView.Stretch)
+        header.setSectionResizeMode(5, QHeaderView.Stretch)
         self.reason = QComboBox()
         self.reason.setObjectName("returnReason")
         self.reason.setEditable(True)
@@ -140,7 +142,7 @@ class ReviewDialog(QDialog):
         self.table.setRowCount(len(detail.items))
         for row, item in enumerate(detail.items):
             values = [f"#{item.material_id}", item.title, item.code or "（未归位）", item.status_name,
-                      "\n".join(item.findings) or ("无问题" if item.code else ""),
+                      _check_text(item),
                       item.reason if item.status != "unfiled" else f"{item.reason}（{item.path}）"]
             for col, text in enumerate(values):
                 cell = QTableWidgetItem(text)
@@ -187,6 +189,14 @@ class ReviewDialog(QDialog):
 
         if self.detail is not None:
             issue_notice_interactively(self, self.lib, "退回", self.detail.submission.unit)
+
+
+def _check_text(item) -> str:  # noqa: ANN001 - an ItemView
+    if item.status == "returned":
+        return "已退回，不计入检查"
+    if not item.code:
+        return "未归入测评标准，不检查"
+    return "\n".join(item.findings) or "无问题"
 
 
 def open_review(window, submission_id: int | None = None) -> ReviewDialog:  # noqa: ANN001

@@ -198,9 +198,12 @@ def _repeat_header(row) -> None:  # noqa: ANN001
 def signature(doc: DocumentType, issuer: str, date: dt.date, seal: str = "") -> None:
     """Issuer and 成文日期 at the right, four characters from the margin; ``seal`` is a
     placeholder (e.g. （印章）) where the seal goes over the date."""
-    doc.add_paragraph().paragraph_format.keep_with_next = True
+    if not seal:
+        doc.add_paragraph().paragraph_format.keep_with_next = True
     if seal:
         p = doc.add_paragraph()
+        p.paragraph_format.space_before = Pt(BODY_PT)
+        p.paragraph_format.line_spacing = Pt(TABLE_PT + 4)
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         p.paragraph_format.right_indent = Pt(BODY_PT * 6)
         p.paragraph_format.keep_with_next = True

@@ -237,8 +237,25 @@ def write_ledger_xlsx(ledger: Ledger, path: Path | str) -> Path:
         sheet.column_dimensions[col].width = w
     for row in sheet.iter_rows(min_row=3):
         row[2].alignment = Alignment(wrap_text=True, vertical="top")
+    centre = Alignment(horizontal="center", vertical="top")
+    for ws in (rank, sheet):
+        print_landscape(ws)
+        for row in ws.iter_rows(min_row=2):
+            for c in row:
+                if isinstance(c.value, int) or c.row == 2:
+                    c.alignment = centre
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     wb.save(tmp)
     tmp.replace(path)
     return path
+
+
+def print_landscape(ws) -> None:  # noqa: ANN001 - an openpyxl worksheet
+    """A4 landscape, all columns on one page width, the header rows on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = "1:2"

@@ -223,10 +223,14 @@ def _task_list_xlsx(unit: str, standards: list[PackageStandard], today: dt.date)
     for col, width in zip("ABCDEFGHIJK", (5, 9, 36, 8, 12, 24, 11, 7, 8, 44, 30)):
         ws.column_dimensions[col].width = width
     wrap = Alignment(wrap_text=True, vertical="top")
+    centre = Alignment(horizontal="center", vertical="top")
     for row in ws.iter_rows(min_row=3):
         for c in row:
-            c.alignment = wrap
+            c.alignment = centre if isinstance(c.value, int) else wrap
     ws.freeze_panes = "A3"
+    from civdesk.tasks.ledger import print_landscape
+
+    print_landscape(ws)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
