@@ -152,7 +152,7 @@ def receive(lib: Library, path: Path | str, progress: Progress | None = None) ->
             elif not rel:
                 placed.append((src, None, "放在任务包的最外层，未放入任何测评标准的文件夹"))
             else:
-                sid = folders.get(rel[0]) or by_code.get(rel[0].split(" ", 1)[0])
+                sid = folders.get(rel[0]) or _by_code(by_code, rel[0])
                 if sid is not None and sid in owed_ids:
                     placed.append((src, sid, ""))
                 else:
@@ -171,6 +171,15 @@ def receive(lib: Library, path: Path | str, progress: Progress | None = None) ->
     results = [by_display.get(readable(str(p))) for p in staged]
     return _record(lib, path, digest, unit, uid, package.package_id, placed, results, listed,
                    captions, codes, root)
+
+
+def _by_code(by_code: dict[str, int], folder: str) -> int | None:
+    """The standard of a folder renamed after its code: ``Ⅲ-3：2居民公约（修改）`` → Ⅲ-3：2
+    (but not ``Ⅲ-3：21``)."""
+    for code in sorted(by_code, key=len, reverse=True):
+        if folder.startswith(code) and not folder[len(code):len(code) + 1].isdigit():
+            return by_code[code]
+    return None
 
 
 def _digest(path: Path) -> str:

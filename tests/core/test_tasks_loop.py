@@ -134,6 +134,9 @@ def test_round_trip_with_two_departments(sample_lib, tmp_path):
     assert again.doc_number == "文明办〔2024〕3号" and again.round == 2
     assert "第二次催办" in docx_text(again.path)
     assert build_ledger(lib, dt.date(2024, 5, 25)).row("市民政局", "Ⅲ-5:2").reminders == 2
+    with pytest.raises(NoticeError, match="早于发文日期"):
+        issue_notice(lib, "补交", tmp_path / "x.docx", unit="市民政局", deadline=dt.date(2024, 5, 1),
+                     today=dt.date(2024, 5, 25))
     with pytest.raises(NoticeError, match="没有被退回"):
         issue_notice(lib, "退回", tmp_path / "x.docx", unit="团市委", deadline=dt.date(2024, 6, 5),
                      today=dt.date(2024, 5, 25))

@@ -102,6 +102,17 @@ def test_not_a_task_package_is_refused(sample_lib, tmp_path):
         receive(sample_lib, tmp_path / "missing.zip")
 
 
+def test_a_renamed_standard_folder_still_files_its_material(sample_lib, tmp_path):
+    info = export_package(sample_lib, "团市委", tmp_path / "out", today=TODAY)
+    folder = next(d for d in info.path.iterdir() if d.name.startswith("Ⅲ-7：2"))
+    folder.rename(info.path / "Ⅲ-7：2激励回馈（团委改）")
+    put(info.path, "Ⅲ-7：2", docx_file(tmp_path, "a.docx", "志愿服务激励回馈办法"), "激励回馈办法.docx")
+    put(info.path, "Ⅲ-7：21", docx_file(tmp_path, "b.docx", "另一份"), "另一份.docx")   # not Ⅲ-7:2
+    r = receive(sample_lib, gbk_zip(info.path, tmp_path / "团市委.zip"))
+    assert [(code, p.rsplit("/", 1)[1]) for _, code, p in r.filed] == [("Ⅲ-7:2", "激励回馈办法.docx")]
+    assert [f.path for f in r.listed] == ["Ⅲ-7：21/另一份.docx"]
+
+
 def test_a_returned_file_sent_again_is_listed_and_a_new_one_counts(filled, tmp_path):
     lib, info, zpath = filled
     first = receive(lib, zpath)
