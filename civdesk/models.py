@@ -305,3 +305,63 @@ class ArchiveMember(Base):
 
 
 Index("ix_materials_unit_date", Material.unit_id, Material.date)
+
+
+# --------------------------------------------- the round trip with departments (revision 0007)
+class TaskPackage(Base):
+    """A task package (任务包) issued to a unit: what it owes, as exported."""
+
+    __tablename__ = "task_packages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    package_id: Mapped[str] = mapped_column(String(40), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    checklist_id: Mapped[int | None] = mapped_column(ForeignKey("checklists.id", ondelete="SET NULL"))
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    standard_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # every standard listed
+    owed_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # those given a folder
+
+
+class Submission(Base):
+    """A returned task package as received (报送): one zip or folder, once."""
+
+    __tablename__ = "submissions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    package_id: Mapped[str] = mapped_column(String(40), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    source_name: Mapped[str] = mapped_column(String(1000), default="")
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)  # of the zip (or the folder's files)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    listed: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # misplaced / refused files
+
+
+class SubmissionItem(Base):
+    """A material of a submission under one standard and the clerk's decision on it."""
+
+    __tablename__ = "submission_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    material_id: Mapped[int] = mapped_column(ForeignKey("materials.id", ondelete="CASCADE"), index=True)
+    standard_id: Mapped[int | None] = mapped_column(ForeignKey("standards.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(Text, default="")  # where it was in the package
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending/accepted/returned/unfiled
+    reason: Mapped[str] = mapped_column(Text, default="")
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reviewer: Mapped[str] = mapped_column(String(100), default="")
+
+
+class Notice(Base):
+    """A notice issued (补交 / 退回 / 催办), with its 文号, numbered per year."""
+
+    __tablename__ = "notices"
+    __table_args__ = (UniqueConstraint("year", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    doc_number: Mapped[str] = mapped_column(String(100))
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    units: Mapped[list[str]] = mapped_column(JSON, default=list)
+    standards: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # unit → [standard ids]
+    path: Mapped[str] = mapped_column(Text, default="")

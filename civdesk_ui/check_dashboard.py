@@ -97,7 +97,7 @@ class CheckDashboard(QDialog):
         docx.clicked.connect(lambda: self._export("docx"))
         xlsx = QPushButton("导出检查报告（Excel）…")
         xlsx.clicked.connect(lambda: self._export("xlsx"))
-        notice = QPushButton("所选单位催办通知（Word）…")
+        notice = QPushButton("给所选单位发补交通知（Word）…")
         notice.clicked.connect(self._export_notice)
         buttons = QHBoxLayout()
         for b in (rerun, docx, xlsx, notice):
@@ -287,11 +287,7 @@ class CheckDashboard(QDialog):
         items = self.units.selectedItems()
         if self.result is None or not items:
             return
-        from civdesk.reports import write_owed_docx
+        from civdesk_ui.tasks_ui import issue_notice_interactively
 
-        unit = items[0].data(Qt.UserRole)
-        path = save_file(self, "保存催办通知", f"{unit}尚欠材料通知.docx",
-                         "Word 文档 (*.docx)")
-        if path:
-            write_owed_docx(self.result, unit, Path(path))
-            inform(self, "催办通知", f"已保存：{path}")
+        # the 补交通知 with 文号, 补交截止日期, contact and annex, recorded for the ledger
+        issue_notice_interactively(self, self.window.lib, "补交", items[0].data(Qt.UserRole))

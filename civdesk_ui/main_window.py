@@ -405,6 +405,9 @@ class MainWindow(QMainWindow):
         self._action(m, "导出申报材料包…", self.open_export, "Ctrl+E")
         self._action(m, "校验材料包…", self.verify_package)
         self._action(m, "年度归档（移交档案馆）…", self.open_archive_wizard)
+        from civdesk_ui import tasks_ui
+
+        tasks_ui.add_actions(self, self.menuBar().addMenu("任务与报送(&R)"))
         m = self.menuBar().addMenu("工具(&T)")
         self._action(m, "资料库设置（平台限制、检查规则）…", self.open_settings, "Ctrl+,")
         self._action(m, "重建搜索索引", self.rebuild_index)
@@ -647,6 +650,11 @@ class MainWindow(QMainWindow):
     def start_import(self, paths: list[Path], options=None, ask: bool = True):  # noqa: ANN001, ANN201
         """Import on the thread pool with a delayed progress dialog; report at the end."""
         from civdesk_ui.import_dialogs import ImportOptionsDialog, ImportReportDialog
+        from civdesk_ui.tasks_ui import take_task_packages
+
+        paths = take_task_packages(self, paths)  # returned task packages are received, not imported
+        if not paths:
+            return None
 
         if options is None and ask:
             item = self.checklist_panel.tree.currentItem()

@@ -79,17 +79,26 @@ def standard_ids_query(checklist_id: int) -> Any:
 
 
 def load_links(s: Session, checklist_id: int) -> list[tuple[int, int]]:
-    """(material_id, standard_id) of every link into the checklist."""
+    """(material_id, standard_id) of every link into the checklist, except material returned
+    to its unit (退回) for that standard: it stays in the library but counts for nothing."""
     q = select(Link.material_id, Link.standard_id).where(
         Link.standard_id.in_(standard_ids_query(checklist_id)))
-    return [(m, sid) for m, sid in s.connection().execute(q)]
+    returned = _returned(s)
+    return [(m, sid) for m, sid in s.connection().execute(q) if (m, sid) not in returned]
 
 
 def load_material_links(s: Session, checklist_id: int, material_ids: Iterable[int]) -> list[tuple[int, int]]:
     ids = list(material_ids)
     q = select(Link.material_id, Link.standard_id).where(
         Link.material_id.in_(ids), Link.standard_id.in_(standard_ids_query(checklist_id)))
-    return [(m, sid) for m, sid in s.connection().execute(q)]
+    returned = _returned(s)
+    return [(m, sid) for m, sid in s.connection().execute(q) if (m, sid) not in returned]
+
+
+def _returned(s: Session) -> set[tuple[int, int]]:
+    from civdesk.tasks.review import returned_pairs_query
+
+    return {(m, sid) for m, sid in s.connection().execute(returned_pairs_query())}
 
 
 def load_materials(s: Session, checklist_id: int | None = None,

@@ -23,8 +23,22 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
 def cmd_import(args: argparse.Namespace) -> int:
     from civdesk.checklist import store as cl
     from civdesk.importer import ImportAborted, ImportOptions
+    from civdesk.tasks import is_task_package
+
     progress = TextProgress()
+    packages = [p for p in args.paths if is_task_package(p)]  # returned task packages: received
+    args.paths = [p for p in args.paths if p not in packages]
     with open_library(args) as lib:
+        if packages:
+            from civdesk.cli.tasks import receive_paths
+
+            received, refused = receive_paths(lib, packages, args.json)
+            if not args.paths:
+                lib.search_index.catch_up(progress)
+                progress.finish()
+                if args.json:
+                    emit_json(received)
+                return EXIT_PROBLEMS if refused else EXIT_OK
         try:
             ids = tuple(cl.find_standard(lib, code).id for code in args.standard)
         except cl.ChecklistNotFound as exc:

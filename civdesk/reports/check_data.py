@@ -72,3 +72,51 @@ def unit_sentence(u: UnitOwed) -> str:
     extra = f"；另有{submitted}条其他单位负责的标准中，本单位提交的材料需要整改" if submitted else ""
     return (f"{u.unit}：牵头或配合{u.standards}条测评标准，已达标{u.met}条，"
             f"尚有{own}条需补交或整改{extra}。")
+
+
+def owed_text(s: StandardStatus) -> str:
+    """What a standard still lacks, in a few words: ``缺图片2张、说明报告1份；1处材料问题需整改``."""
+    missing = [f"{c.kind}{c.required - c.valid}{'张' if c.kind == '图片' else '份'}"
+               for c in s.counts if c.valid < c.required]
+    faulty = sum(1 for f in s.findings if f.material_id is not None and f.severity != NOTICE)
+    parts = []
+    if missing:
+        parts.append("缺" + "、".join(missing))
+    if faulty:
+        parts.append(f"{faulty}处材料问题需整改")
+    if not parts and s.status in (MISSING, PARTIAL, FAULTY):
+        parts.append("材料未齐" if s.status != FAULTY else "材料有错误")
+    return "；".join(parts)
+
+
+_GAP_ORDER = {FAULTY: 0, MISSING: 1, PARTIAL: 2}
+
+
+def worst_gaps(result: CheckResult, n: int = 5) -> list[StandardStatus]:
+    """The most serious gaps: errors first, then missing, then partial; more points first."""
+    gaps = [s for s in result.standards if s.needs_materials and s.status in _GAP_ORDER]
+    gaps.sort(key=lambda s: (_GAP_ORDER[s.status], -(s.score or 0), -len(s.errors),
+                             s.deadline.toordinal() if s.deadline else 10**7))
+    return gaps[:n]
+
+
+def units_by_owed(result: CheckResult) -> list[UnitOwed]:
+    """Units ranked by how many standards they still owe (most first)."""
+    return sorted((u for u in result.units if u.items), key=lambda u: (-len(u.items), u.met - u.standards))
+
+
+def points_at_risk(result: CheckResult) -> tuple[float, float] | None:
+    """(points of standards not met, all points) when the checklist has 分值, else None."""
+    scored = [s for s in result.standards if s.needs_materials and s.score]
+    if not scored:
+        return None
+    return (sum(s.score for s in scored if s.status != MET), sum(s.score for s in scored))
+
+
+def cn_number(n: int) -> str:
+    """1 → 一, 12 → 十二, 23 → 二十三 (for 公文 heading numbers)."""
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")

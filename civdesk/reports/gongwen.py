@@ -3,8 +3,12 @@
 A4, margins 37/35/28/26 mm; title 方正小标宋简体 二号 centred; level-1
 headings 黑体 三号, level-2 楷体_GB2312 三号; body 仿宋_GB2312 三号 (16 pt) with
 a 28.9 pt line pitch and a two-character first-line indent; page numbers
-"— 1 —" in 宋体 四号 at the foot; issuer and date at the end.  Tables use
-仿宋_GB2312 小四 so that they fit the type area.
+"— 1 —" in 宋体 四号 at the outer corner of the foot (odd pages right, even
+pages left); issuer and date at the end.  Tables use 仿宋_GB2312 小四 so that
+they fit the type area.  Heading levels 一、（一）1.（1）.  The GB2312 fonts
+are missing on a stock Windows PC, so the font table names a fallback for
+each (仿宋_GB2312 → 仿宋 → FangSong; 方正小标宋简体 → 华文中宋 → 宋体;
+楷体_GB2312 → 楷体 → KaiTi), which Word and LibreOffice use instead.
 """
 from __future__ import annotations
 
@@ -47,9 +51,36 @@ def new_document(landscape: bool = False) -> DocumentType:
     normal.paragraph_format.line_spacing = Pt(LINE_PT)
     normal.paragraph_format.space_before = Pt(0)
     normal.paragraph_format.space_after = Pt(0)
-    _page_numbers(sec.footer.paragraphs[0])
+    doc.settings.odd_and_even_pages_header_footer = True
+    _page_numbers(sec.footer.paragraphs[0], WD_ALIGN_PARAGRAPH.RIGHT)
+    _page_numbers(sec.even_page_footer.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT)
+    _font_fallbacks(doc)
     return doc
 
+
+#: Fonts a 公文 names and what a PC without them should use (first found wins).
+FALLBACKS: dict[str, tuple[str, ...]] = {
+    "仿宋_GB2312": ("仿宋", "FangSong"),
+    "方正小标宋简体": ("华文中宋", "宋体"),
+    "楷体_GB2312": ("楷体", "KaiTi"),
+    "黑体": ("SimHei",),
+    "宋体": ("SimSun",),
+}
+
+
+def _font_fallbacks(doc: DocumentType) -> None:
+    """Name each 公文 font in the font table with its fallbacks (``w:altName``) and the
+    GB2312 character set, so a PC that lacks it substitutes the right family."""
+    part = next((p for p in doc.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml"),
+                None)
+    if part is None:
+        return
+    entries = "".join(
+        f'<w:font w:name="{name}"><w:altName w:val="{",".join(alts)}"/><w:charset w:val="86"/>'
+        f'<w:family w:val="{"modern" if name in ("仿宋_GB2312", "楷体_GB2312") else "roman"}"/>'
+        '<w:pitch w:val="fixed"/></w:font>' for name, alts in FALLBACKS.items())
+    xml = part.blob.decode("utf-8")
+    part._blob = xml.replace("</w:fonts>", entries + "</w:fonts>").encode("utf-8")
 
 def _font(font, name: str, size: float, bold: bool = False) -> None:  # noqa: ANN001
     font.name = name
@@ -86,18 +117,26 @@ def addressee(doc: DocumentType, text: str) -> None:
     _run(p, f"{text}：")
 
 
-def heading(doc: DocumentType, text: str, level: int = 1) -> None:
+def heading(doc: DocumentType, text: str, level: int = 1, new_page: bool = False) -> Paragraph:
+    """A heading: level 1 一、 (黑体), 2 （一） (楷体), 3 1. (仿宋 bold), 4 （1） (仿宋)."""
     p = doc.add_paragraph()
+    p.paragraph_format.page_break_before = new_page
     p.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
     p.paragraph_format.keep_with_next = True
-    _run(p, text, HEADING_FONT if level == 1 else HEADING2_FONT, BODY_PT)
+    _run(p, text, HEADING_FONT if level == 1 else HEADING2_FONT if level == 2 else BODY_FONT, BODY_PT,
+         bold=level == 3)
+    return p
 
 
-def body(doc: DocumentType, text: str, indent: bool = True) -> None:
+def body(doc: DocumentType, text: str, indent: bool = True, tight: bool = False) -> None:
+    """A body paragraph; ``tight``: 四号 on a 22 pt pitch (a summary page that must fit one page)."""
     p = doc.add_paragraph()
+    size = 14 if tight else BODY_PT
     if indent:
-        p.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
-    _run(p, text)
+        p.paragraph_format.first_line_indent = Pt(size * 2)
+    if tight:
+        p.paragraph_format.line_spacing = Pt(22)
+    _run(p, text, BODY_FONT, size)
 
 
 def table(doc: DocumentType, header: Sequence[str], rows: Sequence[Sequence[str]],
@@ -123,7 +162,20 @@ def table(doc: DocumentType, header: Sequence[str], rows: Sequence[Sequence[str]
     return t
 
 
-def _cell(cell, text: str, bold: bool = False, center: bool = False) -> None:  # noqa: ANN001
+def compact_table(doc: DocumentType, header: Sequence[str], rows: Sequence[Sequence[str]],
+                  widths_mm: Sequence[float]) -> Table:
+    """A table in 五号 (10.5 pt) for a summary page."""
+    t = table(doc, header, [], widths_mm)
+    for values in rows:
+        cells = t.add_row().cells
+        for cell, text, w in zip(cells, values, widths_mm):
+            _cell(cell, str(text), size=10.5)
+            cell.width = Mm(w)
+    return t
+
+
+def _cell(cell, text: str, bold: bool = False, center: bool = False,  # noqa: ANN001
+          size: float = TABLE_PT) -> None:
     p = cell.paragraphs[0]
     p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
     p.paragraph_format.first_line_indent = Pt(0)
@@ -131,7 +183,7 @@ def _cell(cell, text: str, bold: bool = False, center: bool = False) -> None:  #
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     lines = text.split("\n")
     for i, line in enumerate(lines):
-        _run(p, line, HEADING_FONT if bold else BODY_FONT, TABLE_PT)
+        _run(p, line, HEADING_FONT if bold else BODY_FONT, size)
         if i < len(lines) - 1:
             p.add_run().add_break()
 
@@ -143,18 +195,64 @@ def _repeat_header(row) -> None:  # noqa: ANN001
     trpr.append(el)
 
 
-def signature(doc: DocumentType, issuer: str, date: dt.date) -> None:
-    """Issuer and 成文日期 at the right, four characters from the margin."""
-    doc.add_paragraph()
+def signature(doc: DocumentType, issuer: str, date: dt.date, seal: str = "") -> None:
+    """Issuer and 成文日期 at the right, four characters from the margin; ``seal`` is a
+    placeholder (e.g. （印章）) where the seal goes over the date."""
+    if not seal:
+        doc.add_paragraph().paragraph_format.keep_with_next = True
+    if seal:
+        p = doc.add_paragraph()
+        p.paragraph_format.space_before = Pt(BODY_PT)
+        p.paragraph_format.line_spacing = Pt(TABLE_PT + 4)
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        p.paragraph_format.right_indent = Pt(BODY_PT * 6)
+        p.paragraph_format.keep_with_next = True
+        r = p.add_run(xml_text(seal))
+        _font(r.font, BODY_FONT, TABLE_PT)
+        r.font.color.rgb = RGBColor(0xC0, 0, 0)
     for text in (issuer, f"{date.year}年{date.month}月{date.day}日"):
         p = doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         p.paragraph_format.right_indent = Pt(BODY_PT * 4)
+        p.paragraph_format.keep_with_next = text == issuer
         _run(p, text)
 
 
-def _page_numbers(p: Paragraph) -> None:
+def letterhead(doc: DocumentType, issuer: str, doc_number: str) -> None:
+    """The 版头: the issuer in red, the 文号 under it and a red rule."""
+    p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.line_spacing = Pt(40)
+    r = p.add_run(xml_text(issuer))
+    _font(r.font, TITLE_FONT, 26)
+    r.font.color.rgb = RGBColor(0xC0, 0, 0)
+    p = doc.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.space_after = Pt(LINE_PT)
+    _run(p, doc_number)
+    ppr = p._p.get_or_add_pPr()
+    border = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for k, v in (("w:val", "single"), ("w:sz", "12"), ("w:space", "6"), ("w:color", "C00000")):
+        bottom.set(qn(k), v)
+    border.append(bottom)
+    ppr.append(border)
+
+
+def annex_heading(doc: DocumentType, label: str, text: str) -> None:
+    """``附件`` in 黑体 at the top left of a new page, then the annex title centred."""
+    p = doc.add_paragraph()
+    p.paragraph_format.page_break_before = True
+    _run(p, label, HEADING_FONT, BODY_PT)
+    p = doc.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.space_after = Pt(BODY_PT)
+    _run(p, text, TITLE_FONT, 18)
+
+
+def _page_numbers(p: Paragraph, align: int = WD_ALIGN_PARAGRAPH.CENTER) -> None:
+    p.alignment = align
+    p.paragraph_format.left_indent = p.paragraph_format.right_indent = Pt(PAGE_PT)
     _run(p, "— ", PAGE_FONT, PAGE_PT)
     run = p.add_run()
     _font(run.font, PAGE_FONT, PAGE_PT)

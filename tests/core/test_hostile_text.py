@@ -109,7 +109,8 @@ def test_check_report_xlsx_and_docx_keep_hostile_titles_as_text(sample_lib, tmp_
                               "=1+1测评标准", "@单位"])
     docx_path = write_check_docx(result, tmp_path / "检查.docx")
     doc = Document(str(docx_path))
-    text = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+    text = "\n".join([c.text for t in doc.tables for row in t.rows for c in row.cells]
+                     + [p.text for p in doc.paragraphs])
     assert "=1+1测评标准" in text and "题名" in text and "\x0b" not in text
 
 
@@ -138,5 +139,6 @@ def test_export_with_real_checks_writes_the_report_with_hostile_titles(sample_li
             m.caption_place = ""  # a warning per photo: its title goes into the report
     r = export_package(sample_lib, tmp_path / "包", allow_errors=True)
     doc = Document(str(r.folder / "检查报告.docx"))
-    text = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+    text = "\n".join([c.text for t in doc.tables for row in t.rows for c in row.cells]
+                     + [p.text for p in doc.paragraphs])  # problems are listed under their standard
     assert "题名一" in text and "=cmd|' /C calc'!A0" in text
