@@ -171,6 +171,24 @@ def _chunks(items: list[int], n: int) -> Iterable[list[int]]:
         yield items[i:i + n]
 
 
+def describe(lib: Library, ids: Iterable[int]) -> dict[int, tuple[str, tuple[str, ...]]]:
+    """Title (or file name) and the codes of the standards each material is filed under."""
+    ids = sorted(set(ids))
+    out: dict[int, tuple[str, list[str]]] = {}
+    with lib.session() as s:
+        for chunk in _chunks(ids, 500):
+            for mid, title, name in s.execute(select(Material.id, Material.title, Material.original_name)
+                                              .where(Material.id.in_(chunk))):
+                out[mid] = (title or name, [])
+            q = (select(Link.material_id, ChecklistNode.code, Standard.number)
+                 .join(Standard, Standard.id == Link.standard_id)
+                 .join(ChecklistNode, ChecklistNode.id == Standard.node_id)
+                 .where(Link.material_id.in_(chunk)).order_by(Link.id))
+            for mid, code, number in s.execute(q):
+                out[mid][1].append(f"{code}:{number}")
+    return {mid: (title, tuple(codes)) for mid, (title, codes) in out.items()}
+
+
 def text_pages(lib: Library, material_id: int) -> list[str]:
     with lib.session() as s:
         rows = s.execute(select(MaterialText.page, MaterialText.text)

@@ -6,6 +6,7 @@ the undo stack and refresh only what they changed.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
@@ -32,6 +33,8 @@ from PySide6.QtWidgets import (
 
 from civdesk import materials as mat
 from civdesk.checklist import store as cl
+from civdesk.checks.badges import BadgeSummary, compute_badges, update_badges
+from civdesk.checks.model import PeriodInfo
 from civdesk.library import Library, LibraryError
 from civdesk.lock import LibraryLockedError
 from civdesk.settings import AppSettings
@@ -46,6 +49,7 @@ from civdesk_ui.material_views import (
     ids_from_mime,
 )
 from civdesk_ui.messages import inform, warn
+from civdesk_ui.period_chooser import PeriodChooser, choose_year, chosen_year, effective_period
 from civdesk_ui.undo import EditCommand, LinkCommand, UnlinkCommand
 
 LEVEL_COLOURS = {1: "#1f3a5f", 2: "#2c5d8a", 3: "#333333"}
@@ -106,14 +110,17 @@ class ChecklistPanel(QWidget):
         self.switcher.currentIndexChanged.connect(self._switched)
         self.tree = FilingTree()
         self.tree.setObjectName("checklistTree")
-        self.tree.setHeaderLabels(["测评体系", "方法", "材料"])
+        self.tree.setHeaderLabels(["测评体系", "方法", "材料", "问题"])
+        self.tree.headerItem().setToolTip(3, "有问题的材料件数（期外、模糊、缺说明……），随修改即时更新")
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeToContents)
         header.setStretchLastSection(False)
+        self.tree.setTextElideMode(Qt.ElideMiddle)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.switcher)
@@ -122,6 +129,9 @@ class ChecklistPanel(QWidget):
         self.tree_view: cl.ChecklistTree | None = None
         self.standards: dict[int, cl.StandardView] = {}
         self.nodes: dict[int, cl.NodeView] = {}
+        self.problems: dict[int, int] = {}  # standard id → materials with a badge
+        self._shape: tuple | None = None  # what the items were built for
+        self._load_job = None
 
     def reload(self, select_id: int | None = None) -> None:
         infos = cl.list_checklists(self.window.lib)
@@ -132,6 +142,7 @@ class ChecklistPanel(QWidget):
         self.switcher.blockSignals(False)
         if not infos:
             self.tree.clear()
+            self._shape = None
             self.checklist_id = None
             return
         target = select_id or self.checklist_id or infos[0].id
@@ -142,29 +153,55 @@ class ChecklistPanel(QWidget):
     def _switched(self, index: int) -> None:
         if index < 0:
             return
+        changed = self.switcher.itemData(index) != self.checklist_id
         self.checklist_id = self.switcher.itemData(index)
         self.refresh()
+        if changed and self.window.centralWidget() is not None:  # not while the window is built
+            self.window.fill_periods()
+            self.window.update_badges()
 
     def refresh(self) -> None:
         """Re-read counts and statuses, keeping expansion and the selection."""
         if self.checklist_id is None:
             return
-        current = self.tree.currentItem()
-        keep = (current.data(0, ROLE_KIND), current.data(0, ROLE_ID)) if current else None
-        expanded = {(it.data(0, ROLE_KIND), it.data(0, ROLE_ID)) for it in self._items() if it.isExpanded()}
-        tree = cl.checklist_tree(self.window.lib, self.checklist_id)
+        self.apply(load_tree_data(self.window.lib, self.checklist_id))
+
+    def refresh_later(self) -> None:
+        """The same, read on a worker thread (after an import or an edit): the UI thread only
+        sets the counts of the items already there.  The newest request wins."""
+        if self.checklist_id is None:
+            return
+        lib, cid = self.window.lib, self.checklist_id
+
+        def shown(data: TreeData) -> None:
+            if job is self._load_job and data.checklist_id == self.checklist_id:
+                self.apply(data)
+
+        job = self.window.jobs.run("更新测评体系计数", lambda _p: load_tree_data(lib, cid),
+                                   on_done=shown, dialog=False, show_errors=False)
+        self._load_job = job
+
+    def apply(self, data: TreeData) -> None:
+        tree = data.tree
         self.tree_view = tree
         self.standards = {s.id: s for s in tree.all_standards()}
         self.nodes = {n.id: n for r in tree.roots for n in r.walk()}
-        counts = mat.counts_by_standard(self.window.lib, self.checklist_id)
+        shape = (data.checklist_id, tuple(self.nodes), tuple(self.standards))
+        if shape == self._shape:
+            self._update_items(data)
+            return
+        current = self.tree.currentItem()
+        keep = (current.data(0, ROLE_KIND), current.data(0, ROLE_ID)) if current else None
+        expanded = {(it.data(0, ROLE_KIND), it.data(0, ROLE_ID)) for it in self._items() if it.isExpanded()}
         self.tree.blockSignals(True)
         self.tree.clear()
         for root in tree.roots:
-            self.tree.addTopLevelItem(self._node_item(root, counts))
-        unfiled = QTreeWidgetItem(["未归类材料", "", str(mat.unfiled_count(self.window.lib))])
+            self.tree.addTopLevelItem(self._node_item(root, data.counts))
+        unfiled = QTreeWidgetItem(["未归类材料", "", str(data.unfiled)])
         unfiled.setData(0, ROLE_KIND, UNFILED)
         unfiled.setData(0, ROLE_ID, 0)
         unfiled.setForeground(0, QBrush(QColor("#8a4b00")))
+        unfiled.setToolTip(0, "导入后尚未归档到任何测评标准的材料。把它们拖到上面的测评标准上即可归档。")
         self.tree.addTopLevelItem(unfiled)
         if expanded:
             for it in self._items():
@@ -172,9 +209,51 @@ class ChecklistPanel(QWidget):
         else:
             self.tree.expandToDepth(1)
         self.tree.blockSignals(False)
+        self._shape = shape
+        self.set_problems(self.problems)
         target = next((it for it in self._items()
                        if keep and (it.data(0, ROLE_KIND), it.data(0, ROLE_ID)) == keep), None)
         self.tree.setCurrentItem(target or self.tree.topLevelItem(0))
+
+    def _update_items(self, data: TreeData) -> None:
+        """Counts, status colours and texts of the items in place (no rebuild, no reselection)."""
+        def visit(item: QTreeWidgetItem) -> int:
+            kind, ident = item.data(0, ROLE_KIND), item.data(0, ROLE_ID)
+            if kind == "standard":
+                st = self.standards[ident]
+                n = self._set_standard(item, st, data.counts.get(st.id, {}))
+                return n
+            if kind == UNFILED:
+                item.setText(2, str(data.unfiled))
+                return 0
+            node = self.nodes.get(ident)
+            if node is not None:
+                item.setText(0, f"{node.code}  {node.title}")
+            total = sum(visit(item.child(i)) for i in range(item.childCount()))
+            item.setText(2, str(total))
+            return total
+
+        for i in range(self.tree.topLevelItemCount()):
+            visit(self.tree.topLevelItem(i))
+
+    def set_problems(self, problems: dict[int, int]) -> None:
+        """The 问题 column: materials with a badge, per standard and summed per node."""
+        self.problems = dict(problems)
+
+        def visit(item: QTreeWidgetItem) -> int:
+            kind, ident = item.data(0, ROLE_KIND), item.data(0, ROLE_ID)
+            if kind == "standard":
+                n = self.problems.get(ident, 0)
+            elif kind == UNFILED:
+                return 0
+            else:
+                n = sum(visit(item.child(i)) for i in range(item.childCount()))
+            item.setText(3, str(n) if n else "")
+            item.setForeground(3, QBrush(QColor("#b00020")))
+            return n
+
+        for i in range(self.tree.topLevelItemCount()):
+            visit(self.tree.topLevelItem(i))
 
     def _items(self):
         stack = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
@@ -197,24 +276,30 @@ class ChecklistPanel(QWidget):
             total += int(child_item.text(2) or 0)
             item.addChild(child_item)
         for st in node.standards:
-            by_cat = counts.get(st.id, {})
-            n = sum(by_cat.values())
-            score = f"［{st.points:g}分］" if st.points is not None else ""
-            s_item = QTreeWidgetItem([f"{st.number}）{st.text}{score}", "、".join(st.methods), str(n)])
+            s_item = QTreeWidgetItem()
             s_item.setData(0, ROLE_ID, st.id)
             s_item.setData(0, ROLE_KIND, "standard")
-            state = standard_state(st, by_cat)
-            s_item.setData(0, Qt.UserRole + 2, state)
-            if st.needs_materials:
-                s_item.setForeground(2, QBrush(QColor(STATUS_COLOURS[state])))
-                s_item.setToolTip(0, f"{st.text}\n状态：{STATE_LABELS[state]}")
-            else:
-                s_item.setForeground(0, QBrush(QColor("#888888")))
-                s_item.setToolTip(0, f"{st.text}\n（{'、'.join(st.methods)}，无需上传材料）")
-            total += n
+            total += self._set_standard(s_item, st, counts.get(st.id, {}))
             item.addChild(s_item)
         item.setText(2, str(total))
         return item
+
+    @staticmethod
+    def _set_standard(s_item: QTreeWidgetItem, st: cl.StandardView, by_cat: dict[str, int]) -> int:
+        n = sum(by_cat.values())
+        score = f"［{st.points:g}分］" if st.points is not None else ""
+        s_item.setText(0, f"{st.number}）{st.text}{score}")
+        s_item.setText(1, "、".join(st.methods))
+        s_item.setText(2, str(n))
+        state = standard_state(st, by_cat)
+        s_item.setData(0, Qt.UserRole + 2, state)
+        if st.needs_materials:
+            s_item.setForeground(2, QBrush(QColor(STATUS_COLOURS[state])))
+            s_item.setToolTip(0, f"{st.text}\n状态：{STATE_LABELS[state]}")
+        else:
+            s_item.setForeground(0, QBrush(QColor("#888888")))
+            s_item.setToolTip(0, f"{st.text}\n（{'、'.join(st.methods)}，无需上传材料）")
+        return n
 
     def item_for_standard(self, standard_id: int) -> QTreeWidgetItem | None:
         return next((it for it in self._items() if it.data(0, ROLE_KIND) == "standard"
@@ -226,6 +311,21 @@ class ChecklistPanel(QWidget):
             return [ident]
         node = self.nodes.get(ident)
         return [s.id for n in node.walk() for s in n.standards] if node else []
+
+
+@dataclass(frozen=True)
+class TreeData:
+    """What the tree shows, read in one go (on a worker thread when it can wait)."""
+
+    checklist_id: int
+    tree: cl.ChecklistTree
+    counts: dict[int, dict[str, int]]
+    unfiled: int
+
+
+def load_tree_data(lib: Library, checklist_id: int) -> TreeData:
+    return TreeData(checklist_id, cl.checklist_tree(lib, checklist_id),
+                    mat.counts_by_standard(lib, checklist_id), mat.unfiled_count(lib))
 
 
 STATE_LABELS = {"none": "尚无材料", "some": "已有部分材料", "met": "材料要求已满足"}
@@ -273,6 +373,11 @@ class MainWindow(QMainWindow):
         self.resize(1360, 820)
         self.jobs = JobRunner(self)
         self.background = JobRunner(self, max_threads=1)
+        self.badge_runner = JobRunner(self, max_threads=1)  # one at a time: each builds on the last
+        self.badge_summary = BadgeSummary()
+        self._badge_latest = self.badge_summary
+        self._badge_job = None
+        self.period_year: int | None = None
         self.undo_stack = QUndoStack(self)
         self.thumbs = ThumbnailCache(lib, self)
         self.model = MaterialModel(lib, self.thumbs, self)
@@ -316,8 +421,15 @@ class MainWindow(QMainWindow):
         self.view_toggle.currentIndexChanged.connect(self.views.setCurrentIndex)
         self.centre_title = QLabel()
         self.centre_title.setObjectName("centreTitle")
+        self.centre_title.setTextFormat(Qt.RichText)
+        self.problems_only = QCheckBox("只看有问题的")
+        self.problems_only.setObjectName("problemsOnly")
+        self.problems_only.setToolTip("只显示带有 期外、模糊、分辨率低、缺说明、重复、无法打开 标记的材料")
+        self.problems_only.toggled.connect(lambda _: self.show_selection())
+        self.search_box.setMinimumWidth(220)
         bar = QHBoxLayout()
         bar.addWidget(self.search_box, 3)
+        bar.addWidget(self.problems_only)
         bar.addWidget(self.search_scope)
         bar.addWidget(self.search_kind)
         bar.addWidget(self.sort_box)
@@ -359,6 +471,10 @@ class MainWindow(QMainWindow):
 
         self._make_menus()
         self.path_label = QLabel()
+        self.period_chooser = PeriodChooser()
+        self.period_chooser.chosen.connect(self.choose_period)
+        self.statusBar().addPermanentWidget(QLabel("检查按："))
+        self.statusBar().addPermanentWidget(self.period_chooser)
         self.statusBar().addPermanentWidget(self.path_label)
         self.jobs.status.connect(lambda m: self.statusBar().showMessage(m, 5000))
         self.background.status.connect(lambda m: self.statusBar().showMessage(m, 3000))
@@ -442,6 +558,9 @@ class MainWindow(QMainWindow):
         self.detail.editor.set_units(mat.units(lib))
         self.unit_panel.fill(lib)
         self.checklist_panel.reload()
+        self.period_year = chosen_year(lib)
+        self.fill_periods()
+        self.update_badges()
         self.update_index()
         self.start_ocr()
 
@@ -517,6 +636,10 @@ class MainWindow(QMainWindow):
                 ids = mat.list_ids(self.lib, standard_ids=standard_ids, sort=sort,
                                    descending=descending)
                 self._show_standard_info(item)
+        if self.problems_only.isChecked():
+            flagged = self.badge_summary.badges
+            ids = [i for i in ids if i in flagged]
+            self.centre_title.setText(self.centre_title.text() + f" · 有问题的 {len(ids)} 件")
         self.model.set_ids(ids)
         self._material_selected()
 
@@ -556,6 +679,19 @@ class MainWindow(QMainWindow):
         view.scrollTo(idx)
         return True
 
+    def reveal_material(self, material_id: int) -> bool:
+        """Show a material where it is filed (its first standard, else 未归类) and select it."""
+        rows = mat.get_rows(self.lib, [material_id])
+        if material_id not in rows:
+            return False
+        self.search_box.clear()
+        self.problems_only.setChecked(False)
+        standards = [s for s in rows[material_id].standards if s in self.checklist_panel.standards]
+        if not (standards and self.select_standard(standards[0])):
+            self.show_unfiled()
+        self.raise_()
+        return self.select_material(material_id)
+
     def show_unfiled(self) -> None:
         tree = self.checklist_panel.tree
         self.left_tabs.setCurrentWidget(self.checklist_panel)
@@ -576,13 +712,18 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- changes
     def changed(self, changes: mat.Changes) -> None:
-        """One place where writes come back: refresh what they touched."""
+        """One place where writes come back: refresh what they touched.
+
+        The tree's counts and the badges are read on worker threads and set in place."""
         self.model.refresh(list(changes.material_ids))
         if changes.links_added or changes.links_removed:
-            self.checklist_panel.refresh()
+            self.checklist_panel.refresh_later()
             self.show_selection()
         else:
             self._material_selected()
+        if changes.material_ids:
+            self.update_badges(changes.material_ids,
+                               [sid for _, sid in changes.links_removed + changes.links_added])
         self._index_timer.start()
         if self.check_dashboard is not None and changes.material_ids:
             self.check_dashboard.recheck(list(changes.material_ids))
@@ -620,8 +761,54 @@ class MainWindow(QMainWindow):
         self.thumbs.pixmaps.clear()
         self.detail.editor.set_units(mat.units(self.lib))
         self.unit_panel.fill(self.lib)
-        self.checklist_panel.refresh()
+        self.checklist_panel.refresh_later()
         self.show_selection()
+        self.update_badges()
+
+    # ---------------------------------------------------------------- badges
+    def update_badges(self, material_ids=None, standard_ids=()) -> None:  # noqa: ANN001
+        """Badges and the tree's problem counts, computed in bulk on a worker thread and handed
+        over in one piece.  ``material_ids``: only these changed (default: all)."""
+        lib = self.lib
+        checklist_id = self.checklist_panel.checklist_id
+        year = self.period_year
+        ids = None if material_ids is None else list(material_ids)
+        extra = list(standard_ids)
+
+        def work(_progress):  # noqa: ANN001, ANN202
+            period = None
+            if checklist_id is not None:
+                p = effective_period(cl.get_checklist(lib, checklist_id).periods, year)
+                period = PeriodInfo(p.year, p.start, p.end) if p else None
+            if ids is None:
+                summary = compute_badges(lib, period=period, checklist_id=checklist_id)
+            else:
+                summary = update_badges(lib, self._badge_latest, ids, period=period,
+                                        checklist_id=checklist_id, standard_ids=extra)
+            self._badge_latest = summary  # the next job (same single thread) builds on it
+            return summary
+
+        def done(summary: BadgeSummary) -> None:
+            self.badge_summary = summary
+            self.model.set_badges(summary.badges)
+            self.checklist_panel.set_problems(summary.problems_by_standard)
+            if self.problems_only.isChecked() and ids is None:
+                self.show_selection()
+
+        self._badge_job = self.badge_runner.run("检查材料问题", work, on_done=done, dialog=False,
+                                                show_errors=False)
+
+    def fill_periods(self) -> None:
+        cid = self.checklist_panel.checklist_id
+        periods = cl.get_checklist(self.lib, cid).periods if cid is not None else ()
+        self.period_chooser.fill(periods, self.period_year)
+
+    def choose_period(self, year: int | None) -> None:
+        self.period_year = year
+        choose_year(self.lib, year)
+        self.update_badges()
+        if self.check_dashboard is not None and self.check_dashboard.isVisible():
+            self.check_dashboard.run()
 
     # ----------------------------------------------------------------- import
     def import_files(self) -> None:
@@ -660,18 +847,24 @@ class MainWindow(QMainWindow):
             options = dlg.options()
         lib = self.lib
 
-        def done(report) -> None:  # noqa: ANN001
+        def work(progress):  # noqa: ANN001, ANN202
+            report = lib.import_paths(paths, options, progress)
+            dups = [e.material_id for e in report.entries if e.status == "duplicate" and e.material_id]
+            return report, mat.describe(lib, dups)  # what the duplicates duplicate, read here
+
+        def done(outcome) -> None:  # noqa: ANN001
+            report, existing = outcome
             self.refresh_all()
             self.update_index()
             self.start_ocr()
             self.statusBar().showMessage(report.summary(), 10000)
             self.last_report = report
-            dialog = ImportReportDialog(self, report)
+            dialog = ImportReportDialog(self, report, existing)
             dialog.setAttribute(Qt.WA_DeleteOnClose)
             dialog.open()
             self.report_dialog = dialog
 
-        return self.jobs.run("导入材料", lambda p: lib.import_paths(paths, options, p), on_done=done)
+        return self.jobs.run("导入材料", work, on_done=done)
 
     # ---------------------------------------------------------------- search
     def focus_search(self) -> None:
@@ -739,18 +932,21 @@ class MainWindow(QMainWindow):
 
         if self._ocr_job is not None and not self._ocr_job.finished:
             return
-        if ocr.pending_count(self.lib) == 0:
-            return
         lib = self.lib
 
+        def work(progress):  # noqa: ANN001, ANN202
+            # counted here, not on the UI thread (a query over the whole library)
+            return ocr.run_pending_ocr(lib, progress) if ocr.pending_count(lib) else None
+
         def done(outcome) -> None:  # noqa: ANN001
+            if outcome is None:
+                return
             self.statusBar().showMessage(outcome.message, 8000)
             if outcome.pages:
                 self.update_index()
 
         # the engine loads (about a second) on the worker thread, never on the UI thread
-        self._ocr_job = self.background.run(
-            "文字识别", lambda p: ocr.run_pending_ocr(lib, p), dialog=False, on_done=done)
+        self._ocr_job = self.background.run("文字识别", work, dialog=False, on_done=done)
 
     def _stop_background(self, closing: bool = False) -> None:
         """Cancel every job and wait for it (library switch, closing); late results are dropped.
@@ -760,7 +956,7 @@ class MainWindow(QMainWindow):
         """
         self._index_timer.stop()
         self._search_timer.stop()
-        runners = (self.background, self.jobs)
+        runners = (self.background, self.jobs, self.badge_runner)
         for runner in runners:
             runner.cancel_all()
         for runner in runners:

@@ -22,10 +22,11 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
+from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QListView, QTableView
 
 from civdesk import materials as mat
+from civdesk.checks.badges import Badge
 
 MIME_IDS = "application/x-civdesk-material-ids"
 THUMB = 160
@@ -118,6 +119,16 @@ class MaterialModel(QAbstractTableModel):
         self.row_of: dict[int, int] = {}
         thumbs.ready.connect(self._thumb_ready)
         self._sha_rows: dict[str, list[int]] = {}
+        self.badges: dict[int, tuple[Badge, ...]] = {}
+        self._icons: dict[tuple[str, tuple[str, ...], int], QIcon] = {}
+
+    def set_badges(self, badges: dict[int, tuple[Badge, ...]]) -> None:
+        """New badges for the library (one hand-over from the worker): one signal, the views
+        repaint what is visible."""
+        self.badges = dict(badges)
+        self._icons.clear()
+        if self.ids:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.ids) - 1, len(COLUMNS) - 1))
 
     # ----------------------------------------------------------------- filling
     def set_ids(self, ids: list[int], snippets: dict[int, str] | None = None) -> None:
@@ -189,16 +200,18 @@ class MaterialModel(QAbstractTableModel):
         if role == Qt.DisplayRole:
             return self._text(row, col)
         if role == Qt.DecorationRole and index.column() == 0:
-            return QIcon(self.thumbs.get(row))
+            return self._icon(row)
         if role == Qt.ToolTipRole:
             tip = f"{row.title}\n{row.original_name}"
-            if row.problem:
+            for badge in self.badges.get(row.id, ()):
+                tip += f"\n【{badge.code}】{badge.reason}"
+            if row.problem and not self.badges.get(row.id):
                 tip += f"\n问题：{row.problem}"
             snippet = self.snippets.get(row.id)
             if snippet:
                 tip += f"\n命中：{snippet}"
             return tip
-        if role == Qt.ForegroundRole and row.problem:
+        if role == Qt.ForegroundRole and (row.problem or any(b.serious for b in self.badges.get(row.id, ()))):
             return QColor("#b00020")
         if role == Qt.UserRole:
             return row.id
@@ -220,6 +233,9 @@ class MaterialModel(QAbstractTableModel):
         if col == "status":
             if row.id in self.snippets:
                 return self.snippets[row.id]
+            badges = self.badges.get(row.id)
+            if badges:
+                return " · ".join(b.code for b in badges)
             if row.problem:
                 return "有问题"
             if row.is_photo and not (row.caption_time and row.caption_place and row.caption_event):
@@ -228,6 +244,19 @@ class MaterialModel(QAbstractTableModel):
                 return "待识别文字"
             return "已归档" if row.standards else "未归类"
         return str(row.value(col) or "")
+
+    def _icon(self, row: mat.MaterialRow) -> QIcon:
+        """The thumbnail with the material's badges drawn along its bottom edge (cached)."""
+        pix = self.thumbs.get(row)
+        codes = tuple(b.code for b in self.badges.get(row.id, ()))
+        if not codes:
+            return QIcon(pix)
+        key = (row.sha256, codes, pix.cacheKey())
+        icon = self._icons.get(key)
+        if icon is None:
+            icon = QIcon(badged(pix, self.badges[row.id]))
+            self._icons[key] = icon
+        return icon
 
     def flags(self, index: QModelIndex) -> Qt.ItemFlags:
         base = super().flags(index)
@@ -245,6 +274,35 @@ class MaterialModel(QAbstractTableModel):
 
     def supportedDragActions(self) -> Qt.DropActions:  # noqa: N802
         return Qt.CopyAction | Qt.LinkAction
+
+
+BADGE_RED, BADGE_AMBER = QColor("#b00020"), QColor("#c77700")
+
+
+def badged(pix: QPixmap, badges: tuple[Badge, ...]) -> QPixmap:
+    """A copy of a thumbnail with its badges as small labels, red for the serious ones."""
+    out = QPixmap(pix.size())
+    out.fill(Qt.transparent)
+    painter = QPainter(out)
+    painter.drawPixmap(0, 0, pix)
+    font = QFont(painter.font())
+    font.setPixelSize(max(11, pix.height() // 12))
+    font.setBold(True)
+    painter.setFont(font)
+    metrics = painter.fontMetrics()
+    x, y = 3, pix.height() - metrics.height() - 5
+    for b in badges:
+        w = metrics.horizontalAdvance(b.code) + 8
+        if x + w > pix.width() and x > 3:
+            x, y = 3, y - metrics.height() - 4
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(BADGE_RED if b.serious else BADGE_AMBER)
+        painter.drawRoundedRect(x, y, w, metrics.height() + 2, 3, 3)
+        painter.setPen(QColor("white"))
+        painter.drawText(x + 4, y + metrics.ascent() + 1, b.code)
+        x += w + 3
+    painter.end()
+    return out
 
 
 def ids_from_mime(data: QMimeData) -> list[int]:
