@@ -225,6 +225,11 @@ def counts_by_unit(lib: Library) -> dict[int, int]:
                               .where(Material.unit_id.is_not(None)).group_by(Material.unit_id)).all())
 
 
+def material_count(lib: Library) -> int:
+    with lib.session() as s:
+        return s.scalar(select(func.count()).select_from(Material)) or 0
+
+
 def unfiled_count(lib: Library) -> int:
     with lib.session() as s:
         return s.scalar(select(func.count()).select_from(Material)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from civdesk import materials as mat
+from civdesk_ui.start_page import HintList
 
 MULTI = "（多个值）"
 NO_UNIT = -1
@@ -38,6 +39,8 @@ class MetadataEditor(QWidget):
     """Edit 题名, 形成日期, 责任单位, 类别, 文号, 密级, 备注 and photo captions."""
 
     save_requested = Signal(list, dict)  # material ids, changed values
+    proposals_requested = Signal(list)  # material ids: fill their empty captions from the proposals
+    next_requested = Signal()  # Enter in a caption field: saved, go on to the next photo
 
     def __init__(self) -> None:
         super().__init__()
@@ -54,6 +57,17 @@ class MetadataEditor(QWidget):
         cap.setContentsMargins(0, 0, 0, 0)
         for name in mat.CAPTION_FIELDS:
             cap.addRow(mat.FIELD_LABELS[name], self._make(name))
+            self.fields[name].returnPressed.connect(self._save_and_next)
+        self.proposals: dict[int, dict[str, object]] = {}
+        self.proposal_note = QLabel()
+        self.proposal_note.setObjectName("proposalNote")
+        self.proposal_note.setWordWrap(True)
+        self.proposal_note.setStyleSheet("color:#5a6470")
+        self.use_proposals = QPushButton("采用建议")
+        self.use_proposals.setObjectName("useProposals")
+        self.use_proposals.setToolTip("把灰色的建议值填入空着的说明项并保存（Ctrl+Shift+A；可撤销）")
+        self.use_proposals.setShortcut("Ctrl+Shift+A")
+        self.use_proposals.clicked.connect(lambda: self.proposals_requested.emit(list(self.ids)))
         notes = QPlainTextEdit()
         notes.setMaximumHeight(70)
         self.fields["notes"] = notes
@@ -73,6 +87,8 @@ class MetadataEditor(QWidget):
         cap_title = QLabel("<b>图片说明</b>（时间、地点、人物、事由必填）")
         layout.addWidget(cap_title)
         layout.addWidget(self.caption_box)
+        layout.addWidget(self.proposal_note)
+        layout.addWidget(self.use_proposals)
         layout.addWidget(QLabel("备注"))
         layout.addWidget(notes)
         layout.addWidget(self.save)
@@ -111,7 +127,8 @@ class MetadataEditor(QWidget):
         self.ids = [r.id for r in rows]
         self.setEnabled(bool(rows))
         if not rows:
-            self.heading.setText("")
+            self.heading.setText("<span style='color:#7a8591'>在中间选择一件材料，可在这里修改题名、日期、责任单位"
+                                 "和图片说明；按住 Ctrl 或 Shift 多选可批量修改。</span>")
             self.facts.setText("")
             return
         first = rows[0]
@@ -136,6 +153,32 @@ class MetadataEditor(QWidget):
         any_photo = any(r.is_photo for r in rows)
         self.caption_box.setVisible(any_photo)
         self.cap_title.setVisible(any_photo)
+        self.show_proposals({})
+
+    def show_proposals(self, proposals: dict) -> None:  # material id → tuple of Proposal
+        """Proposed values as grey text in the empty caption fields, with where they come from."""
+        self.proposals = {mid: {p.field: p for p in props} for mid, props in proposals.items()}
+        notes = []
+        for name in mat.CAPTION_FIELDS:
+            w = self.fields[name]
+            found = [self.proposals.get(mid, {}).get(name) for mid in self.ids]
+            found = [p for p in found if p is not None]
+            if not found or w.text():
+                continue
+            values = {p.value for p in found}
+            if len(values) == 1 and len(self.ids) == 1:
+                w.setPlaceholderText(f"建议：{found[0].value}")
+                notes.append(f"{found[0].label}：{found[0].reason}")
+            else:
+                w.setPlaceholderText(f"建议：{len(found)} 件照片各有建议值")
+                notes.append(f"{found[0].label}：{found[0].reason} 等")
+        self.proposal_note.setText("建议来源——" + "；".join(notes) if notes else "")
+        self.proposal_note.setVisible(bool(notes))
+        self.use_proposals.setVisible(bool(notes))
+
+    def _save_and_next(self) -> None:
+        self._save()
+        self.next_requested.emit()
 
     def _set(self, name: str, value: str | None) -> None:
         w = self.fields[name]
@@ -206,9 +249,10 @@ class FilingPanel(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.links = QListWidget()
+        self.links = HintList("还没有归档。把中间的材料拖到左侧测评标准上即可归档；可多选一起拖。")
         self.links.setObjectName("linkList")
-        self.suggestions = QListWidget()
+        self.suggestions = HintList("没有待确认的归档建议。文件夹名或文件名里写有编号（如 Ⅲ-5）"
+                                    "或单位名时，导入后会在这里给出建议和理由。")
         self.suggestions.setObjectName("suggestionList")
         self.ids: list[int] = []
         unlink = QPushButton("移除所选关联")

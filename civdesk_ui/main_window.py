@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from civdesk import caption_proposals
 from civdesk import materials as mat
 from civdesk.checklist import store as cl
 from civdesk.checks.badges import BadgeSummary, compute_badges, update_badges
@@ -49,7 +50,14 @@ from civdesk_ui.material_views import (
     ids_from_mime,
 )
 from civdesk_ui.messages import inform, warn
-from civdesk_ui.period_chooser import PeriodChooser, choose_year, chosen_year, effective_period
+from civdesk_ui.period_chooser import (
+    PeriodChooser,
+    choose_year,
+    chosen_year,
+    effective_period,
+    period_label,
+)
+from civdesk_ui.start_page import StartPage
 from civdesk_ui.undo import EditCommand, LinkCommand, UnlinkCommand
 
 LEVEL_COLOURS = {1: "#1f3a5f", 2: "#2c5d8a", 3: "#333333"}
@@ -328,6 +336,16 @@ def load_tree_data(lib: Library, checklist_id: int) -> TreeData:
                     mat.counts_by_standard(lib, checklist_id), mat.unfiled_count(lib))
 
 
+EMPTY = {
+    "standard": "这条测评标准下还没有材料。\n把「未归类材料」里的材料拖到左侧这条标准上即可归档；"
+                "也可以选中这条标准后导入（导入时选「归档到当前测评标准」）。",
+    "node": "这一条目下还没有材料。\n展开它，把材料拖到其下的测评标准上即可归档。",
+    UNFILED: "没有未归类的材料。\n把文件、文件夹或各单位的 zip 压缩包拖到这个窗口上即可导入（或 文件 → 导入）。",
+    "unit": "这个单位还没有材料。\n导入时在「责任单位」中选择它，或在右侧「信息」页修改材料的责任单位。",
+    "no_unit": "在左侧选择一个责任单位，这里显示它报送的材料。\n单位名单在 测评体系 → 责任单位 中维护。",
+    "no_problems": "这里的材料都没有问题标记（期外、模糊、分辨率低、缺说明、重复、无法打开）。",
+    "search": "没有找到包含「{query}」的材料。\n试试更短的词、文号或编号（如 Ⅲ-5），或取消「仅当前条目」。",
+}
 STATE_LABELS = {"none": "尚无材料", "some": "已有部分材料", "met": "材料要求已满足"}
 
 
@@ -397,6 +415,9 @@ class MainWindow(QMainWindow):
         self.views = QStackedWidget()
         self.views.addWidget(self.grid)
         self.views.addWidget(self.table)
+        self.start_page = StartPage()
+        self.start_page.step.connect(self._start_step)
+        self.views.addWidget(self.start_page)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._material_selected())
         self.grid.selectionModel().selectionChanged.connect(lambda *_: self._material_selected())
         self.table.doubleClicked.connect(lambda _: self.detail.setCurrentWidget(self.detail.preview))
@@ -443,6 +464,8 @@ class MainWindow(QMainWindow):
 
         self.detail = DetailPanel(lib)
         self.detail.editor.save_requested.connect(self.edit_materials)
+        self.detail.editor.proposals_requested.connect(self.apply_proposals)
+        self.detail.editor.next_requested.connect(self.select_next)
         self.detail.filing.unlink_requested.connect(
             lambda ids, sid: self.unlink_materials(ids, sid))
         self.detail.filing.accept_requested.connect(self.accept_suggestions)
@@ -507,6 +530,8 @@ class MainWindow(QMainWindow):
         self._action(m, "搜索", self.focus_search, QKeySequence.Find)
         self._action(m, "全选", lambda: self.current_view().selectAll(), QKeySequence.SelectAll)
         self._action(m, "从当前标准移除所选材料", self.unlink_selected, QKeySequence.Delete)
+        m.addSeparator()
+        self._action(m, "批量编辑图片说明…", self.open_caption_grid, "Ctrl+Shift+E")
         m = self.menuBar().addMenu("视图(&V)")
         self._action(m, "缩略图", lambda: self.view_toggle.setCurrentIndex(0), "Ctrl+1")
         self._action(m, "列表", lambda: self.view_toggle.setCurrentIndex(1), "Ctrl+2")
@@ -560,6 +585,7 @@ class MainWindow(QMainWindow):
         self.checklist_panel.reload()
         self.period_year = chosen_year(lib)
         self.fill_periods()
+        self.update_start_page()
         self.update_badges()
         self.update_index()
         self.start_ocr()
@@ -587,7 +613,25 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------- selection
     def current_view(self):  # noqa: ANN201
-        return self.views.currentWidget()
+        return self.table if self.view_toggle.currentIndex() == 1 else self.grid
+
+    def update_start_page(self) -> None:
+        """The first-run page while the library has no materials, else the chosen view."""
+        count = mat.material_count(self.lib)
+        if count:
+            if self.views.currentWidget() is self.start_page:
+                self.views.setCurrentIndex(self.view_toggle.currentIndex())
+            return
+        cid = self.checklist_panel.checklist_id
+        info = cl.get_checklist(self.lib, cid) if cid is not None else None
+        period = effective_period(info.periods, self.period_year) if info else None
+        self.start_page.show_state(f"{info.label}（{info.standards} 条测评标准）" if info else "",
+                                   count, period_label(period) if period else "")
+        self.views.setCurrentWidget(self.start_page)
+
+    def _start_step(self, name: str) -> None:
+        {"checklist": self.import_checklist, "materials": self.import_files,
+         "period": self.edit_period}[name]()
 
     def selected_ids(self) -> list[int]:
         rows = sorted({i.row() for i in self.current_view().selectionModel().selectedIndexes()})
@@ -615,17 +659,20 @@ class MainWindow(QMainWindow):
         if self.left_tabs.currentWidget() is self.unit_panel:
             item = self.unit_panel.currentItem()
             if item is None:
+                self._set_empty(EMPTY["no_unit"])
                 self.model.set_ids([])
                 self.centre_title.setText("请选择责任单位")
                 return
             ids = mat.list_ids(self.lib, unit_id=item.data(Qt.UserRole), sort=sort,
                                descending=descending)
             self.centre_title.setText(f"<b>{item.text()}</b>")
+            self._set_empty(EMPTY["unit"])
         else:
             item = self.checklist_panel.tree.currentItem()
             if item is None:
                 return
             kind = item.data(0, ROLE_KIND)
+            self._set_empty(EMPTY[kind])
             if kind == UNFILED:
                 ids = mat.list_ids(self.lib, unfiled=True, sort=sort, descending=descending)
                 self.centre_title.setText(f"<b>未归类材料</b>（{len(ids)} 件）")
@@ -640,8 +687,16 @@ class MainWindow(QMainWindow):
             flagged = self.badge_summary.badges
             ids = [i for i in ids if i in flagged]
             self.centre_title.setText(self.centre_title.text() + f" · 有问题的 {len(ids)} 件")
+            if not ids:
+                self._set_empty(EMPTY["no_problems"])
         self.model.set_ids(ids)
         self._material_selected()
+
+    def _set_empty(self, text: str) -> None:
+        """What the centre says while it has no materials to show."""
+        for view in (self.grid, self.table):
+            view.empty_text = text
+            view.viewport().update()
 
     def _show_standard_info(self, item: QTreeWidgetItem) -> None:
         kind, ident = item.data(0, ROLE_KIND), item.data(0, ROLE_ID)
@@ -663,6 +718,9 @@ class MainWindow(QMainWindow):
         fetched = mat.get_rows(self.lib, ids) if ids else {}
         rows = [fetched[i] for i in ids if i in fetched]  # in view order
         self.detail.editor.show_rows(rows)
+        photos = [r.id for r in rows if r.is_photo]
+        if photos:
+            self.detail.editor.show_proposals(caption_proposals.propose(self.lib, photos[:200]))
         labels = {sid: f"{st.code} {st.text}" for sid, st in self.checklist_panel.standards.items()}
         self.detail.filing.show_rows(rows, labels, mat.pending_suggestions(self.lib, ids) if ids else [])
         first = rows[0] if len(rows) == 1 else None
@@ -731,6 +789,46 @@ class MainWindow(QMainWindow):
     def edit_materials(self, ids: list[int], values: dict) -> None:
         self.undo_stack.push(EditCommand(self.lib, ids, values, self.changed))
         self.statusBar().showMessage(f"已保存 {len(ids)} 件材料的修改（Ctrl+Z 撤销）", 4000)
+
+    def apply_proposals(self, ids: list[int]) -> None:
+        """Fill the empty caption fields of these photos with their proposals (one undo step)."""
+        found = caption_proposals.propose(self.lib, ids)
+        if not found:
+            return
+        self.undo_stack.beginMacro(f"采用图片说明建议（{len(found)} 件）")
+        for mid, props in found.items():
+            self.undo_stack.push(EditCommand(self.lib, [mid], {p.field: p.value for p in props},
+                                             self.changed))
+        self.undo_stack.endMacro()
+        self.statusBar().showMessage(f"已为 {len(found)} 件照片填入建议的图片说明（Ctrl+Z 撤销）", 4000)
+
+    def select_next(self) -> None:
+        """Enter in a caption field: on to the next material of the view."""
+        view = self.current_view()
+        row = view.currentIndex().row()
+        if 0 <= row < self.model.rowCount() - 1:
+            idx = self.model.index(row + 1, 0)
+            view.selectionModel().clearSelection()
+            view.setCurrentIndex(idx)
+            view.scrollTo(idx)
+            first = self.detail.editor.fields["caption_time"]
+            first.setFocus()
+
+    def open_caption_grid(self):  # noqa: ANN201
+        """The caption grid for the selected photos (or every photo in the view)."""
+        from civdesk_ui.caption_grid import CaptionGridDialog
+
+        ids = self.selected_ids() or list(self.model.ids)
+        rows = mat.get_rows(self.lib, ids)
+        photos = [i for i in ids if i in rows and rows[i].is_photo]
+        if not photos:
+            inform(self, "批量编辑图片说明", "当前没有照片。先在左侧选择有照片的测评标准，或选中几张照片。")
+            return None
+        dialog = CaptionGridDialog(self, photos)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.open()
+        self.caption_grid = dialog
+        return dialog
 
     def file_materials(self, standard_id: int, ids: list[int]) -> None:
         st = self.checklist_panel.standards.get(standard_id)
@@ -854,6 +952,7 @@ class MainWindow(QMainWindow):
 
         def done(outcome) -> None:  # noqa: ANN001
             report, existing = outcome
+            self.update_start_page()
             self.refresh_all()
             self.update_index()
             self.start_ocr()
@@ -894,6 +993,7 @@ class MainWindow(QMainWindow):
             if self.search_box.text().strip() != query:
                 return  # the clerk typed on: a newer search follows
             self.search_pages = {r.material_id: r.page for r in results}
+            self._set_empty(EMPTY["search"].format(query=query))
             self.model.set_ids([r.material_id for r in results],
                                {r.material_id: r.marked() for r in results})
             self.centre_title.setText(f"<b>搜索「{query}」</b>：{len(results)} 件材料"

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QListView, QTableV
 
 from civdesk import materials as mat
 from civdesk.checks.badges import Badge
+from civdesk_ui.start_page import paint_hint
 
 MIME_IDS = "application/x-civdesk-material-ids"
 THUMB = 160
@@ -317,6 +318,7 @@ def ids_from_mime(data: QMimeData) -> list[int]:
 class MaterialGrid(QListView):
     def __init__(self, model: MaterialModel):
         super().__init__()
+        self.empty_text = ""
         self.setObjectName("materialGrid")
         self.setModel(model)
         self.setViewMode(QListView.IconMode)
@@ -331,11 +333,17 @@ class MaterialGrid(QListView):
         self.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragOnly)
+        self.setTextElideMode(Qt.ElideMiddle)
+
+    def paintEvent(self, event) -> None:  # noqa: N802, ANN001
+        super().paintEvent(event)
+        paint_hint(self, self.empty_text)
 
 
 class MaterialTable(QTableView):
     def __init__(self, model: MaterialModel):
         super().__init__()
+        self.empty_text = ""
         self.setObjectName("materialTable")
         self.setModel(model)
         self.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -352,3 +360,8 @@ class MaterialTable(QTableView):
         header.setStretchLastSection(True)
         for col, width in enumerate((300, 220, 80, 90, 130, 80, 90)):
             self.setColumnWidth(col, width)
+        self.setTextElideMode(Qt.ElideMiddle)  # file names keep their start and their end
+
+    def paintEvent(self, event) -> None:  # noqa: N802, ANN001
+        super().paintEvent(event)
+        paint_hint(self, self.empty_text)
