@@ -551,6 +551,8 @@ class MainWindow(QMainWindow):
         self._action(m, "重建搜索索引", self.rebuild_index)
         self._action(m, "原件完整性校验", self.verify_library)
         m = self.menuBar().addMenu("帮助(&H)")
+        self._action(m, "使用说明", self.show_usage, QKeySequence.HelpContents)
+        self._action(m, "快捷键", self.show_shortcuts)
         self._action(m, "关于 CivDesk", self.about)
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:  # noqa: ANN001
@@ -574,6 +576,9 @@ class MainWindow(QMainWindow):
         self.model.lib = lib
         self.thumbs.lib = lib
         self.detail.preview.lib = lib
+        self.detail.preview.jobs = self.jobs
+        self.badge_summary = self._badge_latest = BadgeSummary()
+        self.model.set_badges({})
         self.undo_stack.clear()
         self.setWindowTitle(f"CivDesk 文明创建材料管理 — {lib.path.name}")
         self.path_label.setText(f"资料库：{lib.path.resolve()}")
@@ -724,7 +729,8 @@ class MainWindow(QMainWindow):
         labels = {sid: f"{st.code} {st.text}" for sid, st in self.checklist_panel.standards.items()}
         self.detail.filing.show_rows(rows, labels, mat.pending_suggestions(self.lib, ids) if ids else [])
         first = rows[0] if len(rows) == 1 else None
-        self.detail.preview.show_material(first, self.search_pages.get(first.id) if first else None)
+        self.detail.preview.show_material(first, self.search_pages.get(first.id) if first else None,
+                                          self.search_query if first and first.id in self.search_pages else "")
 
     def select_material(self, material_id: int) -> bool:
         row = self.model.row_of.get(material_id)
@@ -1187,12 +1193,27 @@ class MainWindow(QMainWindow):
         self.thumbs.pool.waitForDone(CLOSE_WAIT_MS)
         super().closeEvent(event)
 
-    def about(self) -> None:
-        from civdesk import __version__
+    def show_usage(self):  # noqa: ANN201
+        from civdesk_ui.help_dialogs import usage_dialog
 
-        inform(self, "关于 CivDesk",
-               f"CivDesk {__version__}\n文明城市创建申报材料管理（离线版）\n"
-               f"资料库：{self.lib.path.resolve()}")
+        dialog = usage_dialog(self)
+        dialog.show()
+        return dialog
+
+    def show_shortcuts(self):  # noqa: ANN201
+        from civdesk_ui.help_dialogs import shortcuts_dialog
+
+        dialog = shortcuts_dialog(self)
+        dialog.show()
+        return dialog
+
+    def about(self):  # noqa: ANN201
+        from civdesk import __version__
+        from civdesk_ui.help_dialogs import about_dialog
+
+        dialog = about_dialog(self, __version__, self.lib.path.resolve())
+        dialog.show()
+        return dialog
 
 
 def standard_html(st: cl.StandardView, state: str | None) -> str:
