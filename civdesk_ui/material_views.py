@@ -26,7 +26,7 @@ from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QListView, QTableView
 
 from civdesk import materials as mat
-from civdesk.checks.badges import Badge
+from civdesk.checks.badges import SERIOUS, BadgeSummary, explain
 from civdesk_ui.start_page import paint_hint
 
 MIME_IDS = "application/x-civdesk-material-ids"
@@ -120,13 +120,15 @@ class MaterialModel(QAbstractTableModel):
         self.row_of: dict[int, int] = {}
         thumbs.ready.connect(self._thumb_ready)
         self._sha_rows: dict[str, list[int]] = {}
-        self.badges: dict[int, tuple[Badge, ...]] = {}
+        self.summary = BadgeSummary()
+        self.badges: dict[int, tuple[str, ...]] = {}
         self._icons: dict[tuple[str, tuple[str, ...], int], QIcon] = {}
 
-    def set_badges(self, badges: dict[int, tuple[Badge, ...]]) -> None:
+    def set_badges(self, summary: BadgeSummary) -> None:
         """New badges for the library (one hand-over from the worker): one signal, the views
         repaint what is visible."""
-        self.badges = dict(badges)
+        self.summary = summary
+        self.badges = summary.badges
         self._icons.clear()
         if self.ids:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.ids) - 1, len(COLUMNS) - 1))
@@ -204,15 +206,16 @@ class MaterialModel(QAbstractTableModel):
             return self._icon(row)
         if role == Qt.ToolTipRole:
             tip = f"{row.title}\n{row.original_name}"
-            for badge in self.badges.get(row.id, ()):
-                tip += f"\n【{badge.code}】{badge.reason}"
+            if row.id in self.badges:  # the reasons of the one material under the mouse
+                for badge in explain(self.lib, row.id, self.summary):
+                    tip += f"\n【{badge.code}】{badge.reason}"
             if row.problem and not self.badges.get(row.id):
                 tip += f"\n问题：{row.problem}"
             snippet = self.snippets.get(row.id)
             if snippet:
                 tip += f"\n命中：{snippet}"
             return tip
-        if role == Qt.ForegroundRole and (row.problem or any(b.serious for b in self.badges.get(row.id, ()))):
+        if role == Qt.ForegroundRole and (row.problem or not SERIOUS.isdisjoint(self.badges.get(row.id, ()))):
             return QColor("#b00020")
         if role == Qt.UserRole:
             return row.id
@@ -236,7 +239,7 @@ class MaterialModel(QAbstractTableModel):
                 return self.snippets[row.id]
             badges = self.badges.get(row.id)
             if badges:
-                return " · ".join(b.code for b in badges)
+                return " · ".join(badges)
             if row.problem:
                 return "有问题"
             if row.is_photo and not (row.caption_time and row.caption_place and row.caption_event):
@@ -249,13 +252,13 @@ class MaterialModel(QAbstractTableModel):
     def _icon(self, row: mat.MaterialRow) -> QIcon:
         """The thumbnail with the material's badges drawn along its bottom edge (cached)."""
         pix = self.thumbs.get(row)
-        codes = tuple(b.code for b in self.badges.get(row.id, ()))
+        codes = self.badges.get(row.id, ())
         if not codes:
             return QIcon(pix)
         key = (row.sha256, codes, pix.cacheKey())
         icon = self._icons.get(key)
         if icon is None:
-            icon = QIcon(badged(pix, self.badges[row.id]))
+            icon = QIcon(badged(pix, codes))
             self._icons[key] = icon
         return icon
 
@@ -280,7 +283,7 @@ class MaterialModel(QAbstractTableModel):
 BADGE_RED, BADGE_AMBER = QColor("#b00020"), QColor("#c77700")
 
 
-def badged(pix: QPixmap, badges: tuple[Badge, ...]) -> QPixmap:
+def badged(pix: QPixmap, badges: tuple[str, ...]) -> QPixmap:
     """A copy of a thumbnail with its badges as small labels, red for the serious ones."""
     out = QPixmap(pix.size())
     out.fill(Qt.transparent)
@@ -292,15 +295,15 @@ def badged(pix: QPixmap, badges: tuple[Badge, ...]) -> QPixmap:
     painter.setFont(font)
     metrics = painter.fontMetrics()
     x, y = 3, pix.height() - metrics.height() - 5
-    for b in badges:
-        w = metrics.horizontalAdvance(b.code) + 8
+    for code in badges:
+        w = metrics.horizontalAdvance(code) + 8
         if x + w > pix.width() and x > 3:
             x, y = 3, y - metrics.height() - 4
         painter.setPen(Qt.NoPen)
-        painter.setBrush(BADGE_RED if b.serious else BADGE_AMBER)
+        painter.setBrush(BADGE_RED if code in SERIOUS else BADGE_AMBER)
         painter.drawRoundedRect(x, y, w, metrics.height() + 2, 3, 3)
         painter.setPen(QColor("white"))
-        painter.drawText(x + 4, y + metrics.ascent() + 1, b.code)
+        painter.drawText(x + 4, y + metrics.ascent() + 1, code)
         x += w + 3
     painter.end()
     return out

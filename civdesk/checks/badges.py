@@ -14,21 +14,24 @@ badge          when
 ``无法打开``    encrypted, damaged or unreadable
 =============  ==========================================================
 
-:func:`compute_badges` runs on a worker thread; the window receives one
-:class:`BadgeSummary` (all badges, problem counts per standard) in one hand-over.
+:func:`compute_badges` runs on a worker thread as two SQL queries (the rules' conditions
+written in SQL, a test keeps the two in agreement); the window receives one
+:class:`BadgeSummary` (all badge codes, problem counts per standard) in one hand-over and
+asks :func:`explain` for the reasons of the one material under the mouse.
 """
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from civdesk.checks import data
 from civdesk.checks.model import ERROR, PeriodInfo
 from civdesk.checks.rules import (
+    MISLABEL_PREFIX,
     Context,
     blur_rule,
     caption_rule,
@@ -37,7 +40,8 @@ from civdesk.checks.rules import (
     unreadable_rule,
 )
 from civdesk.checks.settings import CheckSettings, get_check_settings
-from civdesk.models import Link, Material
+from civdesk.models import Material
+from civdesk.vocabulary import CAPTION_REQUIRED, PHOTO_KINDS
 
 if TYPE_CHECKING:
     from civdesk.library import Library
@@ -51,7 +55,6 @@ SERIOUS = frozenset({UNREADABLE, OUT_OF_PERIOD, DUPLICATE, LOW_RESOLUTION})
 _RULES = ((period_rule, OUT_OF_PERIOD, True), (blur_rule, BLURRED, False),
           (resolution_rule, LOW_RESOLUTION, False), (caption_rule, NO_CAPTION, False),
           (unreadable_rule, UNREADABLE, True))
-_CHUNK = 900
 
 
 @dataclass(frozen=True)
@@ -66,23 +69,103 @@ class Badge:
 
 @dataclass(frozen=True)
 class BadgeSummary:
-    """Badges of the materials looked at, and per standard how many materials have any."""
+    """Badge codes of every material that has any, and per standard how many such materials.
 
-    badges: Mapping[int, tuple[Badge, ...]] = field(default_factory=dict)
+    The reasons are not computed in bulk: :func:`explain` gives them for one material (a
+    tooltip), from the same rules, with the same period and settings.
+    """
+
+    badges: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
     problems_by_standard: Mapping[int, int] = field(default_factory=dict)
-    material_ids: frozenset[int] = frozenset()  # what was looked at (a material without badges too)
+    period: PeriodInfo | None = None
+    settings: CheckSettings | None = None
 
-    def merged_into(self, older: BadgeSummary) -> BadgeSummary:
-        """``older`` with this (partial) summary's materials replaced."""
-        badges = {k: v for k, v in older.badges.items() if k not in self.material_ids}
-        badges.update(self.badges)
-        counts = dict(older.problems_by_standard)
-        counts.update(self.problems_by_standard)
-        return BadgeSummary(badges, counts, older.material_ids | self.material_ids)
+
+_BITS = (UNREADABLE, OUT_OF_PERIOD, DUPLICATE, BLURRED, LOW_RESOLUTION, NO_CAPTION)  # bit i = 1 << i
+
+
+def compute_badges(lib: Library, *, period: PeriodInfo | None = None,
+                   settings: CheckSettings | None = None, checklist_id: int | None = None) -> BadgeSummary:
+    """Badges of the whole library and problem counts per standard, in two SQL queries.
+
+    No row is turned into a Python object unless it has a badge; meant for a worker thread
+    (SQLite works with the interpreter lock released).
+    """
+    settings = settings or get_check_settings(lib)
+    flagged, params = _flag_sql(settings, period)
+    links = "SELECT standard_id, material_id FROM links"
+    if checklist_id is not None:
+        links += (" WHERE standard_id IN (SELECT s.id FROM standards s JOIN checklist_nodes n"
+                  " ON n.id = s.node_id WHERE n.checklist_id = :checklist_id)")
+        params["checklist_id"] = checklist_id
+    with lib.session() as s:
+        conn = s.connection().connection.driver_connection  # plain sqlite3: no per-row overhead
+        rows = conn.execute(f"WITH {flagged} SELECT id, flags FROM flagged", params).fetchall()
+        counts = conn.execute(
+            f"WITH {flagged}, l AS ({links}) SELECT l.standard_id, COUNT(f.id) FROM l "
+            "LEFT JOIN flagged f ON f.id = l.material_id GROUP BY l.standard_id", params).fetchall()
+    codes_of = _codes_of()
+    badges = {mid: codes_of(flags) for mid, flags in rows}
+    return BadgeSummary(badges, dict(counts), period, settings)
+
+
+def _codes_of():  # noqa: ANN202
+    cache: dict[int, tuple[str, ...]] = {}
+
+    def codes(flags: int) -> tuple[str, ...]:
+        out = cache.get(flags)
+        if out is None:
+            out = cache[flags] = tuple(c for i, c in enumerate(_BITS) if flags & (1 << i))
+        return out
+    return codes
+
+
+def _flag_sql(settings: CheckSettings, period: PeriodInfo | None) -> tuple[str, dict]:
+    """The ``flagged(id, flags)`` CTE: the same conditions as the rules (tested to agree)."""
+    photo = "(kind IN ({}) OR category = '图片')".format(", ".join(f"'{k}'" for k in sorted(PHOTO_KINDS)))
+    lim = settings.platform
+    params: dict = {"blur_min": settings.blur_min, "long": max(lim.min_width, lim.min_height),
+                    "short": min(lim.min_width, lim.min_height)}
+    on = settings.enabled
+    parts = {
+        UNREADABLE: "(encrypted OR text_status IN ('encrypted', 'error') OR (COALESCE(problem, '') != ''"
+                    f" AND NOT (problem LIKE '{MISLABEL_PREFIX}%' AND instr(problem, '；') = 0)))"
+                    if on("unreadable") else "0",
+        OUT_OF_PERIOD: "0",
+        DUPLICATE: "id IN (SELECT id FROM dups)" if on("duplicate") else "0",
+        BLURRED: f"({photo} AND blur IS NOT NULL AND blur < :blur_min)" if on("blur") else "0",
+        LOW_RESOLUTION: f"({photo} AND width AND height AND (max(width, height) < :long"
+                        " OR min(width, height) < :short))" if on("resolution") else "0",
+        NO_CAPTION: f"({photo} AND (" + " OR ".join(f"trim(COALESCE({c}, '')) = ''" for c in CAPTION_REQUIRED)
+                    + "))" if on("caption") else "0",
+    }
+    if period is not None and on("period"):
+        params.update(start=period.start.isoformat(), end=period.end.isoformat())
+        day = "COALESCE(date, substr(taken_at, 1, 10))"
+        parts[OUT_OF_PERIOD] = f"({day} IS NOT NULL AND ({day} < :start OR {day} > :end))"
+    flags = " | ".join(f"(CASE WHEN {parts[c]} THEN {1 << i} ELSE 0 END)" for i, c in enumerate(_BITS))
+    dups = ("dups AS (SELECT m.id FROM materials m JOIN (SELECT phash, width, height, blur, MIN(id) AS first"
+            " FROM materials WHERE phash != '' AND blur IS NOT NULL GROUP BY phash, width, height, blur"
+            " HAVING COUNT(*) > 1) g ON m.phash = g.phash AND m.width = g.width AND m.height = g.height"
+            " AND m.blur = g.blur AND m.id != g.first)")
+    flagged = f"{dups}, flagged AS (SELECT id, flags FROM (SELECT id, {flags} AS flags FROM materials) WHERE flags)"
+    return flagged, params
+
+
+def explain(lib: Library, material_id: int, summary: BadgeSummary) -> tuple[Badge, ...]:
+    """The badges of one material with their reasons, from the rules themselves."""
+    settings = summary.settings or get_check_settings(lib)
+    ctx = Context(settings=settings, period=summary.period, today=dt.date.today(),
+                  texts={}, content_keys={}, key_standards={}, codes={})
+    with lib.session() as s:
+        rows = data.load_materials(s, ids=[material_id])
+        twins = _twins(s, rows) if DUPLICATE in summary.badges.get(material_id, ()) else {}
+    m = rows.get(material_id)
+    return material_badges(m, ctx, twins) if m is not None else ()
 
 
 def material_badges(m: data.MaterialRow, ctx: Context, twins: Mapping[int, tuple[int, str]]) -> tuple[Badge, ...]:
-    """The badges of one material (its row as the checks read it)."""
+    """The badges of one material (its row as the checks read it), with reasons."""
     out: list[Badge] = []
     for fn, code, errors_only in _RULES:
         if code in (BLURRED, LOW_RESOLUTION, NO_CAPTION) and not m.is_photo:
@@ -101,103 +184,19 @@ def material_badges(m: data.MaterialRow, ctx: Context, twins: Mapping[int, tuple
     return tuple(sorted(out, key=lambda b: order[b.code]))
 
 
-def compute_badges(lib: Library, material_ids: Iterable[int] | None = None, *,
-                   period: PeriodInfo | None = None, settings: CheckSettings | None = None,
-                   checklist_id: int | None = None) -> BadgeSummary:
-    """Badges for the given materials (default: all), with problem counts per standard.
-
-    A few queries in all, whatever the number of materials; meant for a worker thread.
-    With ``checklist_id`` the counts cover that checklist's standards touched by the
-    materials looked at.
-    """
-    settings = settings or get_check_settings(lib)
-    ctx = Context(settings=settings, period=period, today=dt.date.today(),
-                  texts={}, content_keys={}, key_standards={}, codes={})
-    ids = None if material_ids is None else sorted(set(material_ids))
-    with lib.session() as s:
-        if ids is None:
-            rows = data.load_materials(s)
-        else:
-            rows = {}
-            for i in range(0, len(ids), _CHUNK):
-                rows.update(data.load_materials(s, ids=ids[i:i + _CHUNK]))
-        twins = _twins(s, rows)
-        badges = {mid: b for mid, m in rows.items() if (b := material_badges(m, ctx, twins))}
-        counts = _problem_counts(s, badges, ids, checklist_id)
-    return BadgeSummary(badges, counts, frozenset(rows))
-
-
 def _twins(s, rows: Mapping[int, data.MaterialRow]) -> dict[int, tuple[int, str]]:  # noqa: ANN001
     """Photos with the same picture as an earlier material: id → (that material, its label).
 
-    Same fingerprint as the duplicate check (dHash, size, blur measure); grouped in SQL.
+    Same fingerprint as the duplicate check (dHash, size, blur measure).
     """
-    groups = (select(Material.phash, Material.width, Material.height, Material.blur)
-              .where(Material.phash != "", Material.blur.is_not(None))
-              .group_by(Material.phash, Material.width, Material.height, Material.blur)
-              .having(func.count() > 1)).subquery()
-    q = (select(Material.id, Material.title, Material.original_name, Material.phash, Material.width,
-                Material.height, Material.blur)
-         .join(groups, (groups.c.phash == Material.phash) & (groups.c.width == Material.width)
-               & (groups.c.height == Material.height) & (groups.c.blur == Material.blur))
-         .order_by(Material.id))
-    first: dict[tuple, tuple[int, str]] = {}
     out: dict[int, tuple[int, str]] = {}
-    for mid, title, name, *key in s.execute(q):
-        k = tuple(key)
-        if k in first:
-            if mid in rows:
-                out[mid] = first[k]
-        else:
-            first[k] = (mid, title or name)
+    for mid, m in rows.items():
+        if not m.phash or m.blur is None:
+            continue
+        first = s.execute(select(Material.id, Material.title, Material.original_name)
+                          .where(Material.phash == m.phash, Material.width == m.width,
+                                 Material.height == m.height, Material.blur == m.blur, Material.id < mid)
+                          .order_by(Material.id).limit(1)).first()
+        if first is not None:
+            out[mid] = (first[0], first[1] or first[2])
     return out
-
-
-def _problem_counts(s, badges: Mapping[int, tuple[Badge, ...]], ids: list[int] | None,  # noqa: ANN001
-                    checklist_id: int | None) -> dict[int, int]:
-    """Per standard, how many of its materials have a badge.
-
-    For a partial run (``ids``) only the standards those materials are filed under are
-    recounted, and they are recounted in full (their other materials' badges are not
-    known here, so the caller merges with :meth:`BadgeSummary.merged_into` only for
-    standards whose materials were all looked at — see :func:`recount_standards`).
-    """
-    q = select(Link.standard_id, Link.material_id)
-    if checklist_id is not None:
-        q = q.where(Link.standard_id.in_(data.standard_ids_query(checklist_id)))
-    counts: dict[int, int] = {}
-    if ids is None:
-        for sid, mid in s.execute(q):
-            if mid in badges:
-                counts[sid] = counts.get(sid, 0) + 1
-            else:
-                counts.setdefault(sid, 0)
-        return counts
-    for i in range(0, len(ids), _CHUNK):
-        for sid, _mid in s.execute(q.where(Link.material_id.in_(ids[i:i + _CHUNK]))):
-            counts.setdefault(sid, 0)
-    return counts
-
-
-def recount_standards(lib: Library, summary: BadgeSummary, standard_ids: Iterable[int]) -> dict[int, int]:
-    """Problem counts of the given standards from a full set of badges."""
-    wanted = sorted(set(standard_ids))
-    counts = dict.fromkeys(wanted, 0)
-    with lib.session() as s:
-        for i in range(0, len(wanted), _CHUNK):
-            q = select(Link.standard_id, Link.material_id).where(Link.standard_id.in_(wanted[i:i + _CHUNK]))
-            for sid, mid in s.execute(q):
-                if mid in summary.badges:
-                    counts[sid] += 1
-    return counts
-
-
-def update_badges(lib: Library, older: BadgeSummary, material_ids: Iterable[int], *,
-                  period: PeriodInfo | None = None, settings: CheckSettings | None = None,
-                  checklist_id: int | None = None) -> BadgeSummary:
-    """``older`` brought up to date after edits to some materials (worker thread)."""
-    part = compute_badges(lib, material_ids, period=period, settings=settings, checklist_id=checklist_id)
-    merged = part.merged_into(BadgeSummary(older.badges, {}, older.material_ids))
-    counts = dict(older.problems_by_standard)
-    counts.update(recount_standards(lib, merged, part.problems_by_standard))
-    return BadgeSummary(merged.badges, counts, merged.material_ids)
