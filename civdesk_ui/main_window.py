@@ -66,6 +66,7 @@ ROLE_ID = Qt.UserRole
 ROLE_KIND = Qt.UserRole + 1
 UNFILED = "unfiled"
 SEARCH_DELAY_MS = 300
+BIG_NODE = 3000  # a node with more materials is listed on a worker thread
 CLOSE_WAIT_MS = 30_000  # how long closing waits for running jobs to notice their cancellation
 
 
@@ -395,6 +396,7 @@ class MainWindow(QMainWindow):
         self.badge_summary = BadgeSummary()
         self._badge_job = None
         self._badge_again = False
+        self._listing = None
         self.period_year: int | None = None
         self.undo_stack = QUndoStack(self)
         self.thumbs = ThumbnailCache(lib, self)
@@ -685,9 +687,34 @@ class MainWindow(QMainWindow):
                                              "把它们拖到左侧的测评标准上，或在「归档」页接受建议。</p>")
             else:
                 standard_ids = self.checklist_panel.standard_ids_under(item)
+                self._show_standard_info(item)
+                if int(item.text(2) or 0) > BIG_NODE:
+                    self._list_later(standard_ids, sort, descending)
+                    return
                 ids = mat.list_ids(self.lib, standard_ids=standard_ids, sort=sort,
                                    descending=descending)
-                self._show_standard_info(item)
+        self._listing = None
+        self._show_ids(ids)
+
+    def _list_later(self, standard_ids: list[int], sort: str, descending: bool) -> None:
+        """A node with thousands of materials: its ids are read on a worker thread (the newest
+        request wins); the centre says it is reading meanwhile."""
+        lib = self.lib
+        self._set_empty("正在读取……")
+        self.model.set_ids([])
+
+        def shown(ids: list[int]) -> None:
+            if job is self._listing:
+                self._listing = None
+                self._set_empty(EMPTY["node"])
+                self._show_ids(ids)
+
+        job = self.jobs.run("读取材料列表", lambda _p: mat.list_ids(
+            lib, standard_ids=standard_ids, sort=sort, descending=descending),
+            on_done=shown, dialog=False)
+        self._listing = job
+
+    def _show_ids(self, ids: list[int]) -> None:
         if self.problems_only.isChecked():
             flagged = self.badge_summary.badges
             ids = [i for i in ids if i in flagged]
@@ -905,6 +932,7 @@ class MainWindow(QMainWindow):
         self._badge_job.ended.connect(ended)
 
     def fill_periods(self) -> None:
+        """The status bar's chooser (after a checklist switch or a period edit)."""
         cid = self.checklist_panel.checklist_id
         periods = cl.get_checklist(self.lib, cid).periods if cid is not None else ()
         self.period_chooser.fill(periods, self.period_year)
@@ -912,6 +940,7 @@ class MainWindow(QMainWindow):
     def choose_period(self, year: int | None) -> None:
         self.period_year = year
         choose_year(self.lib, year)
+        self.fill_periods()
         self.update_badges()
         if self.check_dashboard is not None and self.check_dashboard.isVisible():
             self.check_dashboard.run()
