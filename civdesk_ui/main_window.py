@@ -397,6 +397,7 @@ class MainWindow(QMainWindow):
         self._badge_job = None
         self._badge_again = False
         self._listing = None
+        self.closing = False
         self.period_year: int | None = None
         self.undo_stack = QUndoStack(self)
         self.thumbs = ThumbnailCache(lib, self)
@@ -896,6 +897,13 @@ class MainWindow(QMainWindow):
         self.show_selection()
         self.update_badges()
 
+    def _after_import(self) -> None:
+        if self.closing:
+            return
+        self.detail.editor.set_units(mat.units(self.lib))
+        self.unit_panel.fill(self.lib)
+        QTimer.singleShot(0, lambda: None if self.closing else self.show_selection())
+
     # ---------------------------------------------------------------- badges
     def update_badges(self, material_ids=None, standard_ids=()) -> None:  # noqa: ANN001, ARG002
         """Badges and the tree's problem counts: two SQL queries on a worker thread over the
@@ -988,17 +996,22 @@ class MainWindow(QMainWindow):
             return report, mat.describe(lib, dups)  # what the duplicates duplicate, read here
 
         def done(outcome) -> None:  # noqa: ANN001
+            # the background work starts at once; the UI's own refreshes follow as separate
+            # events, so no single step holds the UI thread long (bench_ui's import stall)
             report, existing = outcome
+            self.last_report = report
+            self.statusBar().showMessage(report.summary(), 10000)
             self.update_start_page()
-            self.refresh_all()
+            self.thumbs.pixmaps.clear()
+            self.checklist_panel.refresh_later()
+            self.update_badges()
             self.update_index()
             self.start_ocr()
-            self.statusBar().showMessage(report.summary(), 10000)
-            self.last_report = report
             dialog = ImportReportDialog(self, report, existing)
             dialog.setAttribute(Qt.WA_DeleteOnClose)
-            dialog.open()
             self.report_dialog = dialog
+            QTimer.singleShot(0, self._after_import)
+            QTimer.singleShot(0, dialog.open)
 
         return self.jobs.run("导入材料", work, on_done=done)
 
@@ -1209,6 +1222,7 @@ class MainWindow(QMainWindow):
             self.view_toggle.setCurrentIndex(saved["view"])
 
     def closeEvent(self, event) -> None:  # noqa: N802, ANN001
+        self.closing = True
         settings = AppSettings.load()
         settings.window = {
             "geometry": bytes(self.saveGeometry().toBase64()).decode(),

@@ -31,7 +31,7 @@ from civdesk_ui.start_page import paint_hint
 
 MIME_IDS = "application/x-civdesk-material-ids"
 THUMB = 160
-CHUNK = 80  # rows fetched at a time as the view paints (one short query on the UI thread)
+CHUNK = 48  # rows fetched at a time as the view paints (one short query on the UI thread)
 BATCH = 24
 COLUMNS = (
     ("title", "题名"), ("original_name", "文件名"), ("category", "类别"), ("date", "形成日期"),
