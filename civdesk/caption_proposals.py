@@ -169,3 +169,66 @@ def _proposals(taken: dt.datetime | None, meta: Mapping[str, Any], unit: str, co
             out.setdefault(f, Proposal(f, value, why))
     order = {f: i for i, f in enumerate(CAPTION_FIELDS)}
     return sorted(out.values(), key=lambda p: order[p.field])
+
+
+# ------------------------------------------------------------------ as text (settings dialog)
+_LABEL_FIELDS = {label: f for f, label in CAPTION_LABELS.items()}
+
+
+def places_text(settings: CaptionSettings) -> str:
+    return "\n".join(f"{p.name}, {p.lat}, {p.lon}, {p.radius_m:g}" for p in settings.places)
+
+
+def parse_places(text: str) -> tuple[tuple[Place, ...], list[str]]:
+    """``名称, 纬度, 经度[, 半径米]`` per line → places, and a message for each bad line."""
+    places, problems = [], []
+    for n, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = [p.strip() for p in line.replace("，", ",").split(",")]
+        try:
+            if len(parts) not in (3, 4) or not parts[0]:
+                raise ValueError
+            lat, lon = float(parts[1]), float(parts[2])
+            radius = float(parts[3]) if len(parts) == 4 else DEFAULT_RADIUS_M
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180 and radius > 0):
+                raise ValueError
+        except ValueError:
+            problems.append(f"第 {n} 行「{line}」应为：名称, 纬度, 经度[, 半径米]"
+                            "（如 人民广场, 30.2741, 120.1551, 300）")
+            continue
+        places.append(Place(parts[0], lat, lon, radius))
+    return tuple(places), problems
+
+
+def templates_text(settings: CaptionSettings) -> str:
+    lines = []
+    for key, values in settings.templates.items():
+        items = "；".join(f"{CAPTION_LABELS[f]}={v}" for f, v in values.items())
+        lines.append(f"{key}：{items}")
+    return "\n".join(lines)
+
+
+def parse_templates(text: str) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """``standard:Ⅲ-5:1：事由=…；背景=…`` or ``unit:市民政局：…`` per line."""
+    out: dict[str, dict[str, str]] = {}
+    problems = []
+    for n, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, rest = line.partition("：")
+        values: dict[str, str] = {}
+        bad = not sep or not key.startswith(("standard:", "unit:")) or len(key.split(":", 1)[1]) == 0
+        for item in filter(None, (x.strip() for x in rest.split("；"))):
+            label, eq, value = item.partition("=")
+            if not eq or label.strip() not in _LABEL_FIELDS or not value.strip():
+                bad = True
+                break
+            values[_LABEL_FIELDS[label.strip()]] = value.strip()
+        if bad or not values:
+            problems.append(f"第 {n} 行「{line}」应为：standard:Ⅲ-5:1：事由=…；背景=…  或  unit:市民政局：摄影者=…")
+            continue
+        out[key] = values
+    return out, problems

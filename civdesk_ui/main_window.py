@@ -551,6 +551,7 @@ class MainWindow(QMainWindow):
         self._action(m, "年度归档（移交档案馆）…", self.open_archive_wizard)
         m = self.menuBar().addMenu("工具(&T)")
         self._action(m, "资料库设置（平台限制、检查规则）…", self.open_settings, "Ctrl+,")
+        self._action(m, "图片说明：地点表与说明模板…", self.open_caption_settings)
         self._action(m, "重建搜索索引", self.rebuild_index)
         self._action(m, "原件完整性校验", self.verify_library)
         m = self.menuBar().addMenu("帮助(&H)")
@@ -1136,6 +1137,11 @@ class MainWindow(QMainWindow):
         from civdesk_ui.settings_dialog import SettingsDialog
 
         SettingsDialog(self).open()
+
+    def open_caption_settings(self) -> None:
+        from civdesk_ui.caption_settings import CaptionSettingsDialog
+
+        CaptionSettingsDialog(self).open()
 
     def open_export(self) -> None:
         from civdesk_ui.export_dialog import ExportDialog

@@ -111,3 +111,19 @@ def test_a_place_too_far_or_a_damaged_place_list_proposes_nothing(sample_lib):
     assert [p.name for p in settings.places] == ["远处"]
     props = {p.field for p in cp.propose(sample_lib, [gps], settings)[gps]}
     assert "caption_place" not in props and "caption_time" in props
+
+
+def test_place_list_and_templates_round_trip_as_text_and_bad_lines_are_named():
+    places, problems = cp.parse_places("人民广场, 30.2741, 120.1551, 300\n# 注释\n市民中心，30.2453，120.21\n"
+                                       "坏行, 北纬, 120\n远方, 95, 10\n")
+    assert [(p.name, p.radius_m) for p in places] == [("人民广场", 300.0), ("市民中心", cp.DEFAULT_RADIUS_M)]
+    assert len(problems) == 2 and "第 4 行" in problems[0] and "第 5 行" in problems[1]
+    templates, problems = cp.parse_templates("standard:Ⅲ-5:1：事由=志愿服务活动；背景=学雷锋月\n"
+                                             "unit:市民政局：摄影者=宣传科\nunit:：事由=空单位\n"
+                                             "standard:Ⅲ-1:1：心情=好\n")
+    assert templates == {"standard:Ⅲ-5:1": {"caption_event": "志愿服务活动", "caption_background": "学雷锋月"},
+                         "unit:市民政局": {"caption_photographer": "宣传科"}}
+    assert [p[:5] for p in problems] == ["第 3 行", "第 4 行"]
+    settings = cp.CaptionSettings(places, templates)
+    assert cp.parse_places(cp.places_text(settings))[0] == places
+    assert cp.parse_templates(cp.templates_text(settings))[0] == templates
