@@ -2,6 +2,8 @@
 caption grid, help.  Each test imports only the few files it needs."""
 from __future__ import annotations
 
+import shutil
+
 import pymupdf
 from PIL import Image, ImageFilter
 
@@ -171,3 +173,26 @@ def test_help_shows_the_usage_with_screenshots_the_keys_and_the_licences(window,
     assert "LGPL" in about.browser.toPlainText()
     for d in (usage, keys, about):
         d.close()
+
+
+def test_a_duplicate_in_the_import_report_names_the_material_already_there(window, qtbot, tmp_path):
+    (first,) = _import(qtbot, window, [PHOTOS / "jpg__Canon_40D.jpg"])
+    st = next(s for s in window.checklist_panel.standards.values() if s.needs_materials)
+    mat.link(window.lib, [first], st.id)
+    (tmp_path / "again").mkdir()
+    shutil.copy(PHOTOS / "jpg__Canon_40D.jpg", tmp_path / "again" / "转发的副本.jpg")
+    (tmp_path / "again" / "空.pdf").write_bytes(b"")
+    job = window.start_import([tmp_path / "again"], ImportOptions(), ask=False)
+    _wait(qtbot, window)
+    assert job.error is None
+    model = window.report_dialog.model
+    texts = {model.text(r, 0).rsplit("/", 1)[-1]: (model.text(r, 1), model.text(r, 3))
+             for r in range(model.rowCount())}
+    status, note = texts["转发的副本.jpg"]
+    assert status == "重复" and f"#{first}" in note and st.code in note
+    status, note = texts["空.pdf"]
+    assert status == "拒绝" and "索取" in note  # what to do about it
+    row = next(r for r in range(model.rowCount()) if model.entries[r].status == "duplicate")
+    window.report_dialog.table.doubleClicked.emit(model.index(row, 3))
+    assert window.selected_ids() == [first]
+    window.report_dialog.close()
