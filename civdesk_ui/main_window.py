@@ -389,7 +389,10 @@ class MainWindow(QMainWindow):
         self.lib = lib
         self.setObjectName("mainWindow")
         self.setAcceptDrops(True)
-        self.resize(1360, 820)
+        screen = self.screen().availableGeometry() if self.screen() else None
+        # a 1280×720 screen (or 150 % on a laptop) gets a window that fits it
+        self.resize(min(1360, int(screen.width() * 0.96)) if screen else 1360,
+                    min(820, int(screen.height() * 0.92)) if screen else 820)
         self.jobs = JobRunner(self)
         self.background = JobRunner(self, max_threads=1)
         self.badge_runner = JobRunner(self, max_threads=1)  # one at a time: each builds on the last
@@ -480,6 +483,9 @@ class MainWindow(QMainWindow):
         splitter.addWidget(centre)
         splitter.addWidget(self.detail)
         splitter.setSizes([400, 600, 360])
+        splitter.setChildrenCollapsible(False)
+        self.left_tabs.setMinimumWidth(220)
+        self.detail.setMinimumWidth(280)
         self.setCentralWidget(splitter)
         self.splitter = splitter
 

@@ -44,7 +44,7 @@ KIND_LABELS = {"jpeg": "JPEG 照片", "png": "PNG 图片", "heic": "HEIC 照片"
 
 
 class _ThumbSignals(QObject):
-    loaded = Signal(str, QImage)
+    loaded = Signal(list)  # [(sha256, QImage)]: one hand-over per batch
 
 
 class _ThumbTask(QRunnable):
@@ -55,17 +55,19 @@ class _ThumbTask(QRunnable):
         self.items, self.signals = items, signals
 
     def run(self) -> None:
+        done = []
         for sha, path in self.items:
             image = QImage(str(path))
             if not image.isNull():
                 image = image.scaled(THUMB, THUMB, Qt.KeepAspectRatio, Qt.SmoothTransformation)
-            self.signals.loaded.emit(sha, image)
+            done.append((sha, image))
+        self.signals.loaded.emit(done)
 
 
 class ThumbnailCache(QObject):
     """Thumbnails read off the UI thread, kept as pixmaps once loaded."""
 
-    ready = Signal(str)
+    ready = Signal(list)  # the sha256 of the thumbnails just loaded
 
     def __init__(self, lib, parent: QObject | None = None):
         super().__init__(parent)
@@ -95,10 +97,11 @@ class ThumbnailCache(QObject):
         for i in range(0, len(queue), BATCH):
             self.pool.start(_ThumbTask(queue[i:i + BATCH], self.signals))
 
-    def _loaded(self, sha: str, image: QImage) -> None:
-        self.pending.discard(sha)
-        self.pixmaps[sha] = QPixmap.fromImage(image) if not image.isNull() else self.placeholder
-        self.ready.emit(sha)
+    def _loaded(self, batch: list) -> None:
+        for sha, image in batch:
+            self.pending.discard(sha)
+            self.pixmaps[sha] = QPixmap.fromImage(image) if not image.isNull() else self.placeholder
+        self.ready.emit([sha for sha, _ in batch])
 
 
 def _placeholder() -> QPixmap:
@@ -176,10 +179,10 @@ class MaterialModel(QAbstractTableModel):
     def material_id(self, r: int) -> int:
         return self.ids[r]
 
-    def _thumb_ready(self, sha: str) -> None:
-        for r in self._sha_rows.get(sha, ()):
-            idx = self.index(r, 0)
-            self.dataChanged.emit(idx, idx, [Qt.DecorationRole])
+    def _thumb_ready(self, shas: list) -> None:
+        rows = [r for sha in shas for r in self._sha_rows.get(sha, ())]
+        if rows:  # one signal for the batch's span of rows
+            self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), 0), [Qt.DecorationRole])
 
     # ------------------------------------------------------------------- model
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
