@@ -196,3 +196,26 @@ def test_a_duplicate_in_the_import_report_names_the_material_already_there(windo
     window.report_dialog.table.doubleClicked.emit(model.index(row, 3))
     assert window.selected_ids() == [first]
     window.report_dialog.close()
+
+
+def test_the_period_chooser_decides_what_is_out_of_period(window, qtbot):
+    from civdesk.checklist import store as cl
+
+    (mid,) = _import(qtbot, window, [PHOTOS / "jpg__mobile__jolla.jpg"])  # taken 2014-09-21
+    assert "2024 年度测评周期" in window.period_chooser.currentText()  # the sample checklist's period
+    assert "期外" in window.badge_summary.badges.get(mid, ())
+    import datetime as dt
+
+    cl.set_period(window.lib, window.checklist_panel.checklist_id, dt.date(2014, 1, 1), dt.date(2014, 12, 31), 2014)
+    window.fill_periods()
+    assert window.period_chooser.count() == 2
+    window.period_chooser.chosen.emit(2014)
+    _wait(qtbot, window)
+    assert "期外" not in window.badge_summary.badges.get(mid, ())
+    assert "2014 年度" in window.period_chooser.currentText()
+    dashboard = window.open_checks()
+    _wait(qtbot, window)
+    assert "2014 年度" in window.check_dashboard.period_chooser.currentText()
+    assert "2014-01-01" in window.check_dashboard.summary.text()
+    window.check_dashboard.close()
+    assert dashboard is not None
