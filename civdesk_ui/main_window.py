@@ -66,6 +66,7 @@ ROLE_ID = Qt.UserRole
 ROLE_KIND = Qt.UserRole + 1
 UNFILED = "unfiled"
 SEARCH_DELAY_MS = 300
+BADGES_AFTER_MS = 300
 BIG_NODE = 3000  # a node with more materials is listed on a worker thread
 CLOSE_WAIT_MS = 30_000  # how long closing waits for running jobs to notice their cancellation
 
@@ -601,7 +602,9 @@ class MainWindow(QMainWindow):
         self.period_year = chosen_year(lib)
         self.fill_periods()
         self.update_start_page()
-        self.update_badges()
+        # the badges' queries start once the window has painted (not competing with the first paint)
+        QTimer.singleShot(BADGES_AFTER_MS, self, lambda lib=lib: self.update_badges()
+                          if lib is self.lib and not self.closing else None)
         self.update_index()
         self.start_ocr()
 
@@ -909,7 +912,7 @@ class MainWindow(QMainWindow):
             return
         self.detail.editor.set_units(mat.units(self.lib))
         self.unit_panel.fill(self.lib)
-        QTimer.singleShot(0, lambda: None if self.closing else self.show_selection())
+        QTimer.singleShot(0, self, lambda: None if self.closing else self.show_selection())
 
     # ---------------------------------------------------------------- badges
     def update_badges(self, material_ids=None, standard_ids=()) -> None:  # noqa: ANN001, ARG002
@@ -1017,7 +1020,7 @@ class MainWindow(QMainWindow):
             dialog = ImportReportDialog(self, report, existing)
             dialog.setAttribute(Qt.WA_DeleteOnClose)
             self.report_dialog = dialog
-            QTimer.singleShot(0, self._after_import)
+            QTimer.singleShot(0, self, self._after_import)
             QTimer.singleShot(0, dialog.open)
 
         return self.jobs.run("导入材料", work, on_done=done)
