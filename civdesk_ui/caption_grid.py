@@ -120,7 +120,7 @@ class CaptionGridDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((200, 130, 150, 150, 220, 180)):
+        for col, width in enumerate((190, 170, 140, 140, 200, 170)):
             self.table.setColumnWidth(col, width)
         self.table.verticalHeader().setDefaultSectionSize(24)
         hint = QLabel("双击或直接输入即可修改；从 Excel 复制一块单元格后在这里 Ctrl+V 粘贴（从当前格向右、向下填）；"

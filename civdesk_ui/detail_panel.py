@@ -356,17 +356,22 @@ class Preview(QWidget):
         self.next_hit.clicked.connect(lambda: self.go_hit(self.hit_index + 1))
         self.hit_label = QLabel()
         self.hit_label.setObjectName("hitLabel")
-        for b in (zoom_in, zoom_out, fit, actual, self.prev_hit, self.next_hit):
-            b.setMaximumWidth(64)
-        self.open_button = QPushButton("用默认程序打开")
+        self.page.setMinimumWidth(96)
+        self.open_button = QPushButton("打开原件")
+        self.open_button.setToolTip("用默认程序打开一份副本（原件库中的文件不会被改动）")
         self.open_button.clicked.connect(self.open_external)
-        bar = QHBoxLayout()
-        for w in (self.page, zoom_out, zoom_in, fit, actual, self.prev_hit, self.hit_label, self.next_hit):
+        bar = QHBoxLayout()  # two short rows: usable in a narrow pane (1280×720, 150 %)
+        for w in (self.page, zoom_out, zoom_in, fit, actual):
             bar.addWidget(w)
         bar.addStretch()
-        bar.addWidget(self.open_button)
+        bar2 = QHBoxLayout()
+        for w in (self.prev_hit, self.hit_label, self.next_hit):
+            bar2.addWidget(w)
+        bar2.addStretch()
+        bar2.addWidget(self.open_button)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addLayout(bar2)
         layout.addWidget(self.stack)
         self._source: QPixmap | None = None
         self._pending_convert = None

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 HELP_HEADING = "## 使用说明（中文）"
+IMAGE_WIDTH = 720
 # Extra keys that are not menu actions
 EXTRA_KEYS = (
     ("Enter（在图片说明的输入框中）", "保存并转到下一张照片"),
@@ -85,6 +86,9 @@ def usage_dialog(parent) -> QDialog:  # noqa: ANN001
     browser.setSearchPaths([str(root)])
     browser.document().setBaseUrl(root.as_uri() + "/")
     browser.setMarkdown(usage_markdown(root / "README.md"))
+    # screenshots at most as wide as the text (they are made at 1600 px)
+    html = re.sub(r'<img src="([^"]+)"', r'<br><img width="%d" src="\1"' % IMAGE_WIDTH, browser.toHtml())
+    browser.setHtml(html)
     dialog = _dialog(parent, "使用说明", "usageDialog", browser)
     dialog.browser = browser
     dialog.resize(980, 720)

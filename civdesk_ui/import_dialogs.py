@@ -1,7 +1,7 @@
 """Import options and the import report."""
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QColor
@@ -88,6 +88,11 @@ class ReportModel(QAbstractTableModel):
         bad = e.status == "refused" or (e.status == "imported" and bool(e.reason))
         return (e.path, label, e.reason, extra, bad)
 
+    def shown(self, row: int, column: int) -> str:
+        """The file column shows the name (the whole path is its tooltip)."""
+        text = self.rows[row][column]
+        return PurePath(text).name or text if column == 0 else text
+
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802, ANN001, B008
         return 0 if parent.isValid() else len(self.rows)
 
@@ -103,7 +108,9 @@ class ReportModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row = self.rows[index.row()]
-        if role in (Qt.DisplayRole, Qt.ToolTipRole):
+        if role == Qt.DisplayRole:
+            return self.shown(index.row(), index.column())
+        if role == Qt.ToolTipRole:
             return row[index.column()]
         if role == Qt.ForegroundRole:
             if row[4]:
@@ -134,10 +141,10 @@ class ImportReportDialog(QDialog):
         table.verticalHeader().setDefaultSectionSize(22)
         table.setSelectionBehavior(QTableView.SelectRows)
         table.setWordWrap(False)
-        table.setTextElideMode(Qt.ElideMiddle)
+        table.setTextElideMode(Qt.ElideRight)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.Interactive)
-        for col, width in enumerate((320, 90, 260)):
+        for col, width in enumerate((230, 70, 300)):
             table.setColumnWidth(col, width)
         header.setStretchLastSection(True)
         table.doubleClicked.connect(self._open)

@@ -126,11 +126,12 @@ class ChecklistPanel(QWidget):
         self.tree.setAlternatingRowColors(True)
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.Interactive)
+        header.resizeSection(1, 64)  # 方法: the tooltip and 测评标准 tab have it in full
         header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.ResizeToContents)
         header.setStretchLastSection(False)
-        self.tree.setTextElideMode(Qt.ElideMiddle)
+        self.tree.setTextElideMode(Qt.ElideRight)  # the code and the first words stay readable
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.switcher)
@@ -483,9 +484,10 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.left_tabs)
         splitter.addWidget(centre)
         splitter.addWidget(self.detail)
-        splitter.setSizes([400, 600, 360])
+        width = self.width()
+        splitter.setSizes([int(width * 0.27), int(width * 0.45), int(width * 0.28)])
         splitter.setChildrenCollapsible(False)
-        self.left_tabs.setMinimumWidth(220)
+        self.left_tabs.setMinimumWidth(260)
         self.detail.setMinimumWidth(280)
         self.setCentralWidget(splitter)
         self.splitter = splitter

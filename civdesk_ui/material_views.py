@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QListView, QTableView
 
 from civdesk import materials as mat
@@ -33,11 +33,11 @@ MIME_IDS = "application/x-civdesk-material-ids"
 THUMB = 160
 CHUNK = 48  # rows fetched at a time as the view paints (one short query on the UI thread)
 BATCH = 24
-COLUMNS = (
-    ("title", "题名"), ("original_name", "文件名"), ("category", "类别"), ("date", "形成日期"),
-    ("unit", "责任单位"), ("kind", "类型"), ("size_text", "页数/尺寸"), ("status", "状态 / 搜索命中"),
+COLUMNS = (  # 问题 second: its badges stay in sight on a 1280-pixel screen
+    ("title", "题名"), ("status", "问题 / 状态 / 搜索命中"), ("original_name", "文件名"), ("category", "类别"),
+    ("date", "形成日期"), ("unit", "责任单位"), ("kind", "类型"), ("size_text", "页数/尺寸"),
 )
-SORT_KEYS = {0: "title", 1: "name", 2: "kind", 3: "date", 4: "unit", 5: "kind"}
+STATUS_COLUMN = 1
 KIND_LABELS = {"jpeg": "JPEG 照片", "png": "PNG 图片", "heic": "HEIC 照片", "tiff": "TIFF 图片",
                "pdf": "PDF", "docx": "Word", "doc": "Word(旧)", "xlsx": "Excel", "xls": "Excel(旧)",
                "txt": "文本", "ofd": "OFD", "video": "视频", "zip": "压缩包", "unknown": "未知"}
@@ -286,28 +286,52 @@ class MaterialModel(QAbstractTableModel):
 BADGE_RED, BADGE_AMBER = QColor("#b00020"), QColor("#c77700")
 
 
-def badged(pix: QPixmap, badges: tuple[str, ...]) -> QPixmap:
-    """A copy of a thumbnail with its badges as small labels, red for the serious ones."""
-    out = QPixmap(pix.size())
-    out.fill(Qt.transparent)
-    painter = QPainter(out)
-    painter.drawPixmap(0, 0, pix)
-    font = QFont(painter.font())
-    font.setPixelSize(max(11, pix.height() // 12))
+_STRIPS: dict[tuple[tuple[str, ...], int], QPixmap] = {}
+
+
+def badge_strip(badges: tuple[str, ...], width: int) -> QPixmap:
+    """The badges as small labels (red for the serious ones), drawn once per combination."""
+    key = (badges, width)
+    strip = _STRIPS.get(key)
+    if strip is not None:
+        return strip
+    font = QFont()
+    font.setPixelSize(12)
     font.setBold(True)
+
+    metrics = QFontMetrics(font)
+    line = metrics.height() + 2
+    widths = [metrics.horizontalAdvance(c) + 8 for c in badges]
+    rows, x = 1, 0
+    for w in widths:
+        if x + w > width and x:
+            rows, x = rows + 1, 0
+        x += w + 3
+    strip = QPixmap(width, rows * (line + 2))
+    strip.fill(Qt.transparent)
+    painter = QPainter(strip)
     painter.setFont(font)
-    metrics = painter.fontMetrics()
-    x, y = 3, pix.height() - metrics.height() - 5
-    for code in badges:
-        w = metrics.horizontalAdvance(code) + 8
-        if x + w > pix.width() and x > 3:
-            x, y = 3, y - metrics.height() - 4
+    x, y = 0, 0
+    for code, w in zip(badges, widths, strict=True):
+        if x + w > width and x:
+            x, y = 0, y + line + 2
         painter.setPen(Qt.NoPen)
         painter.setBrush(BADGE_RED if code in SERIOUS else BADGE_AMBER)
-        painter.drawRoundedRect(x, y, w, metrics.height() + 2, 3, 3)
+        painter.drawRoundedRect(x, y, w, line, 3, 3)
         painter.setPen(QColor("white"))
         painter.drawText(x + 4, y + metrics.ascent() + 1, code)
         x += w + 3
+    painter.end()
+    _STRIPS[key] = strip
+    return strip
+
+
+def badged(pix: QPixmap, badges: tuple[str, ...]) -> QPixmap:
+    """A copy of a thumbnail with its badges along the bottom edge."""
+    out = QPixmap(pix)
+    strip = badge_strip(badges, max(pix.width() - 6, 40))
+    painter = QPainter(out)
+    painter.drawPixmap(3, max(pix.height() - strip.height() - 3, 0), strip)
     painter.end()
     return out
 
@@ -333,7 +357,7 @@ class MaterialGrid(QListView):
         self.setResizeMode(QListView.Adjust)
         self.setMovement(QListView.Static)
         self.setUniformItemSizes(True)
-        self.setWordWrap(True)
+        self.setWordWrap(False)  # one line under each picture, elided in the middle (cheap to lay out)
         self.setLayoutMode(QListView.Batched)
         self.setBatchSize(200)
         self.setSelectionMode(QAbstractItemView.ExtendedSelection)
@@ -364,7 +388,7 @@ class MaterialTable(QTableView):
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((300, 220, 80, 90, 130, 80, 90)):
+        for col, width in enumerate((260, 150, 220, 80, 90, 130, 80)):
             self.setColumnWidth(col, width)
         self.setTextElideMode(Qt.ElideMiddle)  # file names keep their start and their end
 

@@ -11,6 +11,7 @@ from civdesk import materials as mat
 from civdesk.importer import ImportOptions
 from civdesk_ui.caption_grid import CaptionGridDialog
 from civdesk_ui.detail_panel import PDF_ZOOM
+from civdesk_ui.material_views import STATUS_COLUMN
 from tests.conftest import FIXTURES
 
 PHOTOS = FIXTURES / "corpus" / "photos"
@@ -60,7 +61,7 @@ def test_a_blurred_photo_shows_its_badge_and_the_filter_keeps_only_problems(wind
     Image.effect_noise((1600, 1200), 60).convert("RGB").save(tmp_path / "清晰.jpg", quality=90)
     blurred, sharp = _import(qtbot, window, [tmp_path / "模糊.jpg", tmp_path / "清晰.jpg"])
     _show_unfiled(window)
-    status_col = window.model.columnCount() - 1
+    status_col = STATUS_COLUMN
 
     def status(mid):
         return window.model.index(window.model.row_of[mid], status_col).data()
