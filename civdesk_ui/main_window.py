@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
     QListWidgetItem,
     QMainWindow,
     QSplitter,
@@ -57,7 +56,7 @@ from civdesk_ui.period_chooser import (
     effective_period,
     period_label,
 )
-from civdesk_ui.start_page import StartPage
+from civdesk_ui.start_page import HintList, StartPage
 from civdesk_ui.undo import EditCommand, LinkCommand, UnlinkCommand
 
 LEVEL_COLOURS = {1: "#1f3a5f", 2: "#2c5d8a", 3: "#333333"}
@@ -363,11 +362,12 @@ def standard_state(st: cl.StandardView, by_category: dict[str, int]) -> str:
     return "met" if met else "some"
 
 
-class UnitPanel(QListWidget):
+class UnitPanel(HintList):
     """The by-unit view: each responsible unit with its materials."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__("还没有责任单位。导入测评体系或任务分解表后，这里列出各责任单位；"
+                         "也可在 测评体系 → 责任单位 中添加。")
         self.setObjectName("unitList")
 
     def fill(self, lib: Library) -> None:
