@@ -543,8 +543,10 @@ class Preview(QWidget):
         area = self.scroll.viewport().size()
         if area.width() < 50 or area.height() < 50:  # not laid out yet
             area = QSize(max(area.width(), 320), max(area.height(), 240))
-        return max(min((area.width() - 4) / self._source.width(),
-                       (area.height() - 4) / self._source.height()), 0.05)
+        across = (area.width() - 4) / self._source.width()
+        if self.pdf_path is not None:  # a page: fitted to the width (readable), scrolled to the hit
+            return max(across, 0.05)
+        return max(min(across, (area.height() - 4) / self._source.height()), 0.05)
 
     def _apply_zoom(self) -> None:
         if self._source is None:

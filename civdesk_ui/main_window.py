@@ -484,8 +484,10 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.left_tabs)
         splitter.addWidget(centre)
         splitter.addWidget(self.detail)
-        width = self.width()
+        width = max(self.width(), 1280)
         splitter.setSizes([int(width * 0.27), int(width * 0.45), int(width * 0.28)])
+        for i, stretch in enumerate((27, 45, 28)):  # a bigger window widens all three panes
+            splitter.setStretchFactor(i, stretch)
         splitter.setChildrenCollapsible(False)
         self.left_tabs.setMinimumWidth(260)
         self.detail.setMinimumWidth(280)

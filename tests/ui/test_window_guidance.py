@@ -69,10 +69,18 @@ def test_a_blurred_photo_shows_its_badge_and_the_filter_keeps_only_problems(wind
     assert "模糊" in status(blurred) and "模糊" not in status(sharp)
     tip = window.model.index(window.model.row_of[blurred], 0).data(0x03)  # ToolTipRole
     assert "【模糊】" in tip and "清晰度" in tip
-    # give the sharp photo its caption: its 缺说明 badge goes, live, and the filter hides it
+    # filed under a standard: the tree counts two materials with problems there
+    st = next(s for s in window.checklist_panel.standards.values() if s.needs_materials)
+    window.file_materials(st.id, [blurred, sharp])
+    _wait(qtbot, window)
+    qtbot.waitUntil(lambda: window.checklist_panel.item_for_standard(st.id).text(3) == "2")
+    # give the sharp photo its caption: its 缺说明 badge goes, live, the count follows, the filter hides it
     window.edit_materials([sharp], {"caption_time": "2008年10月22日", "caption_place": "广场",
                                     "caption_people": "志愿者", "caption_event": "文明劝导"})
     qtbot.waitUntil(lambda: sharp not in window.badge_summary.badges)
+    assert window.checklist_panel.item_for_standard(st.id).text(3) == "1"
+    _show_unfiled(window)
+    window.select_standard(st.id)
     window.problems_only.setChecked(True)
     assert window.model.ids == [blurred]
     window.problems_only.setChecked(False)
