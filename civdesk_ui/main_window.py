@@ -403,6 +403,7 @@ class MainWindow(QMainWindow):
         self._badge_again = False
         self._listing = None
         self.closing = False
+        self._panes_restored = False
         self.period_year: int | None = None
         self.undo_stack = QUndoStack(self)
         self.thumbs = ThumbnailCache(lib, self)
@@ -1236,9 +1237,17 @@ class MainWindow(QMainWindow):
         if saved.get("geometry"):
             self.restoreGeometry(QByteArray.fromBase64(saved["geometry"].encode()))
         if saved.get("splitter"):
-            self.splitter.restoreState(QByteArray.fromBase64(saved["splitter"].encode()))
+            self._panes_restored = self.splitter.restoreState(
+                QByteArray.fromBase64(saved["splitter"].encode()))
         if saved.get("view") in (0, 1):
             self.view_toggle.setCurrentIndex(saved["view"])
+
+    def showEvent(self, event) -> None:  # noqa: N802, ANN001
+        super().showEvent(event)
+        if not self._panes_restored:  # the first start: panes in proportion to the window as shown
+            self._panes_restored = True
+            w = self.width()
+            self.splitter.setSizes([int(w * 0.27), int(w * 0.45), int(w * 0.28)])
 
     def closeEvent(self, event) -> None:  # noqa: N802, ANN001
         self.closing = True
