@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import and_, asc, desc, func, select
 from sqlalchemy.orm import Session
@@ -39,8 +39,9 @@ SORTS = {"date": Material.date, "name": Material.original_name, "kind": Material
          "unit": Unit.name, "title": Material.title, "imported": Material.id}
 
 
-@dataclass(frozen=True)
-class MaterialRow:
+class MaterialRow(NamedTuple):
+    """One material as the views show it (a named tuple: a view builds dozens per screen)."""
+
     id: int
     sha256: str
     original_name: str
@@ -119,24 +120,38 @@ def list_ids(lib: Library, *, standard_ids: Iterable[int] | None = None, unfiled
 
 
 def get_rows(lib: Library, ids: Iterable[int]) -> dict[int, MaterialRow]:
+    """Rows of the given materials, in two plain SQL queries per 500 (a view fetches a screenful
+    at a time on the UI thread, so no ORM objects and no statement compiling here)."""
     ids = list(ids)
     if not ids:
         return {}
     out: dict[int, MaterialRow] = {}
+    cols = ", ".join(f"m.{c}" for c in _ROW_COLUMNS)
     with lib.session() as s:
-        links: dict[int, list[int]] = {}
+        conn = s.connection().connection.driver_connection
         for chunk in _chunks(ids, 500):
-            for mid, sid in s.execute(select(Link.material_id, Link.standard_id)
-                                      .where(Link.material_id.in_(chunk))):
+            marks = ",".join("?" * len(chunk))
+            links: dict[int, list[int]] = {}
+            for mid, sid in conn.execute(
+                    f"SELECT material_id, standard_id FROM links WHERE material_id IN ({marks})", chunk):
                 links.setdefault(mid, []).append(sid)
-            # plain rows, not ORM objects: a view fetches 200 at a time on the UI thread
-            cols = [getattr(Material.__table__.c, f) for f in _ROW_COLUMNS]
-            rows = s.execute(select(*cols, Unit.name.label("unit_name"))
-                             .outerjoin(Unit, Unit.id == Material.unit_id)
-                             .where(Material.id.in_(chunk))).all()
-            for m in rows:
-                out[m.id] = _row(m, m.unit_name or "", tuple(links.get(m.id, ())))
+            for r in conn.execute(f"SELECT {cols}, u.name FROM materials m LEFT JOIN units u "
+                                  f"ON u.id = m.unit_id WHERE m.id IN ({marks})", chunk):
+                out[r[0]] = _raw_row(r, tuple(links.get(r[0], ())))
     return out
+
+
+def _raw_row(r: tuple, standards: tuple[int, ...]) -> MaterialRow:
+    (mid, sha, name, title, kind, category, date, date_source, unit_id, doc_number, secrecy, notes,
+     pages, width, height, size, text_status, problem, thumb, version, pages_estimated,
+     c_time, c_place, c_people, c_event, c_background, c_photographer, unit) = r
+    return MaterialRow(
+        mid, sha, name, title or "", kind, category or "",
+        dt.date.fromisoformat(date) if isinstance(date, str) else date, date_source or "",
+        unit_id, unit or "", doc_number or "", secrecy or "", notes or "", c_time or "",
+        c_place or "", c_people or "", c_event or "", c_background or "", c_photographer or "",
+        pages, width, height, size, text_status, problem or "", thumb == "ok", version,
+        standards, bool(pages_estimated))
 
 
 def get_row(lib: Library, material_id: int) -> MaterialRow:
@@ -169,6 +184,24 @@ def _row(m, unit: str, standards: tuple[int, ...]) -> MaterialRow:  # noqa: ANN0
 def _chunks(items: list[int], n: int) -> Iterable[list[int]]:
     for i in range(0, len(items), n):
         yield items[i:i + n]
+
+
+def describe(lib: Library, ids: Iterable[int]) -> dict[int, tuple[str, tuple[str, ...]]]:
+    """Title (or file name) and the codes of the standards each material is filed under."""
+    ids = sorted(set(ids))
+    out: dict[int, tuple[str, list[str]]] = {}
+    with lib.session() as s:
+        for chunk in _chunks(ids, 500):
+            for mid, title, name in s.execute(select(Material.id, Material.title, Material.original_name)
+                                              .where(Material.id.in_(chunk))):
+                out[mid] = (title or name, [])
+            q = (select(Link.material_id, ChecklistNode.code, Standard.number)
+                 .join(Standard, Standard.id == Link.standard_id)
+                 .join(ChecklistNode, ChecklistNode.id == Standard.node_id)
+                 .where(Link.material_id.in_(chunk)).order_by(Link.id))
+            for mid, code, number in s.execute(q):
+                out[mid][1].append(f"{code}:{number}")
+    return {mid: (title, tuple(codes)) for mid, (title, codes) in out.items()}
 
 
 def text_pages(lib: Library, material_id: int) -> list[str]:
@@ -205,6 +238,11 @@ def counts_by_unit(lib: Library) -> dict[int, int]:
     with lib.session() as s:
         return dict(s.execute(select(Material.unit_id, func.count())
                               .where(Material.unit_id.is_not(None)).group_by(Material.unit_id)).all())
+
+
+def material_count(lib: Library) -> int:
+    with lib.session() as s:
+        return s.scalar(select(func.count()).select_from(Material)) or 0
 
 
 def unfiled_count(lib: Library) -> int:

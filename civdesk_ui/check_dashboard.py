@@ -31,6 +31,13 @@ from PySide6.QtWidgets import (
 from civdesk import checks
 from civdesk_ui.file_dialogs import save_file
 from civdesk_ui.messages import inform
+from civdesk_ui.period_chooser import PeriodChooser, effective_period
+
+
+def checks_periods(lib, checklist_id):  # noqa: ANN001, ANN201
+    from civdesk.checklist import store as cl
+
+    return cl.get_checklist(lib, checklist_id).periods if checklist_id is not None else ()
 
 STATUS_COLOURS = {checks.MET: "#2e7d32", checks.PARTIAL: "#d98a00", checks.MISSING: "#9aa3ad",
                   checks.FAULTY: "#b00020", checks.NOT_NEEDED: "#888888"}
@@ -91,6 +98,8 @@ class CheckDashboard(QDialog):
         self.tabs.addTab(self.tree, "按测评体系")
         self.tabs.addTab(unit_split, "按责任单位")
         self.tabs.addTab(findings_page, "问题清单")
+        self.period_chooser = PeriodChooser()
+        self.period_chooser.chosen.connect(self.window.choose_period)
         rerun = QPushButton("重新检查")
         rerun.clicked.connect(self.run)
         docx = QPushButton("导出检查报告（Word）…")
@@ -99,11 +108,16 @@ class CheckDashboard(QDialog):
         xlsx.clicked.connect(lambda: self._export("xlsx"))
         notice = QPushButton("给所选单位发补交通知（Word）…")
         notice.clicked.connect(self._export_notice)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("测评周期："))
+        top.addWidget(self.period_chooser)
+        top.addStretch()
         buttons = QHBoxLayout()
         for b in (rerun, docx, xlsx, notice):
             buttons.addWidget(b)
         buttons.addStretch()
         layout = QVBoxLayout(self)
+        layout.addLayout(top)
         layout.addWidget(self.summary)
         layout.addWidget(self.tabs)
         layout.addLayout(buttons)
@@ -112,8 +126,12 @@ class CheckDashboard(QDialog):
     def run(self):  # noqa: ANN201
         lib = self.window.lib
         checklist_id = self.window.checklist_panel.checklist_id
+        periods = checks_periods(lib, checklist_id)
+        self.period_chooser.fill(periods, self.window.period_year)
+        chosen = effective_period(periods, self.window.period_year)
+        year = chosen.year if chosen else None
         self.summary.setText("正在检查……")
-        return self.window.jobs.run("申报前检查", lambda p: checks.run_checks(lib, checklist_id),
+        return self.window.jobs.run("申报前检查", lambda p: checks.run_checks(lib, checklist_id, year=year),
                                     on_done=self.show_result)
 
     def recheck(self, material_ids: list[int]) -> None:

@@ -175,6 +175,7 @@ class PeriodDialog(QDialog):
             warn(self, "测评周期", str(exc))
             return
         self.window.checklist_panel.reload(self.checklist_id)
+        self.window.choose_period(self.year.value())  # check against the period just set
         self.accept()
 
 

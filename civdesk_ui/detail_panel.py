@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QImage, QPixmap
+from PySide6.QtGui import QColor, QDesktopServices, QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from civdesk import materials as mat
+from civdesk_ui.start_page import HintList
 
 MULTI = "（多个值）"
 NO_UNIT = -1
@@ -38,6 +39,8 @@ class MetadataEditor(QWidget):
     """Edit 题名, 形成日期, 责任单位, 类别, 文号, 密级, 备注 and photo captions."""
 
     save_requested = Signal(list, dict)  # material ids, changed values
+    proposals_requested = Signal(list)  # material ids: fill their empty captions from the proposals
+    next_requested = Signal()  # Enter in a caption field: saved, go on to the next photo
 
     def __init__(self) -> None:
         super().__init__()
@@ -54,6 +57,17 @@ class MetadataEditor(QWidget):
         cap.setContentsMargins(0, 0, 0, 0)
         for name in mat.CAPTION_FIELDS:
             cap.addRow(mat.FIELD_LABELS[name], self._make(name))
+            self.fields[name].returnPressed.connect(self._save_and_next)
+        self.proposals: dict[int, dict[str, object]] = {}
+        self.proposal_note = QLabel()
+        self.proposal_note.setObjectName("proposalNote")
+        self.proposal_note.setWordWrap(True)
+        self.proposal_note.setStyleSheet("color:#5a6470")
+        self.use_proposals = QPushButton("采用建议")
+        self.use_proposals.setObjectName("useProposals")
+        self.use_proposals.setToolTip("把灰色的建议值填入空着的说明项并保存（Ctrl+Shift+A；可撤销）")
+        self.use_proposals.setShortcut("Ctrl+Shift+A")
+        self.use_proposals.clicked.connect(lambda: self.proposals_requested.emit(list(self.ids)))
         notes = QPlainTextEdit()
         notes.setMaximumHeight(70)
         self.fields["notes"] = notes
@@ -73,6 +87,8 @@ class MetadataEditor(QWidget):
         cap_title = QLabel("<b>图片说明</b>（时间、地点、人物、事由必填）")
         layout.addWidget(cap_title)
         layout.addWidget(self.caption_box)
+        layout.addWidget(self.proposal_note)
+        layout.addWidget(self.use_proposals)
         layout.addWidget(QLabel("备注"))
         layout.addWidget(notes)
         layout.addWidget(self.save)
@@ -111,7 +127,8 @@ class MetadataEditor(QWidget):
         self.ids = [r.id for r in rows]
         self.setEnabled(bool(rows))
         if not rows:
-            self.heading.setText("")
+            self.heading.setText("<span style='color:#7a8591'>在中间选择一件材料，可在这里修改题名、日期、责任单位"
+                                 "和图片说明；按住 Ctrl 或 Shift 多选可批量修改。</span>")
             self.facts.setText("")
             return
         first = rows[0]
@@ -136,6 +153,32 @@ class MetadataEditor(QWidget):
         any_photo = any(r.is_photo for r in rows)
         self.caption_box.setVisible(any_photo)
         self.cap_title.setVisible(any_photo)
+        self.show_proposals({})
+
+    def show_proposals(self, proposals: dict) -> None:  # material id → tuple of Proposal
+        """Proposed values as grey text in the empty caption fields, with where they come from."""
+        self.proposals = {mid: {p.field: p for p in props} for mid, props in proposals.items()}
+        notes = []
+        for name in mat.CAPTION_FIELDS:
+            w = self.fields[name]
+            found = [self.proposals.get(mid, {}).get(name) for mid in self.ids]
+            found = [p for p in found if p is not None]
+            if not found or w.text():
+                continue
+            values = {p.value for p in found}
+            if len(values) == 1 and len(self.ids) == 1:
+                w.setPlaceholderText(f"建议：{found[0].value}")
+                notes.append(f"{found[0].label}：{found[0].reason}")
+            else:
+                w.setPlaceholderText(f"建议：{len(found)} 件照片各有建议值")
+                notes.append(f"{found[0].label}：{found[0].reason} 等")
+        self.proposal_note.setText("建议来源——" + "；".join(notes) if notes else "")
+        self.proposal_note.setVisible(bool(notes))
+        self.use_proposals.setVisible(bool(notes))
+
+    def _save_and_next(self) -> None:
+        self._save()
+        self.next_requested.emit()
 
     def _set(self, name: str, value: str | None) -> None:
         w = self.fields[name]
@@ -206,9 +249,10 @@ class FilingPanel(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.links = QListWidget()
+        self.links = HintList("还没有归档。把中间的材料拖到左侧测评标准上即可归档；可多选一起拖。")
         self.links.setObjectName("linkList")
-        self.suggestions = QListWidget()
+        self.suggestions = HintList("没有待确认的归档建议。文件夹名或文件名里写有编号（如 Ⅲ-5）"
+                                    "或单位名时，导入后会在这里给出建议和理由。")
         self.suggestions.setObjectName("suggestionList")
         self.ids: list[int] = []
         unlink = QPushButton("移除所选关联")
@@ -262,14 +306,21 @@ class FilingPanel(QWidget):
 
 
 class Preview(QWidget):
-    """Images upright and zoomable, PDFs page by page, documents as text."""
+    """Images upright and fitted to the pane (100 % on demand), PDFs page by page with the
+    search hits marked, Word and Excel as their PDF rendering (LibreOffice) or as text."""
 
     def __init__(self, lib) -> None:  # noqa: ANN001
         super().__init__()
         self.lib = lib
+        self.jobs = None  # the window's job runner (documents are converted on it)
         self.row: mat.MaterialRow | None = None
         self.zoom = 1.0
+        self.pdf_path: Path | None = None
+        self.query = ""
+        self.hits: list[tuple[int, tuple[float, float, float, float]]] = []  # (page, rect in points)
+        self.hit_index = -1
         self.image = QLabel()
+        self.image.setObjectName("previewImage")
         self.image.setAlignment(Qt.AlignCenter)
         self.scroll = QScrollArea()
         self.scroll.setWidget(self.image)
@@ -292,46 +343,129 @@ class Preview(QWidget):
         zoom_out = QPushButton("缩小")
         zoom_out.clicked.connect(lambda: self._zoom(0.8))
         fit = QPushButton("适应")
+        fit.setToolTip("整张显示在预览区内")
         fit.clicked.connect(lambda: self._zoom(0))
-        self.open_button = QPushButton("用默认程序打开")
+        actual = QPushButton("100%")
+        actual.setToolTip("按原始像素显示（可滚动查看细节）")
+        actual.clicked.connect(self.actual_size)
+        self.prev_hit = QPushButton("◀")
+        self.prev_hit.setToolTip("上一个命中")
+        self.prev_hit.clicked.connect(lambda: self.go_hit(self.hit_index - 1))
+        self.next_hit = QPushButton("▶")
+        self.next_hit.setToolTip("下一个命中")
+        self.next_hit.clicked.connect(lambda: self.go_hit(self.hit_index + 1))
+        self.hit_label = QLabel()
+        self.hit_label.setObjectName("hitLabel")
+        self.page.setMinimumWidth(96)
+        self.open_button = QPushButton("打开原件")
+        self.open_button.setToolTip("用默认程序打开一份副本（原件库中的文件不会被改动）")
         self.open_button.clicked.connect(self.open_external)
-        bar = QHBoxLayout()
-        for w in (self.page, zoom_out, zoom_in, fit):
+        bar = QHBoxLayout()  # two short rows: usable in a narrow pane (1280×720, 150 %)
+        for w in (self.page, zoom_out, zoom_in, fit, actual):
             bar.addWidget(w)
         bar.addStretch()
-        bar.addWidget(self.open_button)
+        bar2 = QHBoxLayout()
+        for w in (self.prev_hit, self.hit_label, self.next_hit):
+            bar2.addWidget(w)
+        bar2.addStretch()
+        bar2.addWidget(self.open_button)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addLayout(bar2)
         layout.addWidget(self.stack)
         self._source: QPixmap | None = None
+        self._pending_convert = None
+        self._show_hits(False)
 
-    def show_material(self, row: mat.MaterialRow | None, page: int | None = None) -> None:
+    def show_material(self, row: mat.MaterialRow | None, page: int | None = None, query: str = "") -> None:
         self.row = row
         self._source = None
         self.zoom = 0
+        self.pdf_path = None
+        self.query = query
+        self.hits, self.hit_index = [], -1
+        self._show_hits(False)
         self.page.blockSignals(True)
         self.page.setEnabled(False)
         self.page.blockSignals(False)
         if row is None:
-            self._message("选择一件材料即可预览")
+            self._message("在中间选择一件材料即可在这里预览。\n照片按预览区大小显示，「100%」看细节；"
+                          "PDF 可翻页，搜索命中处以黄色标出。")
             return
         path = self.lib.vault.path_for(row.sha256)
         if row.is_photo:
             self._show_image(path)
         elif row.kind == "pdf" and not row.problem.startswith("PDF 文件已加密"):
-            pages = max(row.pages or 1, 1)
-            self.page.blockSignals(True)
-            self.page.setMaximum(pages)
-            self.page.setValue(min(max(page or 1, 1), pages))
-            self.page.setEnabled(pages > 1)
-            self.page.blockSignals(False)
-            self._render_page(self.page.value())
-        elif row.kind in ("docx", "xlsx", "txt", "ofd", "pptx"):
+            self._show_pdf(path, page)
+        elif row.kind in ("docx", "xlsx", "txt", "ofd", "pptx", "doc", "xls"):
             pages = mat.text_pages(self.lib, row.id)
             self.text.setPlainText("\n\n".join(pages) or "（没有可显示的文字）")
             self.stack.setCurrentWidget(self.text)
+            self._convert(row, page)
         else:
             self._message(f"此类文件（{row.kind}）无法在这里预览，可用默认程序打开。")
+
+    def _convert(self, row: mat.MaterialRow, page: int | None) -> None:
+        """Word/Excel: show the text at once, the PDF rendering when LibreOffice has made it."""
+        from civdesk import previews
+
+        self._pending_convert = None
+        if self.jobs is None or not previews.can_convert(row.kind):
+            return
+        if not self.isVisible():  # converted when the 预览 tab is opened, not for every selection
+            self._pending_convert = (row, page)
+            return
+        cached = previews.cached_pdf(self.lib, row.sha256)
+        if cached.is_file():
+            self._show_pdf(cached, page)
+            return
+        lib, sha, name = self.lib, row.sha256, row.original_name
+
+        def shown(pdf: Path) -> None:
+            if self.row is not None and self.row.sha256 == sha:
+                self._show_pdf(pdf, page)
+
+        self.jobs.run("生成预览", lambda _p: previews.preview_pdf(lib, sha, name), on_done=shown,
+                      dialog=False, show_errors=False)
+
+    def _show_pdf(self, path: Path, page: int | None) -> None:
+        import pymupdf
+
+        self.pdf_path = path
+        try:
+            with pymupdf.open(path) as doc:
+                pages = max(doc.page_count, 1)
+                self.hits = _find_hits(doc, self.query)
+        except Exception as exc:  # noqa: BLE001 - a broken PDF must not break the window
+            self._message(f"无法打开此 PDF：{exc}")
+            return
+        self.page.blockSignals(True)
+        self.page.setMaximum(pages)
+        first_hit = next((i for i, (p, _) in enumerate(self.hits) if p == page), 0 if self.hits else -1)
+        self.hit_index = first_hit
+        target = self.hits[first_hit][0] if first_hit >= 0 else (page or 1)
+        self.page.setValue(min(max(target, 1), pages))
+        self.page.setEnabled(pages > 1)
+        self.page.blockSignals(False)
+        self._show_hits(bool(self.hits))
+        self._render_page(self.page.value())
+
+    def go_hit(self, index: int) -> None:
+        """Show hit ``index`` (wrapping around), turning the page when needed."""
+        if not self.hits:
+            return
+        self.hit_index = index % len(self.hits)
+        page = self.hits[self.hit_index][0]
+        if page != self.page.value():
+            self.page.setValue(page)  # renders
+        else:
+            self._render_page(page)
+
+    def _show_hits(self, visible: bool) -> None:
+        for w in (self.prev_hit, self.next_hit, self.hit_label):
+            w.setVisible(visible)
+        if visible:
+            self.hit_label.setText(f"命中 {self.hit_index + 1}/{len(self.hits)}")
 
     def current_page(self) -> int:
         return self.page.value()
@@ -360,12 +494,12 @@ class Preview(QWidget):
         self.stack.setCurrentWidget(self.scroll)
 
     def _render_page(self, number: int) -> None:
-        if self.row is None:
+        if self.row is None or self.pdf_path is None:
             return
         import pymupdf
 
         try:
-            with pymupdf.open(self.lib.vault.path_for(self.row.sha256)) as doc:
+            with pymupdf.open(self.pdf_path) as doc:
                 page = doc[number - 1]
                 pix = page.get_pixmap(matrix=pymupdf.Matrix(PDF_ZOOM, PDF_ZOOM))
                 image = QImage(pix.samples, pix.width, pix.height, pix.stride,
@@ -373,9 +507,29 @@ class Preview(QWidget):
         except Exception as exc:  # noqa: BLE001 - a broken PDF must not break the window
             self._message(f"无法显示第 {number} 页：{exc}")
             return
+        on_page = [(i, r) for i, (p, r) in enumerate(self.hits) if p == number]
+        if on_page:
+            if not any(i == self.hit_index for i, _ in on_page):
+                self.hit_index = on_page[0][0]
+            _mark_hits(image, on_page, self.hit_index)
+            self._show_hits(True)
         self._source = QPixmap.fromImage(image)
         self._apply_zoom()
         self.stack.setCurrentWidget(self.scroll)
+        if on_page:
+            self._scroll_to_hit()
+
+    def _scroll_to_hit(self) -> None:
+        if not (0 <= self.hit_index < len(self.hits)) or self._source is None:
+            return
+        scale = (self.zoom or self._fit_scale()) * PDF_ZOOM
+        _x0, y0, _x1, _y1 = self.hits[self.hit_index][1]
+        self.scroll.verticalScrollBar().setValue(int(y0 * scale) - self.scroll.viewport().height() // 3)
+
+    def actual_size(self) -> None:
+        if self._source is not None:
+            self.zoom = 1.0
+            self._apply_zoom()
 
     def _zoom(self, factor: float) -> None:
         if self._source is None:
@@ -387,7 +541,12 @@ class Preview(QWidget):
         if self._source is None or self._source.isNull():
             return 1.0
         area = self.scroll.viewport().size()
-        return max(min(area.width() / self._source.width(), area.height() / self._source.height()), 0.05)
+        if area.width() < 50 or area.height() < 50:  # not laid out yet
+            area = QSize(max(area.width(), 320), max(area.height(), 240))
+        across = (area.width() - 4) / self._source.width()
+        if self.pdf_path is not None:  # a page: fitted to the width (readable), scrolled to the hit
+            return max(across, 0.05)
+        return max(min(across, (area.height() - 4) / self._source.height()), 0.05)
 
     def _apply_zoom(self) -> None:
         if self._source is None:
@@ -395,6 +554,19 @@ class Preview(QWidget):
         scale = self.zoom or self._fit_scale()
         self.image.setPixmap(self._source.scaled(self._source.size() * scale, Qt.KeepAspectRatio,
                                                  Qt.SmoothTransformation))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802, ANN001
+        super().resizeEvent(event)
+        if self.zoom == 0 and self._source is not None:
+            self._apply_zoom()  # "fitted" stays fitted when the pane or the window changes size
+
+    def showEvent(self, event) -> None:  # noqa: N802, ANN001
+        super().showEvent(event)
+        pending, self._pending_convert = self._pending_convert, None
+        if pending is not None and pending[0] is self.row:
+            self._convert(*pending)
+        if self.zoom == 0 and self._source is not None:
+            self._apply_zoom()
 
     def open_external(self) -> None:
         """Open a copy (never the vault original) in the system's default program."""
@@ -404,6 +576,50 @@ class Preview(QWidget):
         dest = folder / self.row.original_name
         shutil.copyfile(self.lib.vault.path_for(self.row.sha256), dest)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(dest)))
+
+
+MAX_HIT_PAGES = 300
+HIT_FILL, HIT_CURRENT = QColor(255, 214, 0, 110), QColor(230, 110, 0)
+
+
+def search_terms(query: str) -> list[str]:
+    """The words of a search as typed (quoted phrases kept, ``-excluded`` words dropped)."""
+    import shlex
+
+    try:
+        parts = shlex.split(query)
+    except ValueError:
+        parts = query.split()
+    return [p for p in parts if p and not p.startswith("-")]
+
+
+def _find_hits(doc, query: str) -> list[tuple[int, tuple[float, float, float, float]]]:  # noqa: ANN001
+    terms = search_terms(query)
+    hits = []
+    if not terms:
+        return hits
+    for number in range(min(doc.page_count, MAX_HIT_PAGES)):
+        page = doc[number]
+        for term in terms:
+            for r in page.search_for(term):
+                hits.append((number + 1, (r.x0, r.y0, r.x1, r.y1)))
+    hits.sort(key=lambda h: (h[0], h[1][1], h[1][0]))
+    return hits
+
+
+def _mark_hits(image: QImage, hits: list, current: int) -> None:
+    """Yellow over each hit on the rendered page, an orange frame round the current one."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QPainter, QPen
+
+    painter = QPainter(image)
+    for i, (x0, y0, x1, y1) in hits:
+        rect = QRectF(x0 * PDF_ZOOM, y0 * PDF_ZOOM, (x1 - x0) * PDF_ZOOM, (y1 - y0) * PDF_ZOOM)
+        painter.fillRect(rect, HIT_FILL)
+        if i == current:
+            painter.setPen(QPen(HIT_CURRENT, 2))
+            painter.drawRect(rect.adjusted(-2, -2, 2, 2))
+    painter.end()
 
 
 class DetailPanel(QTabWidget):

@@ -6,6 +6,7 @@ the undo stack and refresh only what they changed.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
@@ -18,7 +19,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
     QListWidgetItem,
     QMainWindow,
     QSplitter,
@@ -30,8 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from civdesk import caption_proposals
 from civdesk import materials as mat
 from civdesk.checklist import store as cl
+from civdesk.checks.badges import BadgeSummary, compute_badges
+from civdesk.checks.model import PeriodInfo
 from civdesk.library import Library, LibraryError
 from civdesk.lock import LibraryLockedError
 from civdesk.settings import AppSettings
@@ -46,6 +49,14 @@ from civdesk_ui.material_views import (
     ids_from_mime,
 )
 from civdesk_ui.messages import inform, warn
+from civdesk_ui.period_chooser import (
+    PeriodChooser,
+    choose_year,
+    chosen_year,
+    effective_period,
+    period_label,
+)
+from civdesk_ui.start_page import HintList, StartPage
 from civdesk_ui.undo import EditCommand, LinkCommand, UnlinkCommand
 
 LEVEL_COLOURS = {1: "#1f3a5f", 2: "#2c5d8a", 3: "#333333"}
@@ -54,6 +65,8 @@ ROLE_ID = Qt.UserRole
 ROLE_KIND = Qt.UserRole + 1
 UNFILED = "unfiled"
 SEARCH_DELAY_MS = 300
+BADGES_AFTER_MS = 300
+BIG_NODE = 3000  # a node with more materials is listed on a worker thread
 CLOSE_WAIT_MS = 30_000  # how long closing waits for running jobs to notice their cancellation
 
 
@@ -106,14 +119,18 @@ class ChecklistPanel(QWidget):
         self.switcher.currentIndexChanged.connect(self._switched)
         self.tree = FilingTree()
         self.tree.setObjectName("checklistTree")
-        self.tree.setHeaderLabels(["测评体系", "方法", "材料"])
+        self.tree.setHeaderLabels(["测评体系", "方法", "材料", "问题"])
+        self.tree.headerItem().setToolTip(3, "有问题的材料件数（期外、模糊、缺说明……），随修改即时更新")
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.Interactive)
+        header.resizeSection(1, 64)  # 方法: the tooltip and 测评标准 tab have it in full
         header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeToContents)
         header.setStretchLastSection(False)
+        self.tree.setTextElideMode(Qt.ElideRight)  # the code and the first words stay readable
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.switcher)
@@ -122,6 +139,9 @@ class ChecklistPanel(QWidget):
         self.tree_view: cl.ChecklistTree | None = None
         self.standards: dict[int, cl.StandardView] = {}
         self.nodes: dict[int, cl.NodeView] = {}
+        self.problems: dict[int, int] = {}  # standard id → materials with a badge
+        self._shape: tuple | None = None  # what the items were built for
+        self._load_job = None
 
     def reload(self, select_id: int | None = None) -> None:
         infos = cl.list_checklists(self.window.lib)
@@ -132,6 +152,7 @@ class ChecklistPanel(QWidget):
         self.switcher.blockSignals(False)
         if not infos:
             self.tree.clear()
+            self._shape = None
             self.checklist_id = None
             return
         target = select_id or self.checklist_id or infos[0].id
@@ -142,29 +163,55 @@ class ChecklistPanel(QWidget):
     def _switched(self, index: int) -> None:
         if index < 0:
             return
+        changed = self.switcher.itemData(index) != self.checklist_id
         self.checklist_id = self.switcher.itemData(index)
         self.refresh()
+        if changed and self.window.centralWidget() is not None:  # not while the window is built
+            self.window.fill_periods()
+            self.window.update_badges()
 
     def refresh(self) -> None:
         """Re-read counts and statuses, keeping expansion and the selection."""
         if self.checklist_id is None:
             return
-        current = self.tree.currentItem()
-        keep = (current.data(0, ROLE_KIND), current.data(0, ROLE_ID)) if current else None
-        expanded = {(it.data(0, ROLE_KIND), it.data(0, ROLE_ID)) for it in self._items() if it.isExpanded()}
-        tree = cl.checklist_tree(self.window.lib, self.checklist_id)
+        self.apply(load_tree_data(self.window.lib, self.checklist_id))
+
+    def refresh_later(self) -> None:
+        """The same, read on a worker thread (after an import or an edit): the UI thread only
+        sets the counts of the items already there.  The newest request wins."""
+        if self.checklist_id is None:
+            return
+        lib, cid = self.window.lib, self.checklist_id
+
+        def shown(data: TreeData) -> None:
+            if job is self._load_job and data.checklist_id == self.checklist_id:
+                self.apply(data)
+
+        job = self.window.jobs.run("更新测评体系计数", lambda _p: load_tree_data(lib, cid),
+                                   on_done=shown, dialog=False, show_errors=False)
+        self._load_job = job
+
+    def apply(self, data: TreeData) -> None:
+        tree = data.tree
         self.tree_view = tree
         self.standards = {s.id: s for s in tree.all_standards()}
         self.nodes = {n.id: n for r in tree.roots for n in r.walk()}
-        counts = mat.counts_by_standard(self.window.lib, self.checklist_id)
+        shape = (data.checklist_id, tuple(self.nodes), tuple(self.standards))
+        if shape == self._shape:
+            self._update_items(data)
+            return
+        current = self.tree.currentItem()
+        keep = (current.data(0, ROLE_KIND), current.data(0, ROLE_ID)) if current else None
+        expanded = {(it.data(0, ROLE_KIND), it.data(0, ROLE_ID)) for it in self._items() if it.isExpanded()}
         self.tree.blockSignals(True)
         self.tree.clear()
         for root in tree.roots:
-            self.tree.addTopLevelItem(self._node_item(root, counts))
-        unfiled = QTreeWidgetItem(["未归类材料", "", str(mat.unfiled_count(self.window.lib))])
+            self.tree.addTopLevelItem(self._node_item(root, data.counts))
+        unfiled = QTreeWidgetItem(["未归类材料", "", str(data.unfiled)])
         unfiled.setData(0, ROLE_KIND, UNFILED)
         unfiled.setData(0, ROLE_ID, 0)
         unfiled.setForeground(0, QBrush(QColor("#8a4b00")))
+        unfiled.setToolTip(0, "导入后尚未归档到任何测评标准的材料。把它们拖到上面的测评标准上即可归档。")
         self.tree.addTopLevelItem(unfiled)
         if expanded:
             for it in self._items():
@@ -172,9 +219,51 @@ class ChecklistPanel(QWidget):
         else:
             self.tree.expandToDepth(1)
         self.tree.blockSignals(False)
+        self._shape = shape
+        self.set_problems(self.problems)
         target = next((it for it in self._items()
                        if keep and (it.data(0, ROLE_KIND), it.data(0, ROLE_ID)) == keep), None)
         self.tree.setCurrentItem(target or self.tree.topLevelItem(0))
+
+    def _update_items(self, data: TreeData) -> None:
+        """Counts, status colours and texts of the items in place (no rebuild, no reselection)."""
+        def visit(item: QTreeWidgetItem) -> int:
+            kind, ident = item.data(0, ROLE_KIND), item.data(0, ROLE_ID)
+            if kind == "standard":
+                st = self.standards[ident]
+                n = self._set_standard(item, st, data.counts.get(st.id, {}))
+                return n
+            if kind == UNFILED:
+                item.setText(2, str(data.unfiled))
+                return 0
+            node = self.nodes.get(ident)
+            if node is not None:
+                item.setText(0, f"{node.code}  {node.title}")
+            total = sum(visit(item.child(i)) for i in range(item.childCount()))
+            item.setText(2, str(total))
+            return total
+
+        for i in range(self.tree.topLevelItemCount()):
+            visit(self.tree.topLevelItem(i))
+
+    def set_problems(self, problems: dict[int, int]) -> None:
+        """The 问题 column: materials with a badge, per standard and summed per node."""
+        self.problems = dict(problems)
+
+        def visit(item: QTreeWidgetItem) -> int:
+            kind, ident = item.data(0, ROLE_KIND), item.data(0, ROLE_ID)
+            if kind == "standard":
+                n = self.problems.get(ident, 0)
+            elif kind == UNFILED:
+                return 0
+            else:
+                n = sum(visit(item.child(i)) for i in range(item.childCount()))
+            item.setText(3, str(n) if n else "")
+            item.setForeground(3, QBrush(QColor("#b00020")))
+            return n
+
+        for i in range(self.tree.topLevelItemCount()):
+            visit(self.tree.topLevelItem(i))
 
     def _items(self):
         stack = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
@@ -197,24 +286,30 @@ class ChecklistPanel(QWidget):
             total += int(child_item.text(2) or 0)
             item.addChild(child_item)
         for st in node.standards:
-            by_cat = counts.get(st.id, {})
-            n = sum(by_cat.values())
-            score = f"［{st.points:g}分］" if st.points is not None else ""
-            s_item = QTreeWidgetItem([f"{st.number}）{st.text}{score}", "、".join(st.methods), str(n)])
+            s_item = QTreeWidgetItem()
             s_item.setData(0, ROLE_ID, st.id)
             s_item.setData(0, ROLE_KIND, "standard")
-            state = standard_state(st, by_cat)
-            s_item.setData(0, Qt.UserRole + 2, state)
-            if st.needs_materials:
-                s_item.setForeground(2, QBrush(QColor(STATUS_COLOURS[state])))
-                s_item.setToolTip(0, f"{st.text}\n状态：{STATE_LABELS[state]}")
-            else:
-                s_item.setForeground(0, QBrush(QColor("#888888")))
-                s_item.setToolTip(0, f"{st.text}\n（{'、'.join(st.methods)}，无需上传材料）")
-            total += n
+            total += self._set_standard(s_item, st, counts.get(st.id, {}))
             item.addChild(s_item)
         item.setText(2, str(total))
         return item
+
+    @staticmethod
+    def _set_standard(s_item: QTreeWidgetItem, st: cl.StandardView, by_cat: dict[str, int]) -> int:
+        n = sum(by_cat.values())
+        score = f"［{st.points:g}分］" if st.points is not None else ""
+        s_item.setText(0, f"{st.number}）{st.text}{score}")
+        s_item.setText(1, "、".join(st.methods))
+        s_item.setText(2, str(n))
+        state = standard_state(st, by_cat)
+        s_item.setData(0, Qt.UserRole + 2, state)
+        if st.needs_materials:
+            s_item.setForeground(2, QBrush(QColor(STATUS_COLOURS[state])))
+            s_item.setToolTip(0, f"{st.text}\n状态：{STATE_LABELS[state]}")
+        else:
+            s_item.setForeground(0, QBrush(QColor("#888888")))
+            s_item.setToolTip(0, f"{st.text}\n（{'、'.join(st.methods)}，无需上传材料）")
+        return n
 
     def item_for_standard(self, standard_id: int) -> QTreeWidgetItem | None:
         return next((it for it in self._items() if it.data(0, ROLE_KIND) == "standard"
@@ -228,6 +323,31 @@ class ChecklistPanel(QWidget):
         return [s.id for n in node.walk() for s in n.standards] if node else []
 
 
+@dataclass(frozen=True)
+class TreeData:
+    """What the tree shows, read in one go (on a worker thread when it can wait)."""
+
+    checklist_id: int
+    tree: cl.ChecklistTree
+    counts: dict[int, dict[str, int]]
+    unfiled: int
+
+
+def load_tree_data(lib: Library, checklist_id: int) -> TreeData:
+    return TreeData(checklist_id, cl.checklist_tree(lib, checklist_id),
+                    mat.counts_by_standard(lib, checklist_id), mat.unfiled_count(lib))
+
+
+EMPTY = {
+    "standard": "这条测评标准下还没有材料。\n把「未归类材料」里的材料拖到左侧这条标准上即可归档；"
+                "也可以选中这条标准后导入（导入时选「归档到当前测评标准」）。",
+    "node": "这一条目下还没有材料。\n展开它，把材料拖到其下的测评标准上即可归档。",
+    UNFILED: "没有未归类的材料。\n把文件、文件夹或各单位的 zip 压缩包拖到这个窗口上即可导入（或 文件 → 导入）。",
+    "unit": "这个单位还没有材料。\n导入时在「责任单位」中选择它，或在右侧「信息」页修改材料的责任单位。",
+    "no_unit": "在左侧选择一个责任单位，这里显示它报送的材料。\n单位名单在 测评体系 → 责任单位 中维护。",
+    "no_problems": "这里的材料都没有问题标记（期外、模糊、分辨率低、缺说明、重复、无法打开）。",
+    "search": "没有找到包含「{query}」的材料。\n试试更短的词、文号或编号（如 Ⅲ-5），或取消「仅当前条目」。",
+}
 STATE_LABELS = {"none": "尚无材料", "some": "已有部分材料", "met": "材料要求已满足"}
 
 
@@ -242,11 +362,12 @@ def standard_state(st: cl.StandardView, by_category: dict[str, int]) -> str:
     return "met" if met else "some"
 
 
-class UnitPanel(QListWidget):
+class UnitPanel(HintList):
     """The by-unit view: each responsible unit with its materials."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__("还没有责任单位。导入测评体系或任务分解表后，这里列出各责任单位；"
+                         "也可在 测评体系 → 责任单位 中添加。")
         self.setObjectName("unitList")
 
     def fill(self, lib: Library) -> None:
@@ -270,9 +391,20 @@ class MainWindow(QMainWindow):
         self.lib = lib
         self.setObjectName("mainWindow")
         self.setAcceptDrops(True)
-        self.resize(1360, 820)
+        screen = self.screen().availableGeometry() if self.screen() else None
+        # a 1280×720 screen (or 150 % on a laptop) gets a window that fits it
+        self.resize(min(1360, int(screen.width() * 0.96)) if screen else 1360,
+                    min(820, int(screen.height() * 0.92)) if screen else 820)
         self.jobs = JobRunner(self)
         self.background = JobRunner(self, max_threads=1)
+        self.badge_runner = JobRunner(self, max_threads=1)  # one at a time: each builds on the last
+        self.badge_summary = BadgeSummary()
+        self._badge_job = None
+        self._badge_again = False
+        self._listing = None
+        self.closing = False
+        self._panes_restored = False
+        self.period_year: int | None = None
         self.undo_stack = QUndoStack(self)
         self.thumbs = ThumbnailCache(lib, self)
         self.model = MaterialModel(lib, self.thumbs, self)
@@ -292,6 +424,9 @@ class MainWindow(QMainWindow):
         self.views = QStackedWidget()
         self.views.addWidget(self.grid)
         self.views.addWidget(self.table)
+        self.start_page = StartPage()
+        self.start_page.step.connect(self._start_step)
+        self.views.addWidget(self.start_page)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._material_selected())
         self.grid.selectionModel().selectionChanged.connect(lambda *_: self._material_selected())
         self.table.doubleClicked.connect(lambda _: self.detail.setCurrentWidget(self.detail.preview))
@@ -316,8 +451,15 @@ class MainWindow(QMainWindow):
         self.view_toggle.currentIndexChanged.connect(self.views.setCurrentIndex)
         self.centre_title = QLabel()
         self.centre_title.setObjectName("centreTitle")
+        self.centre_title.setTextFormat(Qt.RichText)
+        self.problems_only = QCheckBox("只看有问题的")
+        self.problems_only.setObjectName("problemsOnly")
+        self.problems_only.setToolTip("只显示带有 期外、模糊、分辨率低、缺说明、重复、无法打开 标记的材料")
+        self.problems_only.toggled.connect(lambda _: self.show_selection())
+        self.search_box.setMinimumWidth(220)
         bar = QHBoxLayout()
         bar.addWidget(self.search_box, 3)
+        bar.addWidget(self.problems_only)
         bar.addWidget(self.search_scope)
         bar.addWidget(self.search_kind)
         bar.addWidget(self.sort_box)
@@ -331,6 +473,8 @@ class MainWindow(QMainWindow):
 
         self.detail = DetailPanel(lib)
         self.detail.editor.save_requested.connect(self.edit_materials)
+        self.detail.editor.proposals_requested.connect(self.apply_proposals)
+        self.detail.editor.next_requested.connect(self.select_next)
         self.detail.filing.unlink_requested.connect(
             lambda ids, sid: self.unlink_materials(ids, sid))
         self.detail.filing.accept_requested.connect(self.accept_suggestions)
@@ -341,7 +485,13 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.left_tabs)
         splitter.addWidget(centre)
         splitter.addWidget(self.detail)
-        splitter.setSizes([400, 600, 360])
+        width = max(self.width(), 1280)
+        splitter.setSizes([int(width * 0.27), int(width * 0.45), int(width * 0.28)])
+        for i, stretch in enumerate((27, 45, 28)):  # a bigger window widens all three panes
+            splitter.setStretchFactor(i, stretch)
+        splitter.setChildrenCollapsible(False)
+        self.left_tabs.setMinimumWidth(260)
+        self.detail.setMinimumWidth(280)
         self.setCentralWidget(splitter)
         self.splitter = splitter
 
@@ -359,6 +509,10 @@ class MainWindow(QMainWindow):
 
         self._make_menus()
         self.path_label = QLabel()
+        self.period_chooser = PeriodChooser()
+        self.period_chooser.chosen.connect(self.choose_period)
+        self.statusBar().addPermanentWidget(QLabel("检查按："))
+        self.statusBar().addPermanentWidget(self.period_chooser)
         self.statusBar().addPermanentWidget(self.path_label)
         self.jobs.status.connect(lambda m: self.statusBar().showMessage(m, 5000))
         self.background.status.connect(lambda m: self.statusBar().showMessage(m, 3000))
@@ -391,6 +545,8 @@ class MainWindow(QMainWindow):
         self._action(m, "搜索", self.focus_search, QKeySequence.Find)
         self._action(m, "全选", lambda: self.current_view().selectAll(), QKeySequence.SelectAll)
         self._action(m, "从当前标准移除所选材料", self.unlink_selected, QKeySequence.Delete)
+        m.addSeparator()
+        self._action(m, "批量编辑图片说明…", self.open_caption_grid, "Ctrl+Shift+E")
         m = self.menuBar().addMenu("视图(&V)")
         self._action(m, "缩略图", lambda: self.view_toggle.setCurrentIndex(0), "Ctrl+1")
         self._action(m, "列表", lambda: self.view_toggle.setCurrentIndex(1), "Ctrl+2")
@@ -410,9 +566,12 @@ class MainWindow(QMainWindow):
         tasks_ui.add_actions(self, self.menuBar().addMenu("任务与报送(&R)"))
         m = self.menuBar().addMenu("工具(&T)")
         self._action(m, "资料库设置（平台限制、检查规则）…", self.open_settings, "Ctrl+,")
+        self._action(m, "图片说明：地点表与说明模板…", self.open_caption_settings)
         self._action(m, "重建搜索索引", self.rebuild_index)
         self._action(m, "原件完整性校验", self.verify_library)
         m = self.menuBar().addMenu("帮助(&H)")
+        self._action(m, "使用说明", self.show_usage, QKeySequence.HelpContents)
+        self._action(m, "快捷键", self.show_shortcuts)
         self._action(m, "关于 CivDesk", self.about)
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:  # noqa: ANN001
@@ -436,6 +595,9 @@ class MainWindow(QMainWindow):
         self.model.lib = lib
         self.thumbs.lib = lib
         self.detail.preview.lib = lib
+        self.detail.preview.jobs = self.jobs
+        self.badge_summary = BadgeSummary()
+        self.model.set_badges(self.badge_summary)
         self.undo_stack.clear()
         self.setWindowTitle(f"CivDesk 文明创建材料管理 — {lib.path.name}")
         self.path_label.setText(f"资料库：{lib.path.resolve()}")
@@ -445,6 +607,12 @@ class MainWindow(QMainWindow):
         self.detail.editor.set_units(mat.units(lib))
         self.unit_panel.fill(lib)
         self.checklist_panel.reload()
+        self.period_year = chosen_year(lib)
+        self.fill_periods()
+        self.update_start_page()
+        # the badges' queries start once the window has painted (not competing with the first paint)
+        QTimer.singleShot(BADGES_AFTER_MS, self, lambda lib=lib: self.update_badges()
+                          if lib is self.lib and not self.closing else None)
         self.update_index()
         self.start_ocr()
 
@@ -471,7 +639,25 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------- selection
     def current_view(self):  # noqa: ANN201
-        return self.views.currentWidget()
+        return self.table if self.view_toggle.currentIndex() == 1 else self.grid
+
+    def update_start_page(self) -> None:
+        """The first-run page while the library has no materials, else the chosen view."""
+        count = mat.material_count(self.lib)
+        if count:
+            if self.views.currentWidget() is self.start_page:
+                self.views.setCurrentIndex(self.view_toggle.currentIndex())
+            return
+        cid = self.checklist_panel.checklist_id
+        info = cl.get_checklist(self.lib, cid) if cid is not None else None
+        period = effective_period(info.periods, self.period_year) if info else None
+        self.start_page.show_state(f"{info.label}（{info.standards} 条测评标准）" if info else "",
+                                   count, period_label(period) if period else "")
+        self.views.setCurrentWidget(self.start_page)
+
+    def _start_step(self, name: str) -> None:
+        {"checklist": self.import_checklist, "materials": self.import_files,
+         "period": self.edit_period}[name]()
 
     def selected_ids(self) -> list[int]:
         rows = sorted({i.row() for i in self.current_view().selectionModel().selectedIndexes()})
@@ -499,17 +685,20 @@ class MainWindow(QMainWindow):
         if self.left_tabs.currentWidget() is self.unit_panel:
             item = self.unit_panel.currentItem()
             if item is None:
+                self._set_empty(EMPTY["no_unit"])
                 self.model.set_ids([])
                 self.centre_title.setText("请选择责任单位")
                 return
             ids = mat.list_ids(self.lib, unit_id=item.data(Qt.UserRole), sort=sort,
                                descending=descending)
             self.centre_title.setText(f"<b>{item.text()}</b>")
+            self._set_empty(EMPTY["unit"])
         else:
             item = self.checklist_panel.tree.currentItem()
             if item is None:
                 return
             kind = item.data(0, ROLE_KIND)
+            self._set_empty(EMPTY[kind])
             if kind == UNFILED:
                 ids = mat.list_ids(self.lib, unfiled=True, sort=sort, descending=descending)
                 self.centre_title.setText(f"<b>未归类材料</b>（{len(ids)} 件）")
@@ -517,11 +706,48 @@ class MainWindow(QMainWindow):
                                              "把它们拖到左侧的测评标准上，或在「归档」页接受建议。</p>")
             else:
                 standard_ids = self.checklist_panel.standard_ids_under(item)
+                self._show_standard_info(item)
+                if int(item.text(2) or 0) > BIG_NODE:
+                    self._list_later(standard_ids, sort, descending)
+                    return
                 ids = mat.list_ids(self.lib, standard_ids=standard_ids, sort=sort,
                                    descending=descending)
-                self._show_standard_info(item)
+        self._listing = None
+        self._show_ids(ids)
+
+    def _list_later(self, standard_ids: list[int], sort: str, descending: bool) -> None:
+        """A node with thousands of materials: its ids are read on a worker thread (the newest
+        request wins); the centre says it is reading meanwhile."""
+        lib = self.lib
+        self._set_empty("正在读取……")
+        self.model.set_ids([])
+
+        def shown(ids: list[int]) -> None:
+            if job is self._listing:
+                self._listing = None
+                self._set_empty(EMPTY["node"])
+                self._show_ids(ids)
+
+        job = self.jobs.run("读取材料列表", lambda _p: mat.list_ids(
+            lib, standard_ids=standard_ids, sort=sort, descending=descending),
+            on_done=shown, dialog=False)
+        self._listing = job
+
+    def _show_ids(self, ids: list[int]) -> None:
+        if self.problems_only.isChecked():
+            flagged = self.badge_summary.badges
+            ids = [i for i in ids if i in flagged]
+            self.centre_title.setText(self.centre_title.text() + f" · 有问题的 {len(ids)} 件")
+            if not ids:
+                self._set_empty(EMPTY["no_problems"])
         self.model.set_ids(ids)
         self._material_selected()
+
+    def _set_empty(self, text: str) -> None:
+        """What the centre says while it has no materials to show."""
+        for view in (self.grid, self.table):
+            view.empty_text = text
+            view.viewport().update()
 
     def _show_standard_info(self, item: QTreeWidgetItem) -> None:
         kind, ident = item.data(0, ROLE_KIND), item.data(0, ROLE_ID)
@@ -543,10 +769,14 @@ class MainWindow(QMainWindow):
         fetched = mat.get_rows(self.lib, ids) if ids else {}
         rows = [fetched[i] for i in ids if i in fetched]  # in view order
         self.detail.editor.show_rows(rows)
+        photos = [r.id for r in rows if r.is_photo]
+        if photos:
+            self.detail.editor.show_proposals(caption_proposals.propose(self.lib, photos[:200]))
         labels = {sid: f"{st.code} {st.text}" for sid, st in self.checklist_panel.standards.items()}
         self.detail.filing.show_rows(rows, labels, mat.pending_suggestions(self.lib, ids) if ids else [])
         first = rows[0] if len(rows) == 1 else None
-        self.detail.preview.show_material(first, self.search_pages.get(first.id) if first else None)
+        self.detail.preview.show_material(first, self.search_pages.get(first.id) if first else None,
+                                          self.search_query if first and first.id in self.search_pages else "")
 
     def select_material(self, material_id: int) -> bool:
         row = self.model.row_of.get(material_id)
@@ -558,6 +788,19 @@ class MainWindow(QMainWindow):
         view.setCurrentIndex(idx)
         view.scrollTo(idx)
         return True
+
+    def reveal_material(self, material_id: int) -> bool:
+        """Show a material where it is filed (its first standard, else 未归类) and select it."""
+        rows = mat.get_rows(self.lib, [material_id])
+        if material_id not in rows:
+            return False
+        self.search_box.clear()
+        self.problems_only.setChecked(False)
+        standards = [s for s in rows[material_id].standards if s in self.checklist_panel.standards]
+        if not (standards and self.select_standard(standards[0])):
+            self.show_unfiled()
+        self.raise_()
+        return self.select_material(material_id)
 
     def show_unfiled(self) -> None:
         tree = self.checklist_panel.tree
@@ -579,13 +822,18 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- changes
     def changed(self, changes: mat.Changes) -> None:
-        """One place where writes come back: refresh what they touched."""
+        """One place where writes come back: refresh what they touched.
+
+        The tree's counts and the badges are read on worker threads and set in place."""
         self.model.refresh(list(changes.material_ids))
         if changes.links_added or changes.links_removed:
-            self.checklist_panel.refresh()
+            self.checklist_panel.refresh_later()
             self.show_selection()
         else:
             self._material_selected()
+        if changes.material_ids:
+            self.update_badges(changes.material_ids,
+                               [sid for _, sid in changes.links_removed + changes.links_added])
         self._index_timer.start()
         if self.check_dashboard is not None and changes.material_ids:
             self.check_dashboard.recheck(list(changes.material_ids))
@@ -593,6 +841,46 @@ class MainWindow(QMainWindow):
     def edit_materials(self, ids: list[int], values: dict) -> None:
         self.undo_stack.push(EditCommand(self.lib, ids, values, self.changed))
         self.statusBar().showMessage(f"已保存 {len(ids)} 件材料的修改（Ctrl+Z 撤销）", 4000)
+
+    def apply_proposals(self, ids: list[int]) -> None:
+        """Fill the empty caption fields of these photos with their proposals (one undo step)."""
+        found = caption_proposals.propose(self.lib, ids)
+        if not found:
+            return
+        self.undo_stack.beginMacro(f"采用图片说明建议（{len(found)} 件）")
+        for mid, props in found.items():
+            self.undo_stack.push(EditCommand(self.lib, [mid], {p.field: p.value for p in props},
+                                             self.changed))
+        self.undo_stack.endMacro()
+        self.statusBar().showMessage(f"已为 {len(found)} 件照片填入建议的图片说明（Ctrl+Z 撤销）", 4000)
+
+    def select_next(self) -> None:
+        """Enter in a caption field: on to the next material of the view."""
+        view = self.current_view()
+        row = view.currentIndex().row()
+        if 0 <= row < self.model.rowCount() - 1:
+            idx = self.model.index(row + 1, 0)
+            view.selectionModel().clearSelection()
+            view.setCurrentIndex(idx)
+            view.scrollTo(idx)
+            first = self.detail.editor.fields["caption_time"]
+            first.setFocus()
+
+    def open_caption_grid(self):  # noqa: ANN201
+        """The caption grid for the selected photos (or every photo in the view)."""
+        from civdesk_ui.caption_grid import CaptionGridDialog
+
+        ids = self.selected_ids() or list(self.model.ids)
+        rows = mat.get_rows(self.lib, ids)
+        photos = [i for i in ids if i in rows and rows[i].is_photo]
+        if not photos:
+            inform(self, "批量编辑图片说明", "当前没有照片。先在左侧选择有照片的测评标准，或选中几张照片。")
+            return None
+        dialog = CaptionGridDialog(self, photos)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.open()
+        self.caption_grid = dialog
+        return dialog
 
     def file_materials(self, standard_id: int, ids: list[int]) -> None:
         st = self.checklist_panel.standards.get(standard_id)
@@ -623,8 +911,65 @@ class MainWindow(QMainWindow):
         self.thumbs.pixmaps.clear()
         self.detail.editor.set_units(mat.units(self.lib))
         self.unit_panel.fill(self.lib)
-        self.checklist_panel.refresh()
+        self.checklist_panel.refresh_later()
         self.show_selection()
+        self.update_badges()
+
+    def _after_import(self) -> None:
+        if self.closing:
+            return
+        self.detail.editor.set_units(mat.units(self.lib))
+        self.unit_panel.fill(self.lib)
+        QTimer.singleShot(0, self, lambda: None if self.closing else self.show_selection())
+
+    # ---------------------------------------------------------------- badges
+    def update_badges(self, material_ids=None, standard_ids=()) -> None:  # noqa: ANN001, ARG002
+        """Badges and the tree's problem counts: two SQL queries on a worker thread over the
+        whole library (tens of milliseconds for 20,000 materials), handed over in one piece.
+        A request while one runs is queued once (the newest state wins)."""
+        if self._badge_job is not None and not self._badge_job.finished:
+            self._badge_again = True
+            return
+        self._badge_again = False
+        lib = self.lib
+        checklist_id = self.checklist_panel.checklist_id
+        year = self.period_year
+
+        def work(_progress):  # noqa: ANN001, ANN202
+            period = None
+            if checklist_id is not None:
+                p = effective_period(cl.get_checklist(lib, checklist_id).periods, year)
+                period = PeriodInfo(p.year, p.start, p.end) if p else None
+            return compute_badges(lib, period=period, checklist_id=checklist_id)
+
+        def done(summary: BadgeSummary) -> None:
+            older, self.badge_summary = self.badge_summary, summary
+            self.model.set_badges(summary)
+            self.checklist_panel.set_problems(summary.problems_by_standard)
+            if self.problems_only.isChecked() and summary.badges.keys() != older.badges.keys():
+                self.show_selection()
+
+        def ended() -> None:
+            if self._badge_again:
+                self.update_badges()
+
+        self._badge_job = self.badge_runner.run("检查材料问题", work, on_done=done, dialog=False,
+                                                show_errors=False)
+        self._badge_job.ended.connect(ended)
+
+    def fill_periods(self) -> None:
+        """The status bar's chooser (after a checklist switch or a period edit)."""
+        cid = self.checklist_panel.checklist_id
+        periods = cl.get_checklist(self.lib, cid).periods if cid is not None else ()
+        self.period_chooser.fill(periods, self.period_year)
+
+    def choose_period(self, year: int | None) -> None:
+        self.period_year = year
+        choose_year(self.lib, year)
+        self.fill_periods()
+        self.update_badges()
+        if self.check_dashboard is not None and self.check_dashboard.isVisible():
+            self.check_dashboard.run()
 
     # ----------------------------------------------------------------- import
     def import_files(self) -> None:
@@ -668,18 +1013,30 @@ class MainWindow(QMainWindow):
             options = dlg.options()
         lib = self.lib
 
-        def done(report) -> None:  # noqa: ANN001
-            self.refresh_all()
+        def work(progress):  # noqa: ANN001, ANN202
+            report = lib.import_paths(paths, options, progress)
+            dups = [e.material_id for e in report.entries if e.status == "duplicate" and e.material_id]
+            return report, mat.describe(lib, dups)  # what the duplicates duplicate, read here
+
+        def done(outcome) -> None:  # noqa: ANN001
+            # the background work starts at once; the UI's own refreshes follow as separate
+            # events, so no single step holds the UI thread long (bench_ui's import stall)
+            report, existing = outcome
+            self.last_report = report
+            self.statusBar().showMessage(report.summary(), 10000)
+            self.update_start_page()
+            self.thumbs.pixmaps.clear()
+            self.checklist_panel.refresh_later()
+            self.update_badges()
             self.update_index()
             self.start_ocr()
-            self.statusBar().showMessage(report.summary(), 10000)
-            self.last_report = report
-            dialog = ImportReportDialog(self, report)
+            dialog = ImportReportDialog(self, report, existing)
             dialog.setAttribute(Qt.WA_DeleteOnClose)
-            dialog.open()
             self.report_dialog = dialog
+            QTimer.singleShot(0, self, self._after_import)
+            QTimer.singleShot(0, dialog.open)
 
-        return self.jobs.run("导入材料", lambda p: lib.import_paths(paths, options, p), on_done=done)
+        return self.jobs.run("导入材料", work, on_done=done)
 
     # ---------------------------------------------------------------- search
     def focus_search(self) -> None:
@@ -709,6 +1066,7 @@ class MainWindow(QMainWindow):
             if self.search_box.text().strip() != query:
                 return  # the clerk typed on: a newer search follows
             self.search_pages = {r.material_id: r.page for r in results}
+            self._set_empty(EMPTY["search"].format(query=query))
             self.model.set_ids([r.material_id for r in results],
                                {r.material_id: r.marked() for r in results})
             self.centre_title.setText(f"<b>搜索「{query}」</b>：{len(results)} 件材料"
@@ -747,18 +1105,21 @@ class MainWindow(QMainWindow):
 
         if self._ocr_job is not None and not self._ocr_job.finished:
             return
-        if ocr.pending_count(self.lib) == 0:
-            return
         lib = self.lib
 
+        def work(progress):  # noqa: ANN001, ANN202
+            # counted here, not on the UI thread (a query over the whole library)
+            return ocr.run_pending_ocr(lib, progress) if ocr.pending_count(lib) else None
+
         def done(outcome) -> None:  # noqa: ANN001
+            if outcome is None:
+                return
             self.statusBar().showMessage(outcome.message, 8000)
             if outcome.pages:
                 self.update_index()
 
         # the engine loads (about a second) on the worker thread, never on the UI thread
-        self._ocr_job = self.background.run(
-            "文字识别", lambda p: ocr.run_pending_ocr(lib, p), dialog=False, on_done=done)
+        self._ocr_job = self.background.run("文字识别", work, dialog=False, on_done=done)
 
     def _stop_background(self, closing: bool = False) -> None:
         """Cancel every job and wait for it (library switch, closing); late results are dropped.
@@ -768,7 +1129,7 @@ class MainWindow(QMainWindow):
         """
         self._index_timer.stop()
         self._search_timer.stop()
-        runners = (self.background, self.jobs)
+        runners = (self.background, self.jobs, self.badge_runner)
         for runner in runners:
             runner.cancel_all()
         for runner in runners:
@@ -798,6 +1159,11 @@ class MainWindow(QMainWindow):
         from civdesk_ui.settings_dialog import SettingsDialog
 
         SettingsDialog(self).open()
+
+    def open_caption_settings(self) -> None:
+        from civdesk_ui.caption_settings import CaptionSettingsDialog
+
+        CaptionSettingsDialog(self).open()
 
     def open_export(self) -> None:
         from civdesk_ui.export_dialog import ExportDialog
@@ -879,11 +1245,20 @@ class MainWindow(QMainWindow):
         if saved.get("geometry"):
             self.restoreGeometry(QByteArray.fromBase64(saved["geometry"].encode()))
         if saved.get("splitter"):
-            self.splitter.restoreState(QByteArray.fromBase64(saved["splitter"].encode()))
+            self._panes_restored = self.splitter.restoreState(
+                QByteArray.fromBase64(saved["splitter"].encode()))
         if saved.get("view") in (0, 1):
             self.view_toggle.setCurrentIndex(saved["view"])
 
+    def showEvent(self, event) -> None:  # noqa: N802, ANN001
+        super().showEvent(event)
+        if not self._panes_restored:  # the first start: panes in proportion to the window as shown
+            self._panes_restored = True
+            w = self.width()
+            self.splitter.setSizes([int(w * 0.27), int(w * 0.45), int(w * 0.28)])
+
     def closeEvent(self, event) -> None:  # noqa: N802, ANN001
+        self.closing = True
         settings = AppSettings.load()
         settings.window = {
             "geometry": bytes(self.saveGeometry().toBase64()).decode(),
@@ -899,12 +1274,27 @@ class MainWindow(QMainWindow):
         self.thumbs.pool.waitForDone(CLOSE_WAIT_MS)
         super().closeEvent(event)
 
-    def about(self) -> None:
-        from civdesk import __version__
+    def show_usage(self):  # noqa: ANN201
+        from civdesk_ui.help_dialogs import usage_dialog
 
-        inform(self, "关于 CivDesk",
-               f"CivDesk {__version__}\n文明城市创建申报材料管理（离线版）\n"
-               f"资料库：{self.lib.path.resolve()}")
+        dialog = usage_dialog(self)
+        dialog.show()
+        return dialog
+
+    def show_shortcuts(self):  # noqa: ANN201
+        from civdesk_ui.help_dialogs import shortcuts_dialog
+
+        dialog = shortcuts_dialog(self)
+        dialog.show()
+        return dialog
+
+    def about(self):  # noqa: ANN201
+        from civdesk import __version__
+        from civdesk_ui.help_dialogs import about_dialog
+
+        dialog = about_dialog(self, __version__, self.lib.path.resolve())
+        dialog.show()
+        return dialog
 
 
 def standard_html(st: cl.StandardView, state: str | None) -> str:

@@ -22,27 +22,29 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QListView, QTableView
 
 from civdesk import materials as mat
+from civdesk.checks.badges import SERIOUS, BadgeSummary, explain
+from civdesk_ui.start_page import paint_hint
 
 MIME_IDS = "application/x-civdesk-material-ids"
 THUMB = 160
-CHUNK = 200
+CHUNK = 48  # rows fetched at a time as the view paints (one short query on the UI thread)
 BATCH = 24
-COLUMNS = (
-    ("title", "题名"), ("original_name", "文件名"), ("category", "类别"), ("date", "形成日期"),
-    ("unit", "责任单位"), ("kind", "类型"), ("size_text", "页数/尺寸"), ("status", "状态 / 搜索命中"),
+COLUMNS = (  # 问题 second: its badges stay in sight on a 1280-pixel screen
+    ("title", "题名"), ("status", "问题 / 状态 / 搜索命中"), ("original_name", "文件名"), ("category", "类别"),
+    ("date", "形成日期"), ("unit", "责任单位"), ("kind", "类型"), ("size_text", "页数/尺寸"),
 )
-SORT_KEYS = {0: "title", 1: "name", 2: "kind", 3: "date", 4: "unit", 5: "kind"}
+STATUS_COLUMN = 1
 KIND_LABELS = {"jpeg": "JPEG 照片", "png": "PNG 图片", "heic": "HEIC 照片", "tiff": "TIFF 图片",
                "pdf": "PDF", "docx": "Word", "doc": "Word(旧)", "xlsx": "Excel", "xls": "Excel(旧)",
                "txt": "文本", "ofd": "OFD", "video": "视频", "zip": "压缩包", "unknown": "未知"}
 
 
 class _ThumbSignals(QObject):
-    loaded = Signal(str, QImage)
+    loaded = Signal(list)  # [(sha256, QImage)]: one hand-over per batch
 
 
 class _ThumbTask(QRunnable):
@@ -53,17 +55,19 @@ class _ThumbTask(QRunnable):
         self.items, self.signals = items, signals
 
     def run(self) -> None:
+        done = []
         for sha, path in self.items:
             image = QImage(str(path))
             if not image.isNull():
                 image = image.scaled(THUMB, THUMB, Qt.KeepAspectRatio, Qt.SmoothTransformation)
-            self.signals.loaded.emit(sha, image)
+            done.append((sha, image))
+        self.signals.loaded.emit(done)
 
 
 class ThumbnailCache(QObject):
     """Thumbnails read off the UI thread, kept as pixmaps once loaded."""
 
-    ready = Signal(str)
+    ready = Signal(list)  # the sha256 of the thumbnails just loaded
 
     def __init__(self, lib, parent: QObject | None = None):
         super().__init__(parent)
@@ -93,10 +97,11 @@ class ThumbnailCache(QObject):
         for i in range(0, len(queue), BATCH):
             self.pool.start(_ThumbTask(queue[i:i + BATCH], self.signals))
 
-    def _loaded(self, sha: str, image: QImage) -> None:
-        self.pending.discard(sha)
-        self.pixmaps[sha] = QPixmap.fromImage(image) if not image.isNull() else self.placeholder
-        self.ready.emit(sha)
+    def _loaded(self, batch: list) -> None:
+        for sha, image in batch:
+            self.pending.discard(sha)
+            self.pixmaps[sha] = QPixmap.fromImage(image) if not image.isNull() else self.placeholder
+        self.ready.emit([sha for sha, _ in batch])
 
 
 def _placeholder() -> QPixmap:
@@ -118,6 +123,18 @@ class MaterialModel(QAbstractTableModel):
         self.row_of: dict[int, int] = {}
         thumbs.ready.connect(self._thumb_ready)
         self._sha_rows: dict[str, list[int]] = {}
+        self.summary = BadgeSummary()
+        self.badges: dict[int, tuple[str, ...]] = {}
+        self._icons: dict[tuple[str, tuple[str, ...], int], QIcon] = {}
+
+    def set_badges(self, summary: BadgeSummary) -> None:
+        """New badges for the library (one hand-over from the worker): one signal, the views
+        repaint what is visible."""
+        self.summary = summary
+        self.badges = summary.badges
+        self._icons.clear()
+        if self.ids:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.ids) - 1, len(COLUMNS) - 1))
 
     # ----------------------------------------------------------------- filling
     def set_ids(self, ids: list[int], snippets: dict[int, str] | None = None) -> None:
@@ -162,10 +179,10 @@ class MaterialModel(QAbstractTableModel):
     def material_id(self, r: int) -> int:
         return self.ids[r]
 
-    def _thumb_ready(self, sha: str) -> None:
-        for r in self._sha_rows.get(sha, ()):
-            idx = self.index(r, 0)
-            self.dataChanged.emit(idx, idx, [Qt.DecorationRole])
+    def _thumb_ready(self, shas: list) -> None:
+        rows = [r for sha in shas for r in self._sha_rows.get(sha, ())]
+        if rows:  # one signal for the batch's span of rows
+            self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), 0), [Qt.DecorationRole])
 
     # ------------------------------------------------------------------- model
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
@@ -189,16 +206,19 @@ class MaterialModel(QAbstractTableModel):
         if role == Qt.DisplayRole:
             return self._text(row, col)
         if role == Qt.DecorationRole and index.column() == 0:
-            return QIcon(self.thumbs.get(row))
+            return self._icon(row)
         if role == Qt.ToolTipRole:
             tip = f"{row.title}\n{row.original_name}"
-            if row.problem:
+            if row.id in self.badges:  # the reasons of the one material under the mouse
+                for badge in explain(self.lib, row.id, self.summary):
+                    tip += f"\n【{badge.code}】{badge.reason}"
+            if row.problem and not self.badges.get(row.id):
                 tip += f"\n问题：{row.problem}"
             snippet = self.snippets.get(row.id)
             if snippet:
                 tip += f"\n命中：{snippet}"
             return tip
-        if role == Qt.ForegroundRole and row.problem:
+        if role == Qt.ForegroundRole and (row.problem or not SERIOUS.isdisjoint(self.badges.get(row.id, ()))):
             return QColor("#b00020")
         if role == Qt.UserRole:
             return row.id
@@ -220,6 +240,9 @@ class MaterialModel(QAbstractTableModel):
         if col == "status":
             if row.id in self.snippets:
                 return self.snippets[row.id]
+            badges = self.badges.get(row.id)
+            if badges:
+                return " · ".join(badges)
             if row.problem:
                 return "有问题"
             if row.is_photo and not (row.caption_time and row.caption_place and row.caption_event):
@@ -228,6 +251,19 @@ class MaterialModel(QAbstractTableModel):
                 return "待识别文字"
             return "已归档" if row.standards else "未归类"
         return str(row.value(col) or "")
+
+    def _icon(self, row: mat.MaterialRow) -> QIcon:
+        """The thumbnail with the material's badges drawn along its bottom edge (cached)."""
+        pix = self.thumbs.get(row)
+        codes = self.badges.get(row.id, ())
+        if not codes:
+            return QIcon(pix)
+        key = (row.sha256, codes, pix.cacheKey())
+        icon = self._icons.get(key)
+        if icon is None:
+            icon = QIcon(badged(pix, codes))
+            self._icons[key] = icon
+        return icon
 
     def flags(self, index: QModelIndex) -> Qt.ItemFlags:
         base = super().flags(index)
@@ -247,6 +283,59 @@ class MaterialModel(QAbstractTableModel):
         return Qt.CopyAction | Qt.LinkAction
 
 
+BADGE_RED, BADGE_AMBER = QColor("#b00020"), QColor("#c77700")
+
+
+_STRIPS: dict[tuple[tuple[str, ...], int], QPixmap] = {}
+
+
+def badge_strip(badges: tuple[str, ...], width: int) -> QPixmap:
+    """The badges as small labels (red for the serious ones), drawn once per combination."""
+    key = (badges, width)
+    strip = _STRIPS.get(key)
+    if strip is not None:
+        return strip
+    font = QFont()
+    font.setPixelSize(12)
+    font.setBold(True)
+
+    metrics = QFontMetrics(font)
+    line = metrics.height() + 2
+    widths = [metrics.horizontalAdvance(c) + 8 for c in badges]
+    rows, x = 1, 0
+    for w in widths:
+        if x + w > width and x:
+            rows, x = rows + 1, 0
+        x += w + 3
+    strip = QPixmap(width, rows * (line + 2))
+    strip.fill(Qt.transparent)
+    painter = QPainter(strip)
+    painter.setFont(font)
+    x, y = 0, 0
+    for code, w in zip(badges, widths, strict=True):
+        if x + w > width and x:
+            x, y = 0, y + line + 2
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(BADGE_RED if code in SERIOUS else BADGE_AMBER)
+        painter.drawRoundedRect(x, y, w, line, 3, 3)
+        painter.setPen(QColor("white"))
+        painter.drawText(x + 4, y + metrics.ascent() + 1, code)
+        x += w + 3
+    painter.end()
+    _STRIPS[key] = strip
+    return strip
+
+
+def badged(pix: QPixmap, badges: tuple[str, ...]) -> QPixmap:
+    """A copy of a thumbnail with its badges along the bottom edge."""
+    out = QPixmap(pix)
+    strip = badge_strip(badges, max(pix.width() - 6, 40))
+    painter = QPainter(out)
+    painter.drawPixmap(3, max(pix.height() - strip.height() - 3, 0), strip)
+    painter.end()
+    return out
+
+
 def ids_from_mime(data: QMimeData) -> list[int]:
     if not data.hasFormat(MIME_IDS):
         return []
@@ -259,6 +348,7 @@ def ids_from_mime(data: QMimeData) -> list[int]:
 class MaterialGrid(QListView):
     def __init__(self, model: MaterialModel):
         super().__init__()
+        self.empty_text = ""
         self.setObjectName("materialGrid")
         self.setModel(model)
         self.setViewMode(QListView.IconMode)
@@ -267,17 +357,23 @@ class MaterialGrid(QListView):
         self.setResizeMode(QListView.Adjust)
         self.setMovement(QListView.Static)
         self.setUniformItemSizes(True)
-        self.setWordWrap(True)
+        self.setWordWrap(False)  # one line under each picture, elided in the middle (cheap to lay out)
         self.setLayoutMode(QListView.Batched)
         self.setBatchSize(200)
         self.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragOnly)
+        self.setTextElideMode(Qt.ElideMiddle)
+
+    def paintEvent(self, event) -> None:  # noqa: N802, ANN001
+        super().paintEvent(event)
+        paint_hint(self, self.empty_text)
 
 
 class MaterialTable(QTableView):
     def __init__(self, model: MaterialModel):
         super().__init__()
+        self.empty_text = ""
         self.setObjectName("materialTable")
         self.setModel(model)
         self.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -292,5 +388,10 @@ class MaterialTable(QTableView):
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((300, 220, 80, 90, 130, 80, 90)):
+        for col, width in enumerate((260, 150, 220, 80, 90, 130, 80)):
             self.setColumnWidth(col, width)
+        self.setTextElideMode(Qt.ElideMiddle)  # file names keep their start and their end
+
+    def paintEvent(self, event) -> None:  # noqa: N802, ANN001
+        super().paintEvent(event)
+        paint_hint(self, self.empty_text)

@@ -14,9 +14,87 @@ from pathlib import PurePath
 from civdesk.checklist.codes import normalise_code
 from civdesk.vocabulary import ROMAN_NUMERALS
 
+# A checklist code inside a folder or file name, read only as a whole token:
+# ``Ⅲ-5`` / ``III-5`` / ``三-5`` / ``3-5`` (optionally ``:2`` / ``-2`` for the standard).
+_LEVEL = r"III|II|I|[一二三]|[1-3]"
 _CODE = re.compile(
-    r"(?<![0-9A-Za-z])([ⅠⅡⅢⅣⅤ]|III|II|I|[1-3])\s*[-－—–_]\s*(\d{1,3})(?:\s*[-－—–_:：.]\s*(\d{1,2}))?(?!\d)")
-_DOTTED = re.compile(r"(?<![\d.])(\d{1,2}\.\d{1,2}\.\d{1,2})(?:[.-](\d{1,2}))?(?![\d])")
+    rf"(?P<level>{_LEVEL})\s*[-－—–]\s*(?P<item>\d{{1,3}})(?:\s*[-－—–:：]\s*(?P<std>\d{{1,2}}))?")
+_DOTTED = re.compile(r"(?P<code>\d{1,2}\.\d{1,2}\.\d{1,2})(?:[.-](?P<std>\d{1,2}))?")
+# what may stand right before a code: the start of the name, a blank or a bracket-like separator
+_SEPARATORS = set(" \t_（()【】[]「」《》〔〕、，,;；/\\#·")
+# a number followed by one of these counts something (3-5月, 第3-5页), it is not a code
+_COUNTERS = set("年月日号页天次人个件张期届周时点分秒岁米元")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_CHINESE_LEVELS = {"一": "Ⅰ", "二": "Ⅱ", "三": "Ⅲ"}
+
+
+@dataclass(frozen=True)
+class CodeToken:
+    """A code read from a name: ``code`` as the checklist writes it (``Ⅲ-5``), the standard's
+    number when the name gives one, and the text it was read from."""
+
+    code: str
+    number: int | None
+    text: str
+
+
+def _left_ok(text: str, start: int, digit_level: bool) -> bool:
+    """A code starts the name, or follows a separator (a hyphen only after a word, never after a
+    number: ``2024-3-5`` is a date); a Roman or Chinese level may also follow Chinese text."""
+    if start == 0:
+        return True
+    before = text[start - 1]
+    if before in _SEPARATORS:
+        return not (start >= 2 and text[start - 2].isdigit() and before in "_/\\")
+    if before in "-－—–.":
+        return start >= 2 and bool(_CJK.match(text[start - 2]))
+    return not digit_level and bool(_CJK.match(before))
+
+
+def _right_ok(text: str, end: int) -> bool:
+    """Nothing that continues a number or a word follows (``3-5.1``, ``3-5a``, ``3-5月``)."""
+    if end >= len(text):
+        return True
+    after = text[end]
+    if after.isdigit() or after.isascii() and after.isalpha() or after in _COUNTERS:
+        return False
+    # a longer dotted or dashed number is a version or a date
+    return not (after in ".-－—–:：" and end + 1 < len(text) and text[end + 1].isdigit())
+
+
+def codes_in_name(name: str) -> list[CodeToken]:
+    """Checklist codes written in a name, each as a whole token in a code form.
+
+    ``Ⅲ-5``, ``三-5``, ``III-5`` anywhere a word may start; ``3-5`` only after a separator.
+    Never a version (``v3-5``, ``1.3-5.2``), a model name (``Nokia 8.3``, ``P30-3``), a date
+    (``2024-3-5``, ``2024.03.05``) or a count (``3-5月``, ``第3-5页``).
+    """
+    text = unicodedata.normalize("NFKC", name)
+    out: list[CodeToken] = []
+    for m in _CODE.finditer(text):
+        level = m.group("level")
+        digit_level = level.isdigit()
+        if not _left_ok(text, m.start(), digit_level) or not _right_ok(text, m.end()):
+            continue
+        if digit_level:
+            level = ROMAN_NUMERALS[int(level) - 1]
+        level = _CHINESE_LEVELS.get(level, level)
+        code = normalise_code(f"{level}-{int(m.group('item'))}")
+        std = m.group("std")
+        out.append(CodeToken(code, int(std) if std else None, m.group(0)))
+    return out
+
+
+def dotted_codes_in_name(name: str) -> list[CodeToken]:
+    """A task table's own ``1.2.3`` codes (optionally ``.4`` for the standard), as whole tokens."""
+    text = unicodedata.normalize("NFKC", name)
+    out = []
+    for m in _DOTTED.finditer(text):
+        if not _left_ok(text, m.start(), True) or not _right_ok(text, m.end()):
+            continue
+        std = m.group("std")
+        out.append(CodeToken(m.group("code"), int(std) if std else None, m.group(0)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -91,21 +169,19 @@ class Suggester:
         return [], ""
 
     def _by_code(self, part: str, stem: str) -> tuple[list[StandardRef], str] | None:
-        text = unicodedata.normalize("NFKC", part)
-        for m in _CODE.finditer(text):
-            level = m.group(1)
-            if level.isdigit():
-                level = ROMAN_NUMERALS[int(level) - 1]
-            code = normalise_code(f"{level}-{int(m.group(2))}")
-            if not code.startswith("Ⅲ") or code not in self.by_item:
+        for token in codes_in_name(part):
+            if not token.code.startswith("Ⅲ") or token.code not in self.by_item:
                 continue
             # quote the checklist's own code: NFKC turned a typed 「Ⅲ」 into 「III」
-            shown = f"{code}:{int(m.group(3))}" if m.group(3) else code
-            return self._pick(self.by_item[code], m.group(3), stem, f"名称含编号「{shown}」")
-        for m in _DOTTED.finditer(text):
-            refs = self.by_source.get(m.group(1))
+            shown = f"{token.code}:{token.number}" if token.number else token.code
+            number = str(token.number) if token.number else None
+            return self._pick(self.by_item[token.code], number, stem,
+                              f"名称含编号「{shown}」（原文「{token.text}」）")
+        for token in dotted_codes_in_name(part):
+            refs = self.by_source.get(token.code)
             if refs:
-                return self._pick(refs, m.group(2), stem, f"名称含编号「{m.group(0)}」")
+                number = str(token.number) if token.number else None
+                return self._pick(refs, number, stem, f"名称含编号「{token.text}」")
         return None
 
     def _by_title(self, part: str, stem: str) -> tuple[list[StandardRef], str] | None:

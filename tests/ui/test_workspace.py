@@ -52,14 +52,14 @@ def test_import_shows_report_and_fills_unfiled(window, qtbot, corpus):
     assert report.count("imported") == 33
     dialog = window.report_dialog
     assert dialog.isVisible()
-    assert dialog.table.rowCount() == len(report.entries)
-    texts = [dialog.table.item(r, 2).text() for r in range(dialog.table.rowCount())]
+    assert dialog.model.rowCount() == len(report.entries)
+    texts = [dialog.model.text(r, 2) for r in range(dialog.model.rowCount())]
     assert any("损坏" in t for t in texts)  # corrupted.jpg explained
     assert any("加密" in t for t in texts)  # the password PDF explained
     dialog.close()
     tree = window.checklist_panel.tree
     unfiled = tree.topLevelItem(tree.topLevelItemCount() - 1)
-    assert unfiled.text(2) == "33"
+    qtbot.waitUntil(lambda: unfiled.text(2) == "33")  # counts are read off the UI thread
     tree.setCurrentItem(unfiled)
     assert len(window.model.ids) == 33
 
@@ -98,7 +98,7 @@ def test_drag_and_drop_files_a_material_and_undo(window, qtbot, corpus):
     with window.lib.session() as s:
         assert s.scalar(select(Link.id).where(Link.material_id == mid, Link.standard_id == st.id))
     target = window.checklist_panel.item_for_standard(st.id)
-    assert target.text(2) == "1"  # the tree's count follows
+    qtbot.waitUntil(lambda: target.text(2) == "1")  # the tree's count follows (read off the UI thread)
     window.undo_stack.undo()
     with window.lib.session() as s:
         assert not s.scalar(select(Link.id).where(Link.material_id == mid))

@@ -1,0 +1,204 @@
+"""Badges: a material's own problems, shown where the material is (grid, list, tree).
+
+A badge is a short code with its reason, computed from the same material rules
+as the F9 check (:mod:`civdesk.checks.rules`), in bulk and without opening a file:
+
+=============  ==========================================================
+badge          when
+=============  ==========================================================
+``期外``        its date lies outside the chosen 测评周期 (error of the period rule)
+``模糊``        a photo below the blur threshold
+``分辨率低``    a photo below the platform's minimum resolution
+``缺说明``      a photo whose caption lacks 时间、地点、人物 or 事由
+``重复``        another material has the same content (same picture re-saved)
+``无法打开``    encrypted, damaged or unreadable
+=============  ==========================================================
+
+:func:`compute_badges` runs on a worker thread as two SQL queries (the rules' conditions
+written in SQL, a test keeps the two in agreement); the window receives one
+:class:`BadgeSummary` (all badge codes, problem counts per standard) in one hand-over and
+asks :func:`explain` for the reasons of the one material under the mouse.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from civdesk.checks import data
+from civdesk.checks.model import ERROR, PeriodInfo
+from civdesk.checks.rules import (
+    MISLABEL_PREFIX,
+    Context,
+    blur_rule,
+    caption_rule,
+    period_rule,
+    resolution_rule,
+    unreadable_rule,
+)
+from civdesk.checks.settings import CheckSettings, get_check_settings
+from civdesk.models import Material
+from civdesk.vocabulary import CAPTION_REQUIRED, PHOTO_KINDS
+
+if TYPE_CHECKING:
+    from civdesk.library import Library
+
+OUT_OF_PERIOD, BLURRED, LOW_RESOLUTION, NO_CAPTION, DUPLICATE, UNREADABLE = (
+    "期外", "模糊", "分辨率低", "缺说明", "重复", "无法打开")
+BADGES: tuple[str, ...] = (UNREADABLE, OUT_OF_PERIOD, DUPLICATE, BLURRED, LOW_RESOLUTION, NO_CAPTION)
+#: badges that make a material count for nothing in the check (red); the others are warnings
+SERIOUS = frozenset({UNREADABLE, OUT_OF_PERIOD, DUPLICATE, LOW_RESOLUTION})
+
+_RULES = ((period_rule, OUT_OF_PERIOD, True), (blur_rule, BLURRED, False),
+          (resolution_rule, LOW_RESOLUTION, False), (caption_rule, NO_CAPTION, False),
+          (unreadable_rule, UNREADABLE, True))
+
+
+@dataclass(frozen=True)
+class Badge:
+    code: str
+    reason: str
+
+    @property
+    def serious(self) -> bool:
+        return self.code in SERIOUS
+
+
+@dataclass(frozen=True)
+class BadgeSummary:
+    """Badge codes of every material that has any, and per standard how many such materials.
+
+    The reasons are not computed in bulk: :func:`explain` gives them for one material (a
+    tooltip), from the same rules, with the same period and settings.
+    """
+
+    badges: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    problems_by_standard: Mapping[int, int] = field(default_factory=dict)
+    period: PeriodInfo | None = None
+    settings: CheckSettings | None = None
+
+
+_BITS = (UNREADABLE, OUT_OF_PERIOD, DUPLICATE, BLURRED, LOW_RESOLUTION, NO_CAPTION)  # bit i = 1 << i
+
+
+def compute_badges(lib: Library, *, period: PeriodInfo | None = None,
+                   settings: CheckSettings | None = None, checklist_id: int | None = None) -> BadgeSummary:
+    """Badges of the whole library and problem counts per standard, in two SQL queries.
+
+    No row is turned into a Python object unless it has a badge; meant for a worker thread
+    (SQLite works with the interpreter lock released).
+    """
+    settings = settings or get_check_settings(lib)
+    flagged, params = _flag_sql(settings, period)
+    links = "SELECT standard_id, material_id FROM links"
+    if checklist_id is not None:
+        links += (" WHERE standard_id IN (SELECT s.id FROM standards s JOIN checklist_nodes n"
+                  " ON n.id = s.node_id WHERE n.checklist_id = :checklist_id)")
+        params["checklist_id"] = checklist_id
+    with lib.session() as s:
+        conn = s.connection().connection.driver_connection  # plain sqlite3: no per-row overhead
+        rows = conn.execute(f"WITH {flagged} SELECT id, flags FROM flagged", params).fetchall()
+        counts = conn.execute(
+            f"WITH {flagged}, l AS ({links}) SELECT l.standard_id, COUNT(f.id) FROM l "
+            "LEFT JOIN flagged f ON f.id = l.material_id GROUP BY l.standard_id", params).fetchall()
+    codes_of = _codes_of()
+    badges = {mid: codes_of(flags) for mid, flags in rows}
+    return BadgeSummary(badges, dict(counts), period, settings)
+
+
+def _codes_of():  # noqa: ANN202
+    cache: dict[int, tuple[str, ...]] = {}
+
+    def codes(flags: int) -> tuple[str, ...]:
+        out = cache.get(flags)
+        if out is None:
+            out = cache[flags] = tuple(c for i, c in enumerate(_BITS) if flags & (1 << i))
+        return out
+    return codes
+
+
+def _flag_sql(settings: CheckSettings, period: PeriodInfo | None) -> tuple[str, dict]:
+    """The ``flagged(id, flags)`` CTE: the same conditions as the rules (tested to agree)."""
+    photo = "(kind IN ({}) OR category = '图片')".format(", ".join(f"'{k}'" for k in sorted(PHOTO_KINDS)))
+    lim = settings.platform
+    params: dict = {"blur_min": settings.blur_min, "long": max(lim.min_width, lim.min_height),
+                    "short": min(lim.min_width, lim.min_height)}
+    on = settings.enabled
+    parts = {
+        UNREADABLE: "(encrypted OR text_status IN ('encrypted', 'error') OR (COALESCE(problem, '') != ''"
+                    f" AND NOT (problem LIKE '{MISLABEL_PREFIX}%' AND instr(problem, '；') = 0)))"
+                    if on("unreadable") else "0",
+        OUT_OF_PERIOD: "0",
+        DUPLICATE: "id IN (SELECT id FROM dups)" if on("duplicate") else "0",
+        BLURRED: f"({photo} AND blur IS NOT NULL AND blur < :blur_min)" if on("blur") else "0",
+        LOW_RESOLUTION: f"({photo} AND width AND height AND (max(width, height) < :long"
+                        " OR min(width, height) < :short))" if on("resolution") else "0",
+        NO_CAPTION: f"({photo} AND (" + " OR ".join(f"trim(COALESCE({c}, '')) = ''" for c in CAPTION_REQUIRED)
+                    + "))" if on("caption") else "0",
+    }
+    if period is not None and on("period"):
+        params.update(start=period.start.isoformat(), end=period.end.isoformat())
+        day = "COALESCE(date, substr(taken_at, 1, 10))"
+        parts[OUT_OF_PERIOD] = f"({day} IS NOT NULL AND ({day} < :start OR {day} > :end))"
+    flags = " | ".join(f"(CASE WHEN {parts[c]} THEN {1 << i} ELSE 0 END)" for i, c in enumerate(_BITS))
+    dups = ("dups AS (SELECT m.id FROM materials m JOIN (SELECT phash, width, height, blur, MIN(id) AS first"
+            " FROM materials WHERE phash != '' AND blur IS NOT NULL GROUP BY phash, width, height, blur"
+            " HAVING COUNT(*) > 1) g ON m.phash = g.phash AND m.width = g.width AND m.height = g.height"
+            " AND m.blur = g.blur AND m.id != g.first)")
+    # MATERIALIZED: the conditions are worked out once per material, not again for each use
+    flagged = (f"{dups}, flagged AS MATERIALIZED (SELECT id, flags FROM (SELECT id, {flags} AS flags "
+               "FROM materials) WHERE flags)")
+    return flagged, params
+
+
+def explain(lib: Library, material_id: int, summary: BadgeSummary) -> tuple[Badge, ...]:
+    """The badges of one material with their reasons, from the rules themselves."""
+    settings = summary.settings or get_check_settings(lib)
+    ctx = Context(settings=settings, period=summary.period, today=dt.date.today(),
+                  texts={}, content_keys={}, key_standards={}, codes={})
+    with lib.session() as s:
+        rows = data.load_materials(s, ids=[material_id])
+        twins = _twins(s, rows) if DUPLICATE in summary.badges.get(material_id, ()) else {}
+    m = rows.get(material_id)
+    return material_badges(m, ctx, twins) if m is not None else ()
+
+
+def material_badges(m: data.MaterialRow, ctx: Context, twins: Mapping[int, tuple[int, str]]) -> tuple[Badge, ...]:
+    """The badges of one material (its row as the checks read it), with reasons."""
+    out: list[Badge] = []
+    for fn, code, errors_only in _RULES:
+        if code in (BLURRED, LOW_RESOLUTION, NO_CAPTION) and not m.is_photo:
+            continue
+        if not ctx.settings.enabled(fn.__name__.removesuffix("_rule")):
+            continue
+        for issue in fn(m, ctx):
+            if errors_only and issue.severity != ERROR:
+                continue
+            out.append(Badge(code, f"{issue.message}——{issue.fix}"))
+            break
+    twin = twins.get(m.id)
+    if twin is not None:
+        out.append(Badge(DUPLICATE, f"与「{twin[1]}」（#{twin[0]}）内容相同——只保留一份"))
+    order = {c: i for i, c in enumerate(BADGES)}
+    return tuple(sorted(out, key=lambda b: order[b.code]))
+
+
+def _twins(s, rows: Mapping[int, data.MaterialRow]) -> dict[int, tuple[int, str]]:  # noqa: ANN001
+    """Photos with the same picture as an earlier material: id → (that material, its label).
+
+    Same fingerprint as the duplicate check (dHash, size, blur measure).
+    """
+    out: dict[int, tuple[int, str]] = {}
+    for mid, m in rows.items():
+        if not m.phash or m.blur is None:
+            continue
+        first = s.execute(select(Material.id, Material.title, Material.original_name)
+                          .where(Material.phash == m.phash, Material.width == m.width,
+                                 Material.height == m.height, Material.blur == m.blur, Material.id < mid)
+                          .order_by(Material.id).limit(1)).first()
+        if first is not None:
+            out[mid] = (first[0], first[1] or first[2])
+    return out
