@@ -96,9 +96,9 @@ def load_material_links(s: Session, checklist_id: int, material_ids: Iterable[in
 
 
 def _returned(s: Session) -> set[tuple[int, int]]:
-    from civdesk.tasks.review import returned_pairs_query
+    from civdesk.tasks.review import returned_pairs
 
-    return {(m, sid) for m, sid in s.connection().execute(returned_pairs_query())}
+    return returned_pairs(s)
 
 
 def load_materials(s: Session, checklist_id: int | None = None,

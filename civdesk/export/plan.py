@@ -196,14 +196,18 @@ def _scope_label(tree: ChecklistTree, item: str | None, unit: str | None) -> str
 
 
 def _links(lib: Library, standard_ids: list[int], unit_id: int | None) -> dict[int, list[int]]:
+    from civdesk.tasks.review import returned_pairs
+
     out: dict[int, list[int]] = {}
     with lib.session() as s:
+        returned = returned_pairs(s)  # returned to its unit (退回): not declared
         for chunk in _chunks(standard_ids, 500):
             q = select(Link.standard_id, Link.material_id).where(Link.standard_id.in_(chunk))
             if unit_id is not None:
                 q = q.join(Material, Material.id == Link.material_id).where(Material.unit_id == unit_id)
             for sid, mid in s.execute(q):
-                out.setdefault(sid, []).append(mid)
+                if (mid, sid) not in returned:
+                    out.setdefault(sid, []).append(mid)
     return out
 
 

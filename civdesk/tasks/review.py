@@ -94,6 +94,12 @@ def returned_pairs_query():  # noqa: ANN201 - a SQLAlchemy select
         SubmissionItem.id.in_(latest), SubmissionItem.status == RETURNED)
 
 
+def returned_pairs(s: Session) -> set[tuple[int, int]]:
+    """The (material id, standard id) pairs returned to their unit: the checks and the
+    declaration package leave them out."""
+    return {(m, sid) for m, sid in s.connection().execute(returned_pairs_query())}
+
+
 def list_submissions(lib: Library, unit: str | None = None) -> list[SubmissionView]:
     with lib.session() as s:
         q = (select(Submission, Unit.name).join(Unit, Unit.id == Submission.unit_id)

@@ -107,6 +107,11 @@ def test_round_trip_with_two_departments(sample_lib, tmp_path):
     assert ledger.unit("团市委").outstanding == 2 and ledger.unit("市民政局").outstanding == 3
     status = run_checks(lib, today=TODAY).standard("Ⅲ-3:2")
     assert photo_id in status.material_ids and report_id not in status.material_ids  # returned: not counted
+    from civdesk.export import ExportOptions
+    from civdesk.export.plan import build_plan
+
+    declared = {r.title for r in build_plan(lib, ExportOptions()).catalog if r.standard == "Ⅲ-3:2"}
+    assert "居民公约宣传栏" in declared and "居民公约情况说明" not in declared       # nor declared
 
     # ---- notices: 退回 to one unit, 催办 to all late units, then the second 催办
     back = issue_notice(lib, "退回", tmp_path / "退回通知.docx", unit="市民政局",

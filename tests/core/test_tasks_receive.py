@@ -15,7 +15,6 @@ from civdesk.library import Library
 from civdesk.models import Link, Material, Submission, SubmissionItem
 from civdesk.tasks import ReviewError, SubmissionRefused, export_package, receive, review
 from civdesk.tasks.ledger import build_ledger
-from tests.conftest import run_cli
 from tests.core.tasks_helpers import PHOTOS, caption, docx_file, gbk_zip, put
 
 TODAY = dt.date(2024, 5, 10)
@@ -146,27 +145,37 @@ def test_review_refuses_what_makes_no_sense(filled, tmp_path):
         review(lib, 12345, accept=[mid])
 
 
-def test_command_line_round(filled, tmp_path):
+def test_command_line_round(filled, tmp_path, capsys):
+    from civdesk.cli import main
+
     lib, info, zpath = filled
     path = str(lib.path)
     lib.close()
-    p = run_cli("import", "-L", path, str(zpath))          # `civdesk import` recognises the package
-    assert p.returncode == 0, p.stderr
-    assert "已接收 市民政局 的报送" in p.stdout
-    p = run_cli("tasks", "submissions", "-L", path, "--json")
-    [sub] = json.loads(p.stdout)
-    p = run_cli("tasks", "review", str(sub["id"]), "-L", path, "--return", "1")
-    assert p.returncode == 2 and "须写明原因" in p.stderr
-    p = run_cli("tasks", "review", str(sub["id"]), "-L", path, "--accept", "1", "2")
-    assert p.returncode == 0, p.stderr
-    p = run_cli("tasks", "status", "-L", path, "--json", "--date", "2024-05-10",
-                "--xlsx", str(tmp_path / "台账.xlsx"))
-    doc = json.loads(p.stdout)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    code, out, err = run("import", "-L", path, str(zpath))      # `civdesk import` recognises the package
+    assert code == 0 and "已接收 市民政局 的报送（第 1 号）" in out, err
+    code, out, _ = run("tasks", "submissions", "-L", path, "--json")
+    [sub] = json.loads(out)
+    assert (sub["id"], sub["pending"]) == (1, 2)
+    code, _, err = run("tasks", "review", "1", "-L", path, "--return", "1")
+    assert code == 2 and "须写明原因" in err
+    assert run("tasks", "review", "1", "-L", path, "--accept", "1", "2")[0] == 0
+    code, out, _ = run("tasks", "status", "-L", path, "--json", "--date", "2024-05-10",
+                       "--xlsx", str(tmp_path / "台账.xlsx"))
+    doc = json.loads(out)
     rows = {(r["unit"], r["code"]): r for r in doc["rows"]}
     assert rows[("市民政局", "Ⅲ-3:2")]["accepted"] == 2
     assert doc["units"][0]["rank"] == 1 and (tmp_path / "台账.xlsx").is_file()
-    p = run_cli("tasks", "notice", "催办", "-L", path, "--deadline", "2024-05-20", "--date", "2024-05-10",
-                "--out", str(tmp_path / "催办.docx"))
-    assert p.returncode == 0 and "〔2024〕1号" in p.stdout, p.stderr
-    p = run_cli("tasks", "receive", "-L", path, str(tmp_path / "nothing.zip"))
-    assert p.returncode == 1 and "拒收" in p.stdout
+    code, out, err = run("tasks", "notice", "催办", "-L", path, "--deadline", "2024-05-20",
+                         "--date", "2024-05-10", "--out", str(tmp_path / "催办.docx"))
+    assert code == 0 and "〔2024〕1号" in out, err
+    code, out, _ = run("tasks", "notice", "退回", "-L", path, "--deadline", "2024-05-20",
+                       "--out", str(tmp_path / "x.docx"))
+    assert code == 2                                             # 退回 needs --unit
+    code, out, _ = run("tasks", "receive", "-L", path, str(tmp_path / "nothing.zip"))
+    assert code == 1 and "拒收" in out
