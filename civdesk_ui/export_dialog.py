@@ -47,7 +47,7 @@ class ExportDialog(QDialog):
             self.unit.addItem(u.name, u.name)
         options = ex.ExportOptions.from_library(lib)
         self.pattern = QLineEdit(options.name_pattern)
-        self.pattern.setToolTip("可用：{序号} {题名} {日期} {单位} {类别} {文号} {原名} {标准} {ext}")
+        self.pattern.setToolTip("可用：{标准编号} {序号} {题名} {日期} {单位} {类别} {文号} {原名} {ext}")
         self.shared = QComboBox()
         self.shared.addItem("在每条标准下各放一份", "copy")
         self.shared.addItem("只放一份，其他标准下放说明", "note")

@@ -36,7 +36,10 @@ def gb2312_text() -> str:
 
 
 def extra_text() -> str:
-    latin = "".join(chr(c) for c in range(0x20, 0x7F)) + "".join(chr(c) for c in range(0xA0, 0x100))
+    # U+00A0 and U+00AD share the glyphs of the space and the hyphen; left out, so a PDF's
+    # text maps those glyphs back to " " and "-" (copy, search and tests see plain text)
+    latin = "".join(chr(c) for c in range(0x20, 0x7F)) + "".join(chr(c) for c in range(0xA1, 0x100)
+                                                             if c != 0xAD)
     marks = "—–…·•‘’“”、。，：；？！（）《》〈〉「」『』【】〔〕［］｛｝〇Ⅰ-ⅫⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ№℃°±×÷"
     return latin + marks + "".join(chr(c) for c in range(0xFF01, 0xFF5F))
 

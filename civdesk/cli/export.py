@@ -28,6 +28,7 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     sp.add_argument("--include", type=int, nargs="+", default=[], metavar="MATERIAL_ID",
                     help="有错误但仍纳入上报版的材料编号（逐件选择；越过记录写入内部版）")
     sp.add_argument("--compilation", action="store_true", help="另外生成材料汇编 PDF（封面、目录、书签）")
+    sp.add_argument("--city", metavar="NAME", help="材料汇编封面上的城市名称")
     sp.add_argument("--overwrite", action="store_true", help="覆盖同名的材料包")
     sp.add_argument("--pattern", metavar="P", help="文件命名规则，如 {序号}_{题名}.{ext}")
     sp.add_argument("--shared", choices=("copy", "note"),
@@ -59,6 +60,8 @@ def _options(lib, args: argparse.Namespace) -> ExportOptions:  # noqa: ANN001
         overrides["overwrite"] = True
     if args.compilation:
         overrides["compilation"] = True
+    if args.city:
+        overrides["city"] = args.city
     try:
         return ExportOptions.from_library(lib, **overrides)
     except OptionsError as exc:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from copy import copy
 
 from civdesk.export.plan import CatalogRow, Plan
 from civdesk.export.stable import stable_ooxml
@@ -65,9 +66,20 @@ def catalog_xlsx(plan: Plan) -> bytes:
                       Alignment(vertical="center"), framed=False)])
     ws.append([styled(h, bold, centre) for h in CATALOG_HEADERS])
     centred = {0, 1, 5, 6}
+    # Styling each of thousands of cells through openpyxl costs seconds; a cell takes the
+    # style of a made-up template instead (a formula-like text keeps its own quote prefix).
+    templates = [styled("", body, centre if i in centred else wrap)._style for i in range(len(CATALOG_HEADERS))]
     for n, row in enumerate(plan.catalog, 1):
-        ws.append([styled(v, body, centre if i in centred else wrap)
-                   for i, v in enumerate(_row_values(n, row))])
+        cells = []
+        for i, v in enumerate(_row_values(n, row)):
+            cell = sheet_cell(ws, v)
+            if cell.quotePrefix:
+                cell.font, cell.border = body, border
+                cell.alignment = centre if i in centred else wrap
+            else:
+                cell._style = copy(templates[i])
+            cells.append(cell)
+        ws.append(cells)
     wb.properties.creator = "CivDesk"
     wb.properties.lastModifiedBy = "CivDesk"
     wb.properties.title = TITLE
@@ -91,14 +103,14 @@ def _new_docx():  # noqa: ANN202 - python-docx's Document type is private
     return doc
 
 
-def _save_docx(doc, when: dt.datetime) -> bytes:  # noqa: ANN001
+def _save_docx(doc, when: dt.datetime, edit=None) -> bytes:  # noqa: ANN001
     props = doc.core_properties
     props.author = props.last_modified_by = "CivDesk"
     props.created = props.modified = when
     props.revision = 1
     out = io.BytesIO()
     doc.save(out)
-    return stable_ooxml(out.getvalue(), when)
+    return stable_ooxml(out.getvalue(), when, edit)
 
 
 def _page_number_footer(section) -> None:  # noqa: ANN001
@@ -150,20 +162,29 @@ def catalog_docx(plan: Plan) -> bytes:
     scope.alignment = WD_ALIGN_PARAGRAPH.CENTER
     scope.add_run(xml_text(plan.scope)).font.size = Pt(10.5)
     rows = [tuple(str(v) for v in _row_values(n, r)) for n, r in enumerate(plan.catalog, 1)]
-    anchor = doc.add_paragraph()._p  # the table goes before the section properties
-    anchor.addnext(_table_xml(CATALOG_HEADERS, rows, DOCX_WIDTHS_MM))
-    _page_number_footer(section)
-    return _save_docx(doc, plan.stamp)
+    doc.add_paragraph(TABLE_MARK)  # replaced by the table in the saved XML (parsing thousands
+    _page_number_footer(section)   # of rows into python-docx's tree costs seconds)
+    table = _table_xml(CATALOG_HEADERS, rows, DOCX_WIDTHS_MM).encode("utf-8")
+
+    def put_table(name: str, body: bytes) -> bytes:
+        if name != "word/document.xml":
+            return body
+        start = body.rfind(b"<w:p>", 0, body.index(TABLE_MARK.encode()))
+        start = max(start, body.rfind(b"<w:p ", 0, body.index(TABLE_MARK.encode())))
+        end = body.index(b"</w:p>", start) + len(b"</w:p>")
+        return body[:start] + table + body[end:]
+
+    return _save_docx(doc, plan.stamp, put_table)
+
+
+TABLE_MARK = "CIVDESK-CATALOG-TABLE"
 
 
 def _table_xml(headers: tuple[str, ...], rows: list[tuple[str, ...]],
-               widths_mm: tuple[int, ...]) -> object:
-    """A bordered Word table built as XML in one go (python-docx's add_row is slow for
-    thousands of rows); the header row repeats on every page, no row splits across pages."""
+               widths_mm: tuple[int, ...]) -> str:
+    """A bordered Word table as WordprocessingML text (``w:`` is declared by the document);
+    the header row repeats on every page, no row splits across pages."""
     from xml.sax.saxutils import escape
-
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
 
     twips = [w * 1440 * 10 // 254 for w in widths_mm]
     small = '<w:sz w:val="18"/><w:szCs w:val="18"/>'  # 9 pt
@@ -177,7 +198,7 @@ def _table_xml(headers: tuple[str, ...], rows: list[tuple[str, ...]],
 
     border = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
                      for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
-    parts = [f"<w:tbl {nsdecls('w')}><w:tblPr><w:tblW w:w=\"{sum(twips)}\" w:type=\"dxa\"/>"
+    parts = ["<w:tbl><w:tblPr><w:tblW w:w=\"{sum(twips)}\" w:type=\"dxa\"/>"
              f"<w:jc w:val=\"center\"/><w:tblBorders>{border}</w:tblBorders>"
              "<w:tblLayout w:type=\"fixed\"/><w:tblCellMar><w:left w:w=\"57\" w:type=\"dxa\"/>"
              "<w:right w:w=\"57\" w:type=\"dxa\"/></w:tblCellMar></w:tblPr><w:tblGrid>",
@@ -188,7 +209,7 @@ def _table_xml(headers: tuple[str, ...], rows: list[tuple[str, ...]],
         parts.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>"
                      + "".join(cell(v, w) for v, w in zip(row, twips)) + "</w:tr>")
     parts.append("</w:tbl>")
-    return parse_xml("".join(parts))
+    return "".join(parts)
 
 
 def export_record(plan: Plan, check_lines: list[str], notes: list[str], *, user: str, files: int,

@@ -55,6 +55,7 @@ class ExportOptions:
     jpeg_quality: int = 90  # of converted photos
     category_order: tuple[str, ...] = CATEGORY_ORDER
     compilation: bool = False  # also write 材料汇编.pdf (the whole package in one PDF)
+    city: str = ""  # on the 材料汇编's cover
     documents_to_pdf: bool = True  # documents in a format the platform refuses → PDF (LibreOffice)
     limits: PlatformLimits = field(default_factory=PlatformLimits)
 

@@ -30,10 +30,11 @@ import contextlib
 import errno
 import hashlib
 import os
+import queue
 import shutil
-from collections import deque
+import threading
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,8 +76,8 @@ if TYPE_CHECKING:
 CHUNK = 1 << 20
 PART = ".part-"
 INTERNAL_SUFFIX = "-内部版"
-IN_MEMORY_MAX = 32 << 20  # files up to this size are read whole; larger ones are streamed
-HASH_BACKLOG = 64 << 20  # bytes waiting for the hashing thread before the copy waits for it
+IN_MEMORY_MAX = 8 << 20  # files up to this size are read whole; larger ones are streamed
+BACKLOG = 16  # files waiting for the background thread before the copy waits for it
 
 
 class ExportError(RuntimeError):
@@ -222,7 +223,14 @@ def clean_leftovers(final: Path) -> int:
 
 # ------------------------------------------------------------------- writer
 class PackageWriter:
-    """Writes each file once into a folder and/or a zip and keeps the manifest's digests."""
+    """Writes each file once into a folder and/or a zip and keeps the manifest's digests.
+
+    The zip is written by the calling thread; the folder's files are created, and the bytes
+    copied from the vault hashed against the vault's digest, by one background thread, so
+    the two streams of writes overlap (creating thousands of small files waits on the file
+    system, not on the CPU).  An error there (a repeated name, a full disk, an altered
+    original) is raised by the next call here.
+    """
 
     def __init__(self, folder: Path | None, zip_path: Path | None, stamp: object):
         self.folder = str(folder) if folder else None
@@ -231,13 +239,49 @@ class PackageWriter:
         self.bytes = 0
         self.current = ""  # the file being written, for error messages
         self._dirs: set[str] = set()
-        self._hasher: ThreadPoolExecutor | None = None
-        self._pending: deque[tuple[Future, str, str, str, int]] = deque()
-        self._pending_bytes = 0
+        self._jobs: queue.Queue = queue.Queue(maxsize=BACKLOG)
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
         if folder:
             folder.mkdir()
         self._zip_file = _create(zip_path) if zip_path else None
         self.zip = ZipStream(self._zip_file, stamp) if self._zip_file else None
+
+    # -- the background thread
+    def _background(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            if self._error is None:
+                rel, data, expected, what = job
+                try:
+                    if self.folder:
+                        self._to_folder(rel, data)
+                    if expected and hashlib.sha256(data).hexdigest() != expected:
+                        raise _altered(what)
+                except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+                    self._error = exc
+
+    def _submit(self, rel: str, data: bytes, expected: str = "", what: str = "") -> None:
+        self._raise_pending()
+        if not self.folder and not expected:
+            return
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._background, name="civdesk-package",
+                                            daemon=True)
+            self._thread.start()
+        self._jobs.put((rel, data, expected, what))
+
+    def _raise_pending(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _drain(self) -> None:
+        """Wait until the background thread has done everything asked of it, and stop it."""
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join()
+            self._thread = None
+        self._raise_pending()
 
     def _dest_path(self, rel: str) -> str:
         assert self.folder is not None
@@ -248,16 +292,16 @@ class PackageWriter:
         return os.path.join(self.folder, rel)
 
     def _to_folder(self, rel: str, data: bytes) -> None:
-        if self.folder:
-            try:
-                _write_new(self._dest_path(rel), data)
-            except FileExistsError:
-                raise ExportError(f"材料包内文件名重复：{rel}") from None
+        try:
+            _write_new(self._dest_path(rel), data)
+        except FileExistsError:
+            raise ExportError(f"材料包内文件名重复：{rel}") from None
 
+    # -- what the export calls
     def put_bytes(self, rel: str, data: bytes, *, record: bool = True) -> str:
         """Write ``data`` as ``rel``; returns its digest."""
         self.current = rel
-        self._to_folder(rel, data)
+        self._submit(rel, data)
         if self.zip:
             self.zip.add(rel, data, compress=compressible(rel))
         digest = hashlib.sha256(data).hexdigest() if record else ""
@@ -267,9 +311,9 @@ class PackageWriter:
         return digest
 
     def put_file(self, rel: str, src: Path, expected: str, what: str) -> None:
-        """Copy the vault file ``src`` in unchanged.  The manifest takes the vault's digest
-        ``expected``; the bytes read are hashed in a second thread and checked against it
-        (:meth:`finish` raises on a mismatch, ``what`` names the material)."""
+        """Copy the vault file ``src`` in unchanged, reading it once.  The manifest takes the
+        vault's digest ``expected``; the bytes read are hashed against it in the background
+        (a mismatch stops the export, ``what`` names the material)."""
         self.current = rel
         try:
             f = open(src, "rb")  # noqa: SIM115 - closed by the with below; open errors differ
@@ -279,11 +323,11 @@ class PackageWriter:
             size = os.fstat(f.fileno()).st_size
             if size <= IN_MEMORY_MAX:
                 data = f.read()
-                self._to_folder(rel, data)
+                self._submit(rel, data, expected, what)
                 if self.zip:
                     self.zip.add(rel, data, compress=compressible(rel))
-                self._verify_later(data, expected, rel, what)
             else:
+                self._raise_pending()
                 digest = self._stream(rel, f, size)
                 if digest != expected:
                     raise _altered(what)
@@ -315,31 +359,18 @@ class PackageWriter:
                 dest.close()
         return h.hexdigest()
 
-    def _verify_later(self, data: bytes, expected: str, rel: str, what: str) -> None:
-        if self._hasher is None:
-            self._hasher = ThreadPoolExecutor(1, thread_name_prefix="civdesk-hash")
-        self._pending.append((self._hasher.submit(_sha256, data), expected, rel, what, len(data)))
-        self._pending_bytes += len(data)
-        while self._pending and (self._pending_bytes > HASH_BACKLOG or self._pending[0][0].done()):
-            self._check_one()
-
-    def _check_one(self) -> None:
-        future, expected, _rel, what, size = self._pending.popleft()
-        self._pending_bytes -= size
-        if future.result() != expected:
-            raise _altered(what)
-
     def manifest(self) -> bytes:
         return manifest_bytes(self.hashes)
 
     def finish(self) -> str:
-        """Check the pending digests, write the manifest, close; returns the manifest's digest."""
-        while self._pending:
-            self._check_one()
-        self._stop_hasher()
+        """Wait for the background work, write the manifest, close; returns the manifest's digest."""
+        self._drain()
         data = self.manifest()
-        self.put_bytes(MANIFEST, data, record=False)
+        self.current = MANIFEST
+        if self.folder:
+            self._to_folder(MANIFEST, data)
         if self.zip and self._zip_file:
+            self.zip.add(MANIFEST, data, compress=compressible(MANIFEST))
             self.zip.close()
             self._zip_file.flush()
             os.fsync(self._zip_file.fileno())
@@ -347,24 +378,20 @@ class PackageWriter:
             self.zip = self._zip_file = None
         return hashlib.sha256(data).hexdigest()
 
-    def _stop_hasher(self) -> None:
-        if self._hasher:
-            self._hasher.shutdown(wait=True, cancel_futures=True)
-            self._hasher = None
-        self._pending.clear()
-
     def abort(self) -> None:
-        """Close whatever is open (a full disk may fail each step again)."""
-        self._stop_hasher()
+        """Stop the background thread and close whatever is open (a full disk may fail each
+        step again)."""
+        if self._thread is not None:
+            self._error = self._error or ExportError("已停止")  # the thread skips what is left
+            self._jobs.put(None)
+            self._thread.join()
+            self._thread = None
+        self._error = None
         self.zip = None
         if self._zip_file:
             with contextlib.suppress(OSError):
                 self._zip_file.close()
             self._zip_file = None
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _altered(what: str) -> ExportError:
@@ -420,11 +447,12 @@ def export_package(lib: Library, out: Path, *, checklist_id: int | None = None,
         writer = PackageWriter(parts[0].folder, parts[0].zip_path, plan.stamp)
         notes = [f"{plan.materials[mid].original_name}：未能转换为 PDF（{why}），已保留原格式"
                  for mid, why in pdf_failed.items()]
-        notes += _write_all(lib, plan, writer, options, progress)
+        more, report = _write_all(lib, plan, writer, options, progress, outcome, check_lines)
+        notes += more
         upload_digest = writer.finish()
         upload = writer
         writer = PackageWriter(parts[1].folder, parts[1].zip_path, plan.stamp)
-        _write_internal(plan, outcome, check_lines, writer, held, sorted(admitted), notes,
+        _write_internal(plan, outcome, check_lines, report, writer, held, sorted(admitted), notes,
                         lib.user, upload, upload_digest, allow_errors)
         writer.finish()
     except BaseException as exc:
@@ -509,11 +537,12 @@ def _commit(parts: Targets, targets: Targets, overwrite: bool) -> None:
 
 
 def _write_all(lib: Library, plan: Plan, writer: PackageWriter, options: ExportOptions,
-               progress: Progress) -> list[str]:
+               progress: Progress, outcome: CheckOutcome, check_lines: list[str]) -> tuple[list[str], bytes]:
     """The 上报版: the files in checklist order, each standard's 图文说明 after its files,
     then the catalog (and the 材料汇编).  The catalog is built in a thread and the PDFs in
     worker processes while the files are copied (copying waits on the disk, building on the
-    CPU).  Returns the notes for the export record."""
+    CPU); the 内部版's check report is built in the same thread.  Returns the notes for the
+    export record and the check report."""
     notes: list[str] = []
     total = len(plan.entries) + len(plan.sheets) + 3 + options.compilation
     done = 0
@@ -535,6 +564,7 @@ def _write_all(lib: Library, plan: Plan, writer: PackageWriter, options: ExportO
     with ThreadPoolExecutor(1) as docs_pool, _pdf_pool(photos) as pdf_pool:
         try:
             docs = docs_pool.submit(_documents, plan)
+            report = docs_pool.submit(_report, plan, outcome.without_state(), check_lines)
             pdfs = {code: pdf_pool.submit(caption_pdf, *job) if pdf_pool else None
                     for code, job in jobs.items()}
             entries = list(plan.entries)
@@ -567,7 +597,7 @@ def _write_all(lib: Library, plan: Plan, writer: PackageWriter, options: ExportO
         writer.put_bytes(COMPILATION_PDF, data)
         step(COMPILATION_PDF)
     notes += _format_notes(plan, options)
-    return notes
+    return notes, report.result()
 
 
 PDF_POOL_MIN = 40  # photos; fewer are cheaper in-process than starting workers
@@ -595,15 +625,20 @@ def _pdf_pool(photos: int) -> Iterator[ProcessPoolExecutor | None]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _write_internal(plan: Plan, outcome: CheckOutcome, check_lines: list[str], writer: PackageWriter,
+def _write_internal(plan: Plan, outcome: CheckOutcome, check_lines: list[str], report: bytes,
+                    writer: PackageWriter,
                     held: tuple[HeldBack, ...], admitted: list[int], notes: list[str], user: str,
                     upload: PackageWriter, upload_digest: str, allow_errors: bool) -> None:
     """The 内部版: the check report and the export record."""
-    writer.put_bytes(REPORT_DOCX, _report(plan, outcome, check_lines))
+    writer.put_bytes(REPORT_DOCX, report)
     admitted_lines = []
+    errors: dict[int, list[str]] = {}
+    for f in outcome.errors:
+        if f.material_id is not None:
+            errors.setdefault(f.material_id, []).append(checkgate.describe(f))
     for mid in admitted:
         m = plan.materials[mid]
-        reasons = [checkgate.describe(f) for f in outcome.errors if f.material_id == mid]
+        reasons = errors.get(mid, [])
         admitted_lines.append(f"材料 #{mid}「{m.original_name}」（{m.title}）：{'；'.join(reasons)}")
     how = "--allow-errors，全部纳入" if allow_errors else "逐件选择纳入"
     record = documents.export_record(

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -273,18 +272,23 @@ def _links(lib: Library, standard_ids: list[int], unit_id: int | None) -> dict[i
 
 
 def _facts(lib: Library, ids: set[int]) -> dict[int, MaterialFacts]:
+    """The materials' columns the export reads, in bulk (plain rows, not ORM objects)."""
     out: dict[int, MaterialFacts] = {}
+    caption_cols = [getattr(Material, attr) for attr in CAPTION_LABELS]
+    labels = tuple(CAPTION_LABELS.values())
+    cols = [Material.id, Material.sha256, Material.size, Material.kind, Material.original_name,
+            Material.title, Material.date, Material.unit_id, Material.category, Material.doc_number,
+            Material.pages, Material.problem, Material.updated_at, *caption_cols]
     with lib.session() as s:
         units = dict(s.execute(select(Unit.id, Unit.name)).all())
-        for chunk in _chunks(sorted(ids), 500):
-            for m in s.scalars(select(Material).where(Material.id.in_(chunk))):
-                out[m.id] = MaterialFacts(
-                    m.id, m.sha256, m.size, m.kind, m.original_name,
-                    _title(m.title, m.original_name), m.date,
-                    units.get(m.unit_id, "") if m.unit_id else "", m.category or "",
-                    m.doc_number or "", m.pages, m.problem or "",
-                    tuple((label, (getattr(m, attr) or "").strip()) for attr, label in CAPTION_LABELS.items()),
-                    m.updated_at)
+        for chunk in _chunks(sorted(ids), 900):
+            for row in s.execute(select(*cols).where(Material.id.in_(chunk))):
+                (mid, sha, size, kind, name, title, date, unit_id, category, doc_number, pages, problem,
+                 updated, *caps) = row
+                out[mid] = MaterialFacts(
+                    mid, sha, size, kind, name, _title(title, name), date,
+                    units.get(unit_id, "") if unit_id else "", category or "", doc_number or "",
+                    pages, problem or "", tuple(zip(labels, ((c or "").strip() for c in caps))), updated)
     return out
 
 
@@ -297,10 +301,23 @@ def _title(title: str | None, original_name: str) -> str:
     """The material's title; one the import took from the file name is cleaned of camera and
     extension prefixes, hashes and underscores."""
     title = (title or "").strip()
-    stem = PurePath(original_name).stem
+    stem = _stem(original_name)
     if not title or title in (stem, original_name):
         return clean_title(original_name)
     return title
+
+
+def _stem(name: str) -> str:
+    """``PurePath(name).stem`` without building a path (thousands per export)."""
+    base = name.replace("\\", "/").rpartition("/")[2]
+    dot = base.rfind(".")
+    return base[:dot] if dot > 0 else base
+
+
+def _suffix(name: str) -> str:
+    base = name.replace("\\", "/").rpartition("/")[2]
+    dot = base.rfind(".")
+    return base[dot:] if 0 < dot < len(base) - 1 else ""
 
 
 def _order(m: MaterialFacts, categories: tuple[str, ...]) -> tuple:
@@ -348,7 +365,7 @@ def target_ext(m: MaterialFacts, options: ExportOptions, soffice: bool = False) 
 
 def source_ext(m: MaterialFacts) -> str:
     """The extension of the original as it is (by content when missing or mislabelled)."""
-    ext = PurePath(m.original_name).suffix.lower().lstrip(".")
+    ext = _suffix(m.original_name).lower().lstrip(".")
     if m.kind in KIND_EXT and KIND_ALIASES.get(ext, ext) != m.kind:
         ext = KIND_EXT[m.kind]
     return ext
@@ -370,7 +387,7 @@ def _entry(planner: PathPlanner, options: ExportOptions, folder: str, st: Standa
     fields = {
         "序号": f"{pos:02d}", "题名": m.title, "日期": m.date.strftime("%Y%m%d") if m.date else "",
         "单位": m.unit, "类别": m.category or m.kind, "文号": m.doc_number,
-        "原名": PurePath(m.original_name).stem, "标准": st.code, "标准编号": st.code, "ext": ext,
+        "原名": _stem(m.original_name), "标准": st.code, "标准编号": st.code, "ext": ext,
     }
     name = options.name_pattern.format_map(fields).replace("/", "／").replace("\\", "＼")
     if first is not None and options.shared == "note":

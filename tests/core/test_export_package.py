@@ -148,9 +148,16 @@ def test_caption_pdf_has_photos_captions_and_embedded_font(corpus_lib, tmp_path,
     doc = pymupdf.open(sheet)
     assert doc.page_count == 3  # 6 photos, two per page
     text = doc[0].get_text()
-    assert "地点：市民中心广场" in text and "摄影者：李明" in text and "Ⅲ-5:1" in text
+    assert "Ⅲ-5:1" in text and "图文说明" in text and "— 1 —" in text
+    lines = text.splitlines()
+    for label, value in (("地点", "市民中心广场"), ("摄影者", "李明"), ("提供单位", "市民政局")):
+        assert lines[lines.index(label) + 1] == value, "each element in its row"
+    assert lines[lines.index("背景") + 1] == "摄影者", "an empty element is an empty row, not left out"
     fonts = doc[0].get_fonts()
-    assert fonts and all(f[1] == "ttf" and "+" in f[3] for f in fonts), "embedded subset font"
+    assert fonts and all(f[1] == "ttf" and "+" in f[3] and "Serif" in f[3] for f in fonts), \
+        "the serif font, embedded as a subset"
+    left = min(b[0] for b in doc[0].get_text("blocks"))
+    assert left >= 28 * 72 / 25.4 - 1, "the binding margin stays empty"
     assert sheet.stat().st_size < 1_000_000
     assert any(img for page in doc for img in page.get_images())
     last = " ".join(page.get_text() for page in doc)

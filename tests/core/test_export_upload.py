@@ -147,3 +147,36 @@ def test_checks_agree_with_what_the_export_fixes(sample_lib):
     assert no_time_at_all in flagged and no_time not in flagged
     doc = add_photo(sample_lib, "Ⅲ-1:1", kind="pdf", category="说明报告", size=30 * 1024 * 1024)
     assert {f.severity for f in findings(sample_lib, "size") if f.material_id == doc} == {ERROR}
+
+
+def test_compilation_has_cover_contents_bookmarks_photos_and_document_pages(sample_lib, tmp_path):
+    import pymupdf
+
+    from tests.conftest import FIXTURES
+
+    only_rules(sample_lib)
+    docs, photos = find_standard(sample_lib, "Ⅲ-1:1"), find_standard(sample_lib, "Ⅲ-5:1")
+    four = (FIXTURES / "corpus" / "pdf" / "pdflatex-4-pages.pdf").read_bytes()
+    add_material(sample_lib, four, "计划.pdf", "pdf", [docs.id], title="年度学习计划", category="正式发文")
+    add_material(sample_lib, b"not a pdf", "表.xlsx", "xlsx", [docs.id], title="学习台账", category="台账")
+    for i in range(3):
+        add_material(sample_lib, jpeg_bytes(i, (320, 240)), f"p{i}.jpg", "jpeg", [photos.id],
+                     title=f"活动照片{i}", date=dt.date(2024, 5, 1 + i), caption_place="市民广场")
+    opts = ExportOptions.from_library(sample_lib, compilation=True, city="某某市")
+    r = export_package(sample_lib, tmp_path / "包", options=opts)
+    path = r.folder / "材料汇编.pdf"
+    assert verify_package(r.folder).ok and "材料汇编.pdf" in tree_files(r.folder)
+    with pymupdf.open(path) as doc:
+        cover, contents = doc[0].get_text(), doc[1].get_text()
+        assert "某某市" in cover and "申报材料汇编" in cover and "年" in cover
+        assert "目" in contents and "年度学习计划" in contents and "活动照片0" in contents
+        # cover + contents + 4 PDF pages + a page for the xlsx + 3 photo pages
+        assert doc.page_count == 1 + 1 + 4 + 1 + 3
+        toc = doc.get_toc()
+        titles = {t[1]: t[2] for t in toc}
+        assert titles["年度学习计划"] == 3 and titles["学习台账"] == 7 and titles["活动照片2"] == 10
+        assert [t[0] for t in toc[2:6]] == [1, 2, 3, 4], "item → standard → material"
+        assert "— 9 —" in doc[9].get_text() and "地点" in doc[9].get_text()
+        assert "学习台账" in doc[6].get_text() and "不是 PDF" in doc[6].get_text()
+    again = export_package(sample_lib, tmp_path / "再", options=opts)
+    assert (again.folder / "材料汇编.pdf").read_bytes() == path.read_bytes()
