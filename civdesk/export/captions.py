@@ -179,9 +179,8 @@ def _preview(path: Path, kind: str) -> tuple[bytes, int, int] | None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as im:
-                if (kind == "jpeg" and im.mode in ("RGB", "L") and max(im.size) <= PREVIEW_SIDE
-                        and im.getexif().get(0x0112, 1) == 1
-                        and path.stat().st_size <= DIRECT_MAX_BYTES):
+                if (kind == "jpeg" and im.mode in ("RGB", "L") and im.getexif().get(0x0112, 1) == 1
+                        and path.stat().st_size <= DIRECT_MAX_BYTES):  # as it is: no re-encoding
                     return path.read_bytes(), im.width, im.height
                 if kind == "jpeg":
                     im.draft("RGB", (PREVIEW_SIDE, PREVIEW_SIDE))

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from copy import copy
+import re
 
 from civdesk.export.plan import CatalogRow, Plan
 from civdesk.export.stable import stable_ooxml
-from civdesk.safetext import sheet_cell, xml_text
+from civdesk.safetext import FORMULA_STARTS, sheet_cell, xml_text
 
 CATALOG_HEADERS = ("序号", "测评标准", "题名", "文号", "责任者", "日期", "页数", "文件名", "图片说明", "备注")
 XLSX_WIDTHS = (5, 9, 26, 14, 12, 9, 5, 40, 36, 14)  # characters; A4 landscape at fit-to-width
@@ -66,27 +66,66 @@ def catalog_xlsx(plan: Plan) -> bytes:
                       Alignment(vertical="center"), framed=False)])
     ws.append([styled(h, bold, centre) for h in CATALOG_HEADERS])
     centred = {0, 1, 5, 6}
-    # Styling each of thousands of cells through openpyxl costs seconds; a cell takes the
-    # style of a made-up template instead (a formula-like text keeps its own quote prefix).
-    templates = [styled("", body, centre if i in centred else wrap)._style for i in range(len(CATALOG_HEADERS))]
-    for n, row in enumerate(plan.catalog, 1):
-        cells = []
-        for i, v in enumerate(_row_values(n, row)):
-            cell = sheet_cell(ws, v)
-            if cell.quotePrefix:
-                cell.font, cell.border = body, border
-                cell.alignment = centre if i in centred else wrap
-            else:
-                cell._style = copy(templates[i])
-            cells.append(cell)
-        ws.append(cells)
+    # Thousands of openpyxl cells cost seconds; two template rows carry each column's style
+    # (plain, and with the quote prefix that keeps "=…" text from becoming a formula) and the
+    # rows themselves are written as XML in their place.
+    for text in ("", "="):
+        ws.append([styled(text, body, centre if i in centred else wrap) for i in range(len(CATALOG_HEADERS))])
     wb.properties.creator = "CivDesk"
     wb.properties.lastModifiedBy = "CivDesk"
     wb.properties.title = TITLE
     wb.properties.created = wb.properties.modified = plan.stamp
     out = io.BytesIO()
     wb.save(out)
-    return stable_ooxml(out.getvalue(), plan.stamp)
+    rows = [_row_values(n, row) for n, row in enumerate(plan.catalog, 1)]
+    return stable_ooxml(out.getvalue(), plan.stamp, lambda name, body: _sheet_rows(name, body, rows))
+
+
+_ROW = re.compile(rb'<row r="3"[^>]*>(.*?)</row><row r="4"[^>]*>(.*?)</row>', re.S)
+_STYLE = re.compile(rb'<c r="[A-Z]+\d+" s="(\d+)"')
+
+
+def _sheet_rows(name: str, body: bytes, rows: list[tuple]) -> bytes:
+    """The template rows 3–4 of the catalog sheet replaced by the catalog's rows."""
+    if name != "xl/worksheets/sheet1.xml":
+        return body
+    m = _ROW.search(body)
+    assert m, "catalog template rows"
+    plain = [int(x) for x in _STYLE.findall(m.group(1))]
+    quoted = [int(x) for x in _STYLE.findall(m.group(2))]
+    cols = [chr(ord("A") + i) for i in range(len(plain))]
+    out = []
+    for r, values in enumerate(rows, 3):
+        cells = []
+        for i, v in enumerate(values):
+            ref = f"{cols[i]}{r}"
+            if isinstance(v, int):
+                cells.append(f'<c r="{ref}" s="{plain[i]}" t="n"><v>{v}</v></c>')
+                continue
+            text = xml_text(str(v))
+            style = quoted[i] if text.startswith(FORMULA_STARTS) else plain[i]
+            if not text:
+                cells.append(f'<c r="{ref}" s="{style}" t="inlineStr"></c>')
+                continue
+            keep = ' xml:space="preserve"' if text != text.strip() else ""
+            cells.append(f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{keep}>{_escape(text)}</t></is></c>')
+        lines = max(_lines(str(v), XLSX_WIDTHS[i]) for i, v in enumerate(values))
+        out.append(f'<row r="{r}" ht="{lines * LINE_PT + 3:g}" customHeight="1">{"".join(cells)}</row>')
+    return body[:m.start()] + "".join(out).encode("utf-8") + body[m.end():]
+
+
+LINE_PT = 13.5  # a line of 10-point text
+
+
+def _lines(text: str, width: int) -> int:
+    """Lines ``text`` wraps to in a column ``width`` characters wide (a Chinese character
+    takes two); rows get this height explicitly, as LibreOffice does not grow them on open."""
+    used = sum(2 if ord(ch) > 0x2E7F else 1.1 for ch in text)
+    return max(1, -int(-used // max(1.0, width - 1.5)))
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _new_docx():  # noqa: ANN202 - python-docx's Document type is private
