@@ -130,6 +130,25 @@ def test_text_document_converted_to_pdf_or_listed_as_not_converted(sample_lib, t
     assert len(cached) == 1
     b = export_package(sample_lib, tmp_path / "再")  # from the cache, byte for byte
     assert (b.folder / pdfs[0]).read_bytes() == (a.folder / pdfs[0]).read_bytes()
+    # a platform that takes only PDF: a three-page DOCX becomes a three-page PDF
+    import docx
+    from docx.enum.text import WD_BREAK
+
+    d = docx.Document()
+    for n in range(3):
+        run = d.add_paragraph(f"第{n + 1}页").add_run()
+        if n < 2:
+            run.add_break(WD_BREAK.PAGE)
+    buf = io.BytesIO()
+    d.save(buf)
+    add_material(sample_lib, buf.getvalue(), "制度.docx", "docx", [st.id], title="学习制度")
+    from civdesk.checks import PlatformLimits
+
+    only_pdf = ExportOptions.from_library(sample_lib, limits=PlatformLimits(formats=("jpg", "pdf")))
+    c = export_package(sample_lib, tmp_path / "仅PDF", options=only_pdf)
+    (converted,) = [f for f in tree_files(c.folder) if f.endswith("学习制度.pdf")]
+    with pymupdf.open(c.folder / converted) as doc:
+        assert doc.page_count == 3 and "第3" in doc[2].get_text()
 
 
 def test_checks_agree_with_what_the_export_fixes(sample_lib):
