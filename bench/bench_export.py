@@ -7,8 +7,9 @@ Two measurements, each beside a baseline taken in the same run:
    ``cp -r`` of the same files plus ``zip -0 -r`` of the copy (Python's
    ``zipfile`` with ``ZIP_STORED`` when ``zip`` is missing).  The target is at
    most 1.5× the baseline.  The export includes everything it does for a
-   clerk: the checks, the plan, the catalog and reports, hashing every file
-   and the manifest.
+   clerk: the checks, the plan, the catalog, verifying every file against the
+   vault's SHA-256 (the manifest reuses it), the manifest, and the 内部版
+   beside the package (check report, export record, its own manifest).
 2. The same export for ``--photos`` photos (default 1,000) with their
    图文说明 PDFs, beside the same export without the PDFs.
 

@@ -5,6 +5,9 @@ English name           中文 / meaning
 =====================  ======================================================
 ``PHOTO_KINDS``        照片 — the file kinds that are pictures (photos): they
                        get captions, photo checks and JPEG conversion
+``CONVERTED_TO_JPEG``  photo kinds an export turns into JPEG (the platform
+                       takes JPG): the checks do not count their format
+                       as an error
 ``CAPTION_LABELS``     图片说明 — the six caption fields, column → label:
                        时间 (time), 地点 (place), 人物 (people), 事由 (event),
                        背景 (background), 摄影者 (photographer)
@@ -20,6 +23,8 @@ is :func:`civdesk.materials.add_link`.
 from __future__ import annotations
 
 PHOTO_KINDS: frozenset[str] = frozenset({"jpeg", "png", "gif", "bmp", "tiff", "webp", "heic", "avif"})
+
+CONVERTED_TO_JPEG: frozenset[str] = frozenset({"heic", "avif", "tiff", "webp", "bmp"})
 
 CAPTION_LABELS: dict[str, str] = {
     "caption_time": "时间",

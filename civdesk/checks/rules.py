@@ -21,7 +21,7 @@ from civdesk.checklist.store import StandardView
 from civdesk.checks.data import TEXT_STATUSES, MaterialRow
 from civdesk.checks.model import ERROR, NOTICE, WARNING, KindCount, PeriodInfo
 from civdesk.checks.settings import CheckSettings, normalise_format
-from civdesk.vocabulary import CAPTION_LABELS, CAPTION_REQUIRED
+from civdesk.vocabulary import CAPTION_LABELS, CAPTION_REQUIRED, CONVERTED_TO_JPEG
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,8 @@ def date_mismatch_rule(m: MaterialRow, ctx: Context) -> Iterable[Issue]:
 def caption_rule(m: MaterialRow, ctx: Context) -> Iterable[Issue]:
     if not m.is_photo:
         return
-    missing = [CAPTION_LABELS[attr] for attr in CAPTION_REQUIRED if not (getattr(m, attr) or "").strip()]
+    missing = [CAPTION_LABELS[attr] for attr in CAPTION_REQUIRED if not (getattr(m, attr) or "").strip()
+               and not (attr == "caption_time" and m.taken_at)]  # the EXIF time counts as 时间
     if missing:
         yield Issue("caption", WARNING, f"图片说明不完整，缺少：{'、'.join(missing)}",
                     "补全图片说明（时间、地点、人物、事由，最好还有背景和摄影者）", m.id)
@@ -155,7 +156,10 @@ def material_format(m: MaterialRow) -> str:
 def format_rule(m: MaterialRow, ctx: Context) -> Iterable[Issue]:
     lim = ctx.settings.platform
     fmt = material_format(m)
-    if not lim.allows(fmt):
+    if not lim.allows(fmt) and m.is_photo and m.kind in CONVERTED_TO_JPEG and lim.allows("jpg"):
+        yield Issue("format", NOTICE, f"照片格式 {fmt} 不在平台允许的格式内，导出时会自动转换为 JPG",
+                    "无需处理（导出的上报版中为 JPG）", m.id)
+    elif not lim.allows(fmt):
         yield Issue("format", ERROR,
                     f"文件格式 {fmt or '未知'} 不在平台允许的格式内（{'、'.join(lim.formats)}）",
                     "转换为平台允许的格式（如照片转为 JPG、文档转为 PDF）", m.id)
@@ -163,7 +167,10 @@ def format_rule(m: MaterialRow, ctx: Context) -> Iterable[Issue]:
 
 def size_rule(m: MaterialRow, ctx: Context) -> Iterable[Issue]:
     limit = ctx.settings.platform.max_mb
-    if m.size > limit * 1024 * 1024:
+    if m.size > limit * 1024 * 1024 and m.is_photo and m.kind in ("jpeg", "png", *CONVERTED_TO_JPEG):
+        yield Issue("size", NOTICE, f"照片 {m.size / 1048576:.1f} MB 超过平台上限 {limit:g} MB，"
+                    "导出时会自动缩小（不低于最低分辨率）", "无需处理（导出的上报版中已缩小）", m.id)
+    elif m.size > limit * 1024 * 1024:
         yield Issue("size", ERROR,
                     f"文件大小 {m.size / 1048576:.1f} MB 超过平台上限 {limit:g} MB",
                     "压缩或拆分文件后重新导入", m.id)

@@ -14,7 +14,9 @@ if TYPE_CHECKING:
 
 
 def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    sp = sub.add_parser("export", parents=[common], help="导出申报材料包（文件夹或 zip）")
+    sp = sub.add_parser("export", parents=[common], help="导出申报材料包（文件夹或 zip）",
+                        description="写出上报版（--out 指定的位置）和内部版（旁边的「名称-内部版」）。"
+                                    "默认只把没有错误的材料放入上报版，未纳入的材料及原因写入内部版的导出记录。")
     sp.add_argument("--checklist", type=int, metavar="ID", help="测评体系编号（默认：当前使用的）")
     sp.add_argument("--item", metavar="CODE", help="只导出此条目及其下级（如 Ⅱ-3、Ⅲ-5）")
     sp.add_argument("--unit", metavar="U", help="只导出此责任单位的材料")
@@ -22,7 +24,11 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     sp.add_argument("--zip", action="store_true", help="写成 zip 压缩包")
     sp.add_argument("--keep-folder", action="store_true", help="写 zip 的同时保留文件夹")
     sp.add_argument("--allow-errors", action="store_true",
-                    help="检查有错误时仍然导出（越过记录写入材料包的检查报告）")
+                    help="有错误的材料也全部纳入上报版（越过记录写入内部版）")
+    sp.add_argument("--include", type=int, nargs="+", default=[], metavar="MATERIAL_ID",
+                    help="有错误但仍纳入上报版的材料编号（逐件选择；越过记录写入内部版）")
+    sp.add_argument("--compilation", action="store_true", help="另外生成材料汇编 PDF（封面、目录、书签）")
+    sp.add_argument("--city", metavar="NAME", help="材料汇编封面上的城市名称")
     sp.add_argument("--overwrite", action="store_true", help="覆盖同名的材料包")
     sp.add_argument("--pattern", metavar="P", help="文件命名规则，如 {序号}_{题名}.{ext}")
     sp.add_argument("--shared", choices=("copy", "note"),
@@ -52,6 +58,10 @@ def _options(lib, args: argparse.Namespace) -> ExportOptions:  # noqa: ANN001
         overrides["keep_folder"] = True
     if args.overwrite:
         overrides["overwrite"] = True
+    if args.compilation:
+        overrides["compilation"] = True
+    if args.city:
+        overrides["city"] = args.city
     try:
         return ExportOptions.from_library(lib, **overrides)
     except OptionsError as exc:
@@ -71,7 +81,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         try:
             result = export_package(lib, args.out, checklist_id=args.checklist, item=args.item,
                                     unit=args.unit, as_zip=args.zip, allow_errors=args.allow_errors,
-                                    options=options, progress=progress)
+                                    include=args.include, options=options, progress=progress)
         except (ScopeError, ChecklistNotFound) as exc:
             progress.finish()
             raise UsageError(str(exc)) from None
@@ -87,15 +97,23 @@ def cmd_export(args: argparse.Namespace) -> int:
             return EXIT_PROBLEMS
     progress.finish()
     if args.json:
-        emit_json({"ok": True, **asdict(result), "path": str(result.path)})
+        emit_json({"ok": True, **asdict(result), "path": str(result.path),
+                   "internal": str(result.internal)})
         return EXIT_OK
-    print(f"已导出材料包：{result.path}")
+    print(f"已导出上报版：{result.path}")
     if result.folder and result.zip_path:
         print(f"文件夹：{result.folder}")
+    print(f"内部版（检查报告、导出记录，不上报）：{result.internal}")
     print(f"测评标准 {result.standards} 条，材料 {result.materials} 件，文件 {result.files} 个，"
           f"图文说明 {result.captions} 份，共 {result.bytes / 1048576:.1f} MB")
-    if result.overridden:
-        print(f"已越过 {len(result.errors)} 项错误导出，越过记录已写入材料包的检查报告。")
+    if result.held:
+        print(f"有错误、未纳入上报版的材料 {len(result.held)} 件（原因见内部版的导出记录）：")
+        for h in result.held[:20]:
+            print(f"  #{h.material_id} {h.name}：{h.reasons[0] if h.reasons else ''}")
+        if len(result.held) > 20:
+            print(f"  …另有 {len(result.held) - 20} 件")
+    if result.admitted:
+        print(f"有错误但已纳入上报版的材料 {len(result.admitted)} 件，越过记录已写入内部版。")
     for w in result.warnings:
         print(f"  {describe(w)}")
     for note in result.notes:

@@ -3,8 +3,9 @@
 :func:`run_export_checks` runs :func:`civdesk.checks.run_checks`; the export
 narrows the result to what it writes (:func:`in_scope`), drops what the
 conversion fixes (:func:`drop_fixed`) and puts the checks' own Word report in
-the package.  Errors (``错误``) block an export unless the clerk overrides; the
-override is written into the package's check report.
+the internal copy (内部版).  A material with errors (``错误``) is held back from
+the upload package (:func:`faulty_materials`) unless the clerk admits it; the
+override is written into the internal copy's check report and export record.
 """
 from __future__ import annotations
 
@@ -82,6 +83,17 @@ def drop_fixed(outcome: CheckOutcome, converted: Iterable[int]) -> tuple[CheckOu
     return kept, len(outcome.findings) - len(kept.findings)
 
 
+def faulty_materials(outcome: CheckOutcome) -> dict[int, tuple[str, ...]]:
+    """Material id → why it has errors (one sentence per finding)."""
+    out: dict[int, list[str]] = {}
+    for f in outcome.errors:
+        if f.material_id is not None:
+            reason = (f"［{f.standard}］" if f.standard else "") + f.message
+            if reason not in out.setdefault(f.material_id, []):
+                out[f.material_id].append(reason)
+    return {mid: tuple(reasons) for mid, reasons in out.items()}
+
+
 def report_docx(outcome: CheckOutcome) -> bytes:
     """The checks' own Word report."""
     with tempfile.TemporaryDirectory(prefix="civdesk-check-") as tmp:
@@ -98,8 +110,10 @@ def override_lines(outcome: CheckOutcome, allowed: bool, user: str, fixed: int =
     if fixed:
         lines.append(f"另有 {fixed} 项格式或大小问题已在导出时处理（照片转换为 JPEG 或按上限缩小）。")
     if n_err and allowed:
-        lines.append(f"【越过错误导出】检查发现 {n_err} 项错误，操作人「{user}」选择仍然导出"
-                     f"（--allow-errors）。")
+        lines.append(f"【越过错误导出】检查发现 {n_err} 项错误，操作人「{user}」选择将有错误的材料"
+                     f"纳入上报版（见导出记录）。")
+    elif n_err:
+        lines.append("有错误的材料未纳入上报版（见导出记录）。")
     return lines
 
 

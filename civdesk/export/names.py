@@ -145,3 +145,24 @@ class PathPlanner:
     def reserve(self, folder: str, name: str) -> None:
         """Take a name in ``folder`` for a file written elsewhere (package documents)."""
         self._space(folder).taken.add(name.casefold())
+
+
+_EXT_PREFIX = re.compile(r"^(?:(?:jpe?g|png|gif|bmp|tiff?|webp|heic|heif|avif|pdf|ofd|docx?|xlsx?|pptx?"
+                         r"|txt|wps|zip|mp4|mov)_+)+", re.I)
+_HASH = re.compile(r"(?<![0-9A-Za-z])(?:[0-9a-f]{16,}|[0-9A-F]{16,}|"
+                   r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?![0-9A-Za-z])")
+_SEPARATORS = re.compile(r"[_\s]+")
+
+
+def clean_title(file_name: str) -> str:
+    """A title made from a raw file name: ``jpg__Nikon_D70.jpg`` → ``Nikon D70``.
+
+    Drops the extension, type prefixes such as ``jpg__`` (left by cameras, phones and
+    collection tools), long hexadecimal hashes and UUIDs, and turns underscores into
+    spaces.  A name that is nothing but those stays as its stem (a title is never empty).
+    """
+    stem, _ext = split_ext(file_name.strip())
+    text = _EXT_PREFIX.sub("", stem)
+    text = _HASH.sub(" ", text)
+    text = _SEPARATORS.sub(" ", text).strip(" -_.")
+    return text or stem.strip() or file_name.strip() or "未命名"

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from civdesk.library import Library
 
 EXPORT_KEY = "export"
-PATTERN_FIELDS = ("序号", "题名", "日期", "单位", "类别", "文号", "原名", "标准", "ext")
+PATTERN_FIELDS = ("序号", "题名", "日期", "单位", "类别", "文号", "原名", "标准", "标准编号", "ext")
+CATEGORY_ORDER = ("正式发文", "说明报告", "数据表格", "台账", "图片")
 
 
 class OptionsError(ValueError):
@@ -32,13 +33,15 @@ class ExportOptions:
 
     ``name_pattern`` fields: {序号} (position under the standard, 2 digits),
     {题名}, {日期} (8 digits), {单位}, {类别}, {文号}, {原名} (original name
-    without extension), {标准} (code such as Ⅲ-1:2), {ext}.
+    without extension), {标准} or {标准编号} (code such as Ⅲ-1:2), {ext}.
+    ``category_order``: the order of files inside a standard by category
+    (类别); photos count as 图片 and go by date.
     ``shared`` says what to do with a material cited under several
     standards: ``copy`` puts the file under each, ``note`` puts the file under
     the first and a short ``.txt`` note pointing at it under the others.
     """
 
-    name_pattern: str = "{序号}_{题名}.{ext}"
+    name_pattern: str = "{标准编号}_{序号}_{题名}.{ext}"
     shared: str = "copy"  # 'copy' | 'note'
     captions: bool = True  # 图文说明 PDF per standard with photos
     photos_per_page: int = 1  # 1 or 2
@@ -50,6 +53,10 @@ class ExportOptions:
     timestamp: str = ""  # fixed time for zip entries and documents; default from the data
     convert_kinds: tuple[str, ...] = ("heic", "avif", "tiff")  # photos always converted to JPEG
     jpeg_quality: int = 90  # of converted photos
+    category_order: tuple[str, ...] = CATEGORY_ORDER
+    compilation: bool = False  # also write 材料汇编.pdf (the whole package in one PDF)
+    city: str = ""  # on the 材料汇编's cover
+    documents_to_pdf: bool = True  # documents in a format the platform refuses → PDF (LibreOffice)
     limits: PlatformLimits = field(default_factory=PlatformLimits)
 
     def __post_init__(self) -> None:

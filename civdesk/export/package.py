@@ -1,13 +1,28 @@
 """Writing a declaration package: checked, laid out, reproducible, atomic.
 
+One export writes two packages.  The *上报版* at ``out`` is exactly what goes
+to the platform: the materials that passed the checks (or that the clerk
+admitted despite errors), named, captioned and converted, their 图文说明
+PDFs, the catalog, optionally the 材料汇编 PDF, and a manifest of those files
+alone; it holds no internal document and no operator name.  The *内部版*
+beside it (``<out>-内部版``, never inside) is the office's copy: the check
+report, the export record (operator, override, what was admitted despite
+errors, what was held back and why, what was not converted) and its own
+manifest.
+
 :func:`export_package` runs the checks, makes the plan, then writes every
-file once, hashing as it copies, into a folder and/or a zip under a
-temporary name (``.<name>.part-<pid>`` beside the target).  Only when all
-files and the manifest are written is the temporary renamed to the final
-name, so a cancel, a crash or a kill never leaves a half package under the
-final name; leftovers of dead processes are removed by the next export.
-A full disk stops the export with :class:`DiskFullError` and nothing left
-behind.  The vault is only read.
+file once into a folder and/or a zip under a temporary name
+(``.<name>.part-<pid>`` beside the target).  Only when both packages are
+complete are the temporaries renamed to the final names, so a cancel, a
+crash or a kill never leaves a half package under a final name; leftovers
+of dead processes are removed by the next export.  A full disk stops the
+export with :class:`DiskFullError` and nothing left behind.  The vault is
+only read.
+
+A file copied unchanged is read once: the bytes go to the folder and the
+zip (written in one forward pass, :mod:`.zipwriter`) and are hashed in a
+second thread to verify them against the vault's SHA-256, which the
+manifest then reuses.
 """
 from __future__ import annotations
 
@@ -15,9 +30,10 @@ import contextlib
 import errno
 import hashlib
 import os
+import queue
 import shutil
-import zipfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,31 +41,43 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from civdesk.checks import Finding
-from civdesk.export import checkgate, documents
+from civdesk.export import checkgate, documents, topdf
 from civdesk.export.captions import Photo, caption_pdf
 from civdesk.export.checkgate import CheckOutcome
 from civdesk.export.convert import ConvertError, to_jpeg
 from civdesk.export.manifest import manifest_bytes
 from civdesk.export.options import ExportOptions
+from civdesk.export.photo_meta import NotJpeg, web_jpeg
 from civdesk.export.plan import (
     CATALOG_DOCX,
     CATALOG_XLSX,
+    COMPILATION_PDF,
     MANIFEST,
     NOTE_TXT,
     REPORT_DOCX,
     CaptionSheet,
     Entry,
     Plan,
-    build_plan,
+    ScopeError,
+    lay_out,
+    load_scope,
+    needs_pdf,
+    source_ext,
+    target_ext,
 )
-from civdesk.export.stable import compressible, stable_ooxml, zip_info
+from civdesk.export.stable import compressible, stable_ooxml
+from civdesk.export.zipwriter import ZipStream
 from civdesk.progress import NullProgress, Progress
+from civdesk.tools import ToolError
 
 if TYPE_CHECKING:
     from civdesk.library import Library
 
 CHUNK = 1 << 20
 PART = ".part-"
+INTERNAL_SUFFIX = "-内部版"
+IN_MEMORY_MAX = 8 << 20  # files up to this size are read whole; larger ones are streamed
+BACKLOG = 16  # files waiting for the background thread before the copy waits for it
 
 
 class ExportError(RuntimeError):
@@ -68,9 +96,21 @@ class ExportBlocked(ExportError):
 
     def __init__(self, outcome: CheckOutcome):
         n = len(outcome.errors)
-        super().__init__(f"导出前检查发现 {n} 项错误，已停止导出。请先处理这些错误，"
-                         f"或确认后选择“仍然导出”（命令行 --allow-errors），越过记录会写入材料包的检查报告。")
+        super().__init__(f"导出前检查发现 {n} 项错误，范围内的材料都因错误未纳入，没有可上报的文件。"
+                         f"请先处理这些错误，或选择要纳入的材料（命令行 --include 材料编号，或 --allow-errors "
+                         f"全部纳入），越过记录会写入内部版的导出记录。")
         self.outcome = outcome
+
+
+@dataclass(frozen=True)
+class HeldBack:
+    """A material left out of the upload package because the checks found errors in it."""
+
+    material_id: int
+    name: str  # original file name
+    title: str
+    standards: tuple[str, ...]
+    reasons: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -86,6 +126,9 @@ class ExportResult:
     warnings: tuple[Finding, ...]
     overridden: bool
     notes: tuple[str, ...]
+    internal: Path | None = None  # the 内部版 (its zip when zipped)
+    held: tuple[HeldBack, ...] = ()
+    admitted: tuple[int, ...] = ()  # faulty materials included by the clerk's override
 
     @property
     def path(self) -> Path:
@@ -110,11 +153,36 @@ class Targets:
     def finals(self) -> list[Path]:
         return [p for p in (self.folder, self.zip_path) if p is not None]
 
+    @property
+    def path(self) -> Path:
+        return self.zip_path or self.folder  # type: ignore[return-value]
+
+
+def internal_path(out: Path, as_zip: bool) -> Path:
+    """Where the 内部版 of a package at ``out`` goes: beside it, ``<name>-内部版[.zip]``."""
+    out = Path(out)
+    if as_zip and out.suffix.lower() == ".zip":
+        return out.with_name(out.stem + INTERNAL_SUFFIX + ".zip")
+    return out.with_name(out.name + INTERNAL_SUFFIX)
+
 
 def _create(path: Path) -> BinaryIO:
-    """A new file of the package ("x": a repeated name is an error, not an overwrite);
-    every byte of the package is written through the files made here."""
+    """A new file of the package ("x": a repeated name is an error, not an overwrite)."""
     return open(path, "xb")
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
+
+def _write_new(path: str, data: bytes) -> None:
+    """``data`` into a new file at ``path`` (a repeated name raises FileExistsError)."""
+    fd = os.open(path, _NEW_FILE, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def _part(final: Path) -> Path:
@@ -155,151 +223,291 @@ def clean_leftovers(final: Path) -> int:
 
 # ------------------------------------------------------------------- writer
 class PackageWriter:
-    """Writes each file once into a folder and/or a zip, hashing as it goes."""
+    """Writes each file once into a folder and/or a zip and keeps the manifest's digests.
 
-    def __init__(self, folder: Path | None, zip_path: Path | None, plan: Plan):
-        self.folder, self.zip_path, self.stamp = folder, zip_path, plan.stamp
+    The zip is written by the calling thread; the folder's files are created, and the bytes
+    copied from the vault hashed against the vault's digest, by one background thread, so
+    the two streams of writes overlap (creating thousands of small files waits on the file
+    system, not on the CPU).  An error there (a repeated name, a full disk, an altered
+    original) is raised by the next call here.
+    """
+
+    def __init__(self, folder: Path | None, zip_path: Path | None, stamp: object):
+        self.folder = str(folder) if folder else None
+        self.stamp = stamp
         self.hashes: list[tuple[str, str]] = []
         self.bytes = 0
         self.current = ""  # the file being written, for error messages
         self._dirs: set[str] = set()
+        self._jobs: queue.Queue = queue.Queue(maxsize=BACKLOG)
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
         if folder:
             folder.mkdir()
         self._zip_file = _create(zip_path) if zip_path else None
-        self.zip = zipfile.ZipFile(self._zip_file, "w", allowZip64=True) if self._zip_file else None
+        self.zip = ZipStream(self._zip_file, stamp) if self._zip_file else None
 
-    def _dest_path(self, rel: str) -> Path:
+    # -- the background thread
+    def _background(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            if self._error is None:
+                rel, data, expected, what = job
+                try:
+                    if self.folder:
+                        self._to_folder(rel, data)
+                    if expected and hashlib.sha256(data).hexdigest() != expected:
+                        raise _altered(what)
+                except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+                    self._error = exc
+
+    def _submit(self, rel: str, data: bytes, expected: str = "", what: str = "") -> None:
+        self._raise_pending()
+        if not self.folder and not expected:
+            return
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._background, name="civdesk-package",
+                                            daemon=True)
+            self._thread.start()
+        self._jobs.put((rel, data, expected, what))
+
+    def _raise_pending(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _drain(self) -> None:
+        """Wait until the background thread has done everything asked of it, and stop it."""
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join()
+            self._thread = None
+        self._raise_pending()
+
+    def _dest_path(self, rel: str) -> str:
         assert self.folder is not None
         parent = rel.rpartition("/")[0]
         if parent and parent not in self._dirs:
-            (self.folder / parent).mkdir(parents=True, exist_ok=True)
+            os.makedirs(os.path.join(self.folder, parent), exist_ok=True)
             self._dirs.add(parent)
-        return self.folder / rel
+        return os.path.join(self.folder, rel)
 
-    def _dest(self, rel: str) -> BinaryIO | None:
-        if not self.folder:
-            return None
+    def _to_folder(self, rel: str, data: bytes) -> None:
         try:
-            return _create(self._dest_path(rel))
+            _write_new(self._dest_path(rel), data)
         except FileExistsError:
             raise ExportError(f"材料包内文件名重复：{rel}") from None
 
-    def put_bytes(self, rel: str, data: bytes, *, record: bool = True) -> None:
+    # -- what the export calls
+    def put_bytes(self, rel: str, data: bytes, *, record: bool = True) -> str:
+        """Write ``data`` as ``rel``; returns its digest."""
         self.current = rel
-        dest = self._dest(rel)
-        if dest:
-            with dest:
-                dest.write(data)
+        self._submit(rel, data)
         if self.zip:
-            self.zip.writestr(zip_info(rel, self.stamp, compress=compressible(rel)), data)
+            self.zip.add(rel, data, compress=compressible(rel))
+        digest = hashlib.sha256(data).hexdigest() if record else ""
         if record:
-            self.hashes.append((hashlib.sha256(data).hexdigest(), rel))
+            self.hashes.append((digest, rel))
             self.bytes += len(data)
+        return digest
 
-    def put_file(self, rel: str, src: Path) -> str:
-        """Copy ``src`` in with one read: each chunk is hashed, written to the folder
-        and stored in the zip.  Returns the digest of the bytes written."""
+    def put_file(self, rel: str, src: Path, expected: str, what: str) -> None:
+        """Copy the vault file ``src`` in unchanged, reading it once.  The manifest takes the
+        vault's digest ``expected``; the bytes read are hashed against it in the background
+        (a mismatch stops the export, ``what`` names the material)."""
         self.current = rel
         try:
             f = open(src, "rb")  # noqa: SIM115 - closed by the with below; open errors differ
         except FileNotFoundError:
-            raise ExportError(f"原件缺失：{src.name} 不在原件库中，请先运行原件完整性校验") from None
+            raise ExportError(f"原件缺失：{what} 不在原件库中，请先运行原件完整性校验") from None
         with f:
             size = os.fstat(f.fileno()).st_size
-            h = hashlib.sha256()
-            dest = self._dest(rel)
-            zdest = (self.zip.open(zip_info(rel, self.stamp, compress=compressible(rel)), "w",
-                                   force_zip64=size >= 1 << 31) if self.zip else None)
+            if size <= IN_MEMORY_MAX:
+                data = f.read()
+                self._submit(rel, data, expected, what)
+                if self.zip:
+                    self.zip.add(rel, data, compress=compressible(rel))
+            else:
+                self._raise_pending()
+                digest = self._stream(rel, f, size)
+                if digest != expected:
+                    raise _altered(what)
+        self.hashes.append((expected, rel))
+        self.bytes += size
+
+    def _stream(self, rel: str, f: BinaryIO, size: int) -> str:
+        h = hashlib.sha256()
+        dest = None
+        if self.folder:
             try:
+                dest = _create(Path(self._dest_path(rel)))
+            except FileExistsError:
+                raise ExportError(f"材料包内文件名重复：{rel}") from None
+        try:
+            if self.zip:
+                def both(chunk: bytes) -> None:
+                    h.update(chunk)
+                    if dest:
+                        dest.write(chunk)
+                self.zip.add_stream(rel, f, size, both)
+            else:
                 while chunk := f.read(CHUNK):
                     h.update(chunk)
                     if dest:
                         dest.write(chunk)
-                    if zdest:
-                        zdest.write(chunk)
-            finally:
-                if dest:
-                    dest.close()
-                if zdest:
-                    zdest.close()
-        digest = h.hexdigest()
-        self.hashes.append((digest, rel))
-        self.bytes += size
-        return digest
+        finally:
+            if dest:
+                dest.close()
+        return h.hexdigest()
 
-    def finish(self) -> None:
-        self.put_bytes(MANIFEST, manifest_bytes(self.hashes), record=False)
+    def manifest(self) -> bytes:
+        return manifest_bytes(self.hashes)
+
+    def finish(self) -> str:
+        """Wait for the background work, write the manifest, close; returns the manifest's digest."""
+        self._drain()
+        data = self.manifest()
+        self.current = MANIFEST
+        if self.folder:
+            self._to_folder(MANIFEST, data)
         if self.zip and self._zip_file:
+            self.zip.add(MANIFEST, data, compress=compressible(MANIFEST))
             self.zip.close()
             self._zip_file.flush()
             os.fsync(self._zip_file.fileno())
             self._zip_file.close()
             self.zip = self._zip_file = None
+        return hashlib.sha256(data).hexdigest()
 
     def abort(self) -> None:
-        """Close whatever is open (a full disk may fail each step again)."""
-        if self.zip:
-            with contextlib.suppress(Exception):  # we are throwing it away
-                self.zip.close()
-            self.zip = None
+        """Stop the background thread and close whatever is open (a full disk may fail each
+        step again)."""
+        if self._thread is not None:
+            self._error = self._error or ExportError("已停止")  # the thread skips what is left
+            self._jobs.put(None)
+            self._thread.join()
+            self._thread = None
+        self._error = None
+        self.zip = None
         if self._zip_file:
             with contextlib.suppress(OSError):
                 self._zip_file.close()
             self._zip_file = None
 
 
+def _altered(what: str) -> ExportError:
+    return ExportError(f"原件校验失败：{what}与登记的校验值不符，请运行原件完整性校验")
+
+
 # ------------------------------------------------------------------- export
 def export_package(lib: Library, out: Path, *, checklist_id: int | None = None,
                    item: str | None = None, unit: str | None = None, as_zip: bool = False,
-                   allow_errors: bool = False, options: ExportOptions | None = None,
+                   allow_errors: bool = False, include: Iterable[int] = (),
+                   options: ExportOptions | None = None,
                    progress: Progress | None = None) -> ExportResult:
-    """Check, plan and write a declaration package to ``out`` (a folder, or a zip with ``as_zip``)."""
+    """Check, plan and write the 上报版 to ``out`` (a folder, or a zip with ``as_zip``) and the
+    内部版 beside it.  Materials with errors are held back unless ``allow_errors`` (all of
+    them) or their ids are in ``include``."""
     progress = progress or NullProgress()
     options = options or ExportOptions.from_library(lib)
     targets = Targets.of(Path(out), as_zip, options.keep_folder)
-    for final in targets.finals():
+    internal = Targets.of(internal_path(Path(out), as_zip), as_zip, options.keep_folder)
+    finals = targets.finals() + internal.finals()
+    for final in finals:
         clean_leftovers(final)
         if (final.exists() or final.is_symlink()) and not options.overwrite:
             raise ExportError(f"目标已存在：{final}（请换一个名称，或选择覆盖）")
         if not final.parent.is_dir():
             final.parent.mkdir(parents=True, exist_ok=True)
     progress.update(0, 1, "导出前检查…")
-    plan = build_plan(lib, options, checklist_id=checklist_id, item=item, unit=unit)
+    scope = load_scope(lib, checklist_id=checklist_id, item=item, unit=unit)
+    include = set(include)
+    outside = sorted(include - scope.facts.keys())
+    if outside:
+        raise ScopeError(f"要纳入的材料不在导出范围内：{'、'.join(f'#{m}' for m in outside)}")
     outcome = checkgate.in_scope(checkgate.run_export_checks(lib, checklist_id, unit),
-                                 plan.standard_codes, plan.materials.keys(), plan.whole)
-    outcome, fixed = checkgate.drop_fixed(
-        outcome, {e.material_id for e in plan.entries if e.action == "convert"})
-    if outcome.errors and not allow_errors:
+                                 [s.code for s in scope.standards], scope.facts.keys(), scope.whole)
+    converted = {mid for mid, m in scope.facts.items() if target_ext(m, options)[1] == "convert"}
+    outcome, fixed = checkgate.drop_fixed(outcome, converted)
+    faulty = checkgate.faulty_materials(outcome)
+    admitted = set(faulty) if allow_errors else include & faulty.keys()
+    held_reasons = {m: r for m, r in faulty.items() if m not in admitted}
+    pdf_failed = _convert_documents(lib, scope, options, held_reasons, progress)
+    plan = lay_out(scope, options, held_reasons, pdf_failed)
+    if plan.held and not plan.entries:
         raise ExportBlocked(outcome)
-    overridden = bool(outcome.errors) and allow_errors
-    check_lines = checkgate.override_lines(outcome, allow_errors, lib.user, fixed)
-    parts = Targets(_part(targets.folder) if targets.folder else None,
-                    _part(targets.zip_path) if targets.zip_path else None)
-    for p in parts.finals():
+    held = _held(scope, plan)
+    overridden = bool(admitted)
+    check_lines = checkgate.override_lines(outcome, bool(admitted), lib.user, fixed)
+    parts = [Targets(_part(t.folder) if t.folder else None, _part(t.zip_path) if t.zip_path else None)
+             for t in (targets, internal)]
+    for p in parts[0].finals() + parts[1].finals():
         _remove(p)
     writer: PackageWriter | None = None
     try:
-        writer = PackageWriter(parts.folder, parts.zip_path, plan)
-        notes = _write_all(lib, plan, outcome, check_lines, writer, options, progress)
+        writer = PackageWriter(parts[0].folder, parts[0].zip_path, plan.stamp)
+        notes = [f"{plan.materials[mid].original_name}：未能转换为 PDF（{why}），已保留原格式"
+                 for mid, why in pdf_failed.items()]
+        more, report = _write_all(lib, plan, writer, options, progress, outcome, check_lines)
+        notes += more
+        upload_digest = writer.finish()
+        upload = writer
+        writer = PackageWriter(parts[1].folder, parts[1].zip_path, plan.stamp)
+        _write_internal(plan, outcome, check_lines, report, writer, held, sorted(admitted), notes,
+                        lib.user, upload, upload_digest, allow_errors)
         writer.finish()
     except BaseException as exc:
         if writer:
             writer.abort()
-        for p in parts.finals():
+        for p in parts[0].finals() + parts[1].finals():
             _remove(p)
         if isinstance(exc, OSError) and exc.errno in DISK_FULL:
             raise _disk_full(targets, writer) from exc
         raise
-    _commit(parts, targets, options.overwrite)
+    _commit(parts[0], targets, options.overwrite)
+    _commit(parts[1], internal, options.overwrite)
     result = ExportResult(
-        targets.folder, targets.zip_path, len(writer.hashes), writer.bytes,
-        len({e.standard for e in plan.entries}), len(plan.materials), len(plan.sheets),
-        outcome.errors, outcome.warnings, overridden, tuple(notes))
+        targets.folder, targets.zip_path, len(upload.hashes), upload.bytes,
+        len({e.standard for e in plan.entries}), len(plan.materials) - len(plan.held), len(plan.sheets),
+        outcome.errors, outcome.warnings, overridden, tuple(notes), internal.path, held,
+        tuple(sorted(admitted)))
     with lib.session() as s:
-        lib.audit(s, "export", "package", None, path=str(result.path), scope=plan.scope,
-                  files=result.files, overridden=overridden, errors=len(outcome.errors),
-                  warnings=len(outcome.warnings))
+        lib.audit(s, "export", "package", None, path=str(result.path), internal=str(internal.path),
+                  scope=plan.scope, files=result.files, overridden=overridden,
+                  admitted=list(result.admitted), held=[h.material_id for h in held],
+                  errors=len(outcome.errors), warnings=len(outcome.warnings))
     return result
+
+
+def _convert_documents(lib: Library, scope, options: ExportOptions,  # noqa: ANN001
+                       held: dict, progress: Progress) -> dict[int, str]:
+    """Convert (or find in the cache) the documents the platform takes only as PDF; the ids
+    whose conversion failed, with why."""
+    if not options.documents_to_pdf or not topdf.available():
+        return {}
+    todo = [m for mid, m in sorted(scope.facts.items())
+            if mid not in held and needs_pdf(m, source_ext(m), options)]
+    failed = {}
+    for n, m in enumerate(todo, 1):
+        progress.update(n, len(todo), f"转换为 PDF：{m.original_name}")
+        progress.check_cancelled()
+        try:
+            topdf.cached_pdf(lib, m.sha256, source_ext(m))
+        except ToolError as exc:
+            failed[m.id] = str(exc)
+    return failed
+
+
+def _held(scope, plan: Plan) -> tuple[HeldBack, ...]:  # noqa: ANN001
+    standards: dict[int, list[str]] = {}
+    for st in scope.standards:
+        for mid in scope.filed.get(st.id, ()):
+            standards.setdefault(mid, []).append(st.code)
+    out = []
+    for mid in sorted(plan.held):
+        m = plan.materials[mid]
+        out.append(HeldBack(mid, m.original_name, m.title, tuple(standards.get(mid, ())),
+                            tuple(plan.held[mid])))
+    return tuple(out)
 
 
 def _disk_full(targets: Targets, writer: PackageWriter | None) -> DiskFullError:
@@ -328,13 +536,15 @@ def _commit(parts: Targets, targets: Targets, overwrite: bool) -> None:
             os.replace(part, final)
 
 
-def _write_all(lib: Library, plan: Plan, outcome: CheckOutcome, check_lines: list[str],
-               writer: PackageWriter, options: ExportOptions, progress: Progress) -> list[str]:
-    """Copy the files in checklist order, each standard's 图文说明 after its files, then the
-    documents.  The documents are built in a thread and the PDFs in worker processes
-    while the files are copied (copying waits on the disk, building on the CPU)."""
+def _write_all(lib: Library, plan: Plan, writer: PackageWriter, options: ExportOptions,
+               progress: Progress, outcome: CheckOutcome, check_lines: list[str]) -> tuple[list[str], bytes]:
+    """The 上报版: the files in checklist order, each standard's 图文说明 after its files,
+    then the catalog (and the 材料汇编).  The catalog is built in a thread and the PDFs in
+    worker processes while the files are copied (copying waits on the disk, building on the
+    CPU); the 内部版's check report is built in the same thread.  Returns the notes for the
+    export record and the check report."""
     notes: list[str] = []
-    total = len(plan.entries) + len(plan.sheets) + 4
+    total = len(plan.entries) + len(plan.sheets) + 3 + options.compilation
     done = 0
 
     def step(message: str) -> None:
@@ -348,16 +558,18 @@ def _write_all(lib: Library, plan: Plan, outcome: CheckOutcome, check_lines: lis
     stamp = plan.stamp.strftime("D:%Y%m%d%H%M%S")
     jobs = {s.standard: _sheet_job(lib, plan, s, options, stamp) for s in plan.sheets}
     photos = sum(len(s.photos) for s in plan.sheets)
+    pdfs_written: dict[str, bytes] = {}  # converted documents and sheets, for the 材料汇编
     # A thread, not a process, for the documents: measured under load on 2 cores, a
     # process (spawn + imports) made the 5,000-file export slower, not faster.
     with ThreadPoolExecutor(1) as docs_pool, _pdf_pool(photos) as pdf_pool:
         try:
-            docs = docs_pool.submit(_documents, plan, outcome.without_state(), check_lines)
+            docs = docs_pool.submit(_documents, plan)
+            report = docs_pool.submit(_report, plan, outcome.without_state(), check_lines)
             pdfs = {code: pdf_pool.submit(caption_pdf, *job) if pdf_pool else None
                     for code, job in jobs.items()}
             entries = list(plan.entries)
             for i, entry in enumerate(entries):
-                _write_entry(lib, plan, entry, writer, options, notes)
+                _write_entry(lib, plan, entry, writer, options, notes, pdfs_written)
                 step(entry.path)
                 last_of_standard = i + 1 == len(entries) or entries[i + 1].standard != entry.standard
                 if last_of_standard and entry.standard in sheets:
@@ -365,6 +577,8 @@ def _write_all(lib: Library, plan: Plan, outcome: CheckOutcome, check_lines: lis
                     data = future.result() if future else caption_pdf(
                         *jobs[entry.standard], check=progress.check_cancelled)
                     writer.put_bytes(sheet.path, data)
+                    if options.compilation:
+                        pdfs_written[sheet.path] = data
                     if len(data) > options.limits.max_bytes:
                         notes.append(f"{sheet.path}：{len(data) / 1048576:.1f} MB，超过平台大小上限")
                     step(sheet.path)
@@ -376,11 +590,14 @@ def _write_all(lib: Library, plan: Plan, outcome: CheckOutcome, check_lines: lis
             if pdf_pool:
                 pdf_pool.shutdown(wait=False, cancel_futures=True)
             raise
+    if options.compilation:
+        from civdesk.export.compilation import compilation_pdf
+
+        data = compilation_pdf(lib, plan, options, pdfs_written, check=progress.check_cancelled)
+        writer.put_bytes(COMPILATION_PDF, data)
+        step(COMPILATION_PDF)
     notes += _format_notes(plan, options)
-    # The export note goes last among the documents so it can list what happened.
-    writer.put_bytes(NOTE_TXT, documents.export_note(plan, check_lines, notes, len(writer.hashes)))
-    step(NOTE_TXT)
-    return notes
+    return notes, report.result()
 
 
 PDF_POOL_MIN = 40  # photos; fewer are cheaper in-process than starting workers
@@ -408,10 +625,33 @@ def _pdf_pool(photos: int) -> Iterator[ProcessPoolExecutor | None]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _documents(plan: Plan, outcome: CheckOutcome, check_lines: list[str]) -> list[tuple[str, bytes]]:
+def _write_internal(plan: Plan, outcome: CheckOutcome, check_lines: list[str], report: bytes,
+                    writer: PackageWriter,
+                    held: tuple[HeldBack, ...], admitted: list[int], notes: list[str], user: str,
+                    upload: PackageWriter, upload_digest: str, allow_errors: bool) -> None:
+    """The 内部版: the check report and the export record."""
+    writer.put_bytes(REPORT_DOCX, report)
+    admitted_lines = []
+    errors: dict[int, list[str]] = {}
+    for f in outcome.errors:
+        if f.material_id is not None:
+            errors.setdefault(f.material_id, []).append(checkgate.describe(f))
+    for mid in admitted:
+        m = plan.materials[mid]
+        reasons = errors.get(mid, [])
+        admitted_lines.append(f"材料 #{mid}「{m.original_name}」（{m.title}）：{'；'.join(reasons)}")
+    how = "--allow-errors，全部纳入" if allow_errors else "逐件选择纳入"
+    record = documents.export_record(
+        plan, check_lines, notes, user=user, files=len(upload.hashes), size=upload.bytes,
+        manifest_digest=upload_digest,
+        held=[(h.material_id, h.name, h.title, h.standards, h.reasons) for h in held],
+        admitted=admitted_lines, how=how)
+    writer.put_bytes(NOTE_TXT, record)
+
+
+def _documents(plan: Plan) -> list[tuple[str, bytes]]:
     return [(CATALOG_XLSX, documents.catalog_xlsx(plan)),
-            (CATALOG_DOCX, documents.catalog_docx(plan, check_lines)),
-            (REPORT_DOCX, _report(plan, outcome, check_lines))]
+            (CATALOG_DOCX, documents.catalog_docx(plan))]
 
 
 def _report(plan: Plan, outcome: CheckOutcome, check_lines: list[str]) -> bytes:
@@ -420,9 +660,10 @@ def _report(plan: Plan, outcome: CheckOutcome, check_lines: list[str]) -> bytes:
 
 
 def _write_entry(lib: Library, plan: Plan, entry: Entry, writer: PackageWriter,
-                 options: ExportOptions, notes: list[str]) -> None:
+                 options: ExportOptions, notes: list[str], pdfs: dict[str, bytes]) -> None:
     m = plan.materials[entry.material_id]
     src = lib.vault.path_for(m.sha256)
+    what = f"材料 #{m.id}「{m.original_name}」"
     if entry.action == "note":
         text = (f"本材料「{m.title}」同时用于测评标准 {entry.standard}，\r\n"
                 f"文件只放一份，见：{entry.target}\r\n")
@@ -432,26 +673,49 @@ def _write_entry(lib: Library, plan: Plan, entry: Entry, writer: PackageWriter,
         try:
             converted = to_jpeg(src, m.kind, options.limits, options.jpeg_quality)
         except FileNotFoundError:
-            raise ExportError(f"原件缺失：材料 #{m.id}「{m.original_name}」不在原件库中，"
-                              "请先运行原件完整性校验") from None
+            raise ExportError(f"原件缺失：{what} 不在原件库中，请先运行原件完整性校验") from None
         except ConvertError as exc:
-            raise ExportError(f"材料 #{m.id}「{m.original_name}」{exc}") from None
-        writer.put_bytes(entry.path, converted.data)
+            raise ExportError(f"{what}{exc}") from None
+        writer.put_bytes(entry.path, _captioned(converted.data, m, notes, entry.path))
         if not converted.fits:
             notes.append(f"{entry.path}：缩小到最低分辨率后仍超过大小上限")
         return
-    try:
-        digest = writer.put_file(entry.path, src)
-    except ExportError as exc:
-        if str(exc).startswith("原件缺失"):
-            raise ExportError(f"原件缺失：材料 #{m.id}「{m.original_name}」不在原件库中，"
-                              "请先运行原件完整性校验") from None
-        raise
-    if digest != m.sha256:
-        raise ExportError(f"原件校验失败：材料 #{m.id}「{m.original_name}」与登记的校验值不符，"
-                          f"请运行原件完整性校验")
+    if entry.action == "topdf":
+        try:  # converted before the plan was made: from the cache
+            data = topdf.cached_pdf(lib, m.sha256, source_ext(m))
+        except ToolError as exc:
+            raise ExportError(f"{what}：{exc}") from None
+        writer.put_bytes(entry.path, data)
+        if options.compilation:
+            pdfs[entry.path] = data
+        return
+    if m.kind == "jpeg" and m.is_photo and not m.problem:
+        data = _read_verified(src, m.sha256, what)
+        writer.put_bytes(entry.path, _captioned(data, m, notes, entry.path))
+        return
+    writer.put_file(entry.path, src, m.sha256, what)
     if m.size > options.limits.max_bytes:
         notes.append(f"{entry.path}：{m.size / 1048576:.1f} MB，超过平台大小上限")
+
+
+def _read_verified(src: Path, sha256: str, what: str) -> bytes:
+    try:
+        data = src.read_bytes()
+    except FileNotFoundError:
+        raise ExportError(f"原件缺失：{what} 不在原件库中，请先运行原件完整性校验") from None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise _altered(what)
+    return data
+
+
+def _captioned(data: bytes, m, notes: list[str], path: str) -> bytes:  # noqa: ANN001
+    """The JPEG upright, with its caption (or its title) in XMP and EXIF."""
+    try:
+        out, _turned = web_jpeg(data, m.caption_line() or m.title)
+    except (NotJpeg, OSError, SyntaxError, ValueError):
+        notes.append(f"{path}：无法写入图片说明元数据，按原样导出")
+        return data
+    return out
 
 
 def _sheet_job(lib: Library, plan: Plan, sheet: CaptionSheet, options: ExportOptions,
@@ -463,24 +727,20 @@ def _sheet_job(lib: Library, plan: Plan, sheet: CaptionSheet, options: ExportOpt
         m = plan.materials[mid]
         shown = path[len(folder) + 1:] if path.startswith(folder + "/") else path
         photos.append(Photo(n, m.title, lib.vault.path_for(m.sha256), m.kind, shown,
-                            _captions(m), m.problem))
+                            m.caption_fields(), m.problem))
     return sheet.standard, sheet.standard_text, photos, options.photos_per_page, stamp
 
 
-def _captions(m) -> tuple[tuple[str, str], ...]:  # noqa: ANN001
-    """Caption fields; an empty 时间 falls back to the material's date."""
-    out = []
-    for label, value in m.captions:
-        if label == "时间" and not value and m.date:
-            value = f"{m.date.year}年{m.date.month}月{m.date.day}日"
-        out.append((label, value))
-    return tuple(out)
-
-
 def _format_notes(plan: Plan, options: ExportOptions) -> list[str]:
+    notes = []
+    unconverted = [e.path for e in plan.entries if e.action == "copy"
+                   and needs_pdf(plan.materials[e.material_id], e.path.rsplit(".", 1)[-1].lower(), options)]
+    if unconverted:
+        notes.append(f"{len(unconverted)} 个文档未转换为 PDF（{topdf.SOFFICE_HINT}）："
+                     + "、".join(unconverted[:20]) + ("…" if len(unconverted) > 20 else ""))
     bad = sorted({e.path.rsplit(".", 1)[-1].lower() for e in plan.entries if e.action == "copy"
                   and not options.limits.allows(e.path.rsplit(".", 1)[-1])})
-    if not bad:
-        return []
-    n = sum(1 for e in plan.entries if e.action == "copy" and e.path.rsplit(".", 1)[-1].lower() in bad)
-    return [f"{n} 个文件的格式（{'、'.join(bad)}）不在平台允许的格式中，请转换后再上传"]
+    if bad:
+        n = sum(1 for e in plan.entries if e.action == "copy" and e.path.rsplit(".", 1)[-1].lower() in bad)
+        notes.append(f"{n} 个文件的格式（{'、'.join(bad)}）不在平台允许的格式中，请转换后再上传")
+    return notes

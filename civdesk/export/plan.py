@@ -6,28 +6,34 @@ and each material a file name from the pattern, legal on Windows and unique
 (see :mod:`.names`).  A photo in HEIC/TIFF, or over the size limit, is
 planned as a JPEG conversion.  The plan also holds the catalog rows and the
 图文说明 sheets, so the documents can be written before the files.
+
+Materials the checks found faulty are *held back* (``held``: material id →
+reasons): they get no file, no catalog row and no photo on a sheet; the
+internal copy lists them.  Inside a standard the files follow the category
+order of the options (正式发文, 说明报告, 数据表格, 台账, then photos by date).
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from pathlib import PurePath
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from civdesk.checklist.codes import canonical_code
 from civdesk.checklist.store import ChecklistTree, NodeView, StandardView, checklist_tree
-from civdesk.export.names import PathPlanner, legal_name
+from civdesk.export import topdf
+from civdesk.export.names import PathPlanner, clean_title, legal_name
 from civdesk.export.options import ExportOptions
+from civdesk.export.topdf import CONVERTIBLE
 from civdesk.models import Link, Material, Unit
-from civdesk.vocabulary import CAPTION_LABELS, PHOTO_KINDS
+from civdesk.vocabulary import CAPTION_LABELS, CONVERTED_TO_JPEG, PHOTO_KINDS
 
 if TYPE_CHECKING:
     from civdesk.library import Library
 
-RASTER_TO_JPEG = frozenset({"heic", "avif", "tiff", "webp", "bmp"})
+RASTER_TO_JPEG = CONVERTED_TO_JPEG
 KIND_EXT = {"jpeg": "jpg", "png": "png", "gif": "gif", "bmp": "bmp", "tiff": "tif", "webp": "webp",
             "heic": "heic", "avif": "avif", "pdf": "pdf", "ofd": "ofd", "docx": "docx",
             "xlsx": "xlsx", "pptx": "pptx", "doc": "doc", "xls": "xls", "ppt": "ppt", "txt": "txt",
@@ -36,8 +42,9 @@ KIND_ALIASES = {"jpg": "jpeg", "jpeg": "jpeg", "jpe": "jpeg", "tif": "tiff", "ti
                 "heif": "heic", "heic": "heic", "wps": "doc", "et": "xls", "dps": "ppt"}
 CAPTIONS_NAME = "图文说明.pdf"
 CATALOG_XLSX, CATALOG_DOCX = "目录.xlsx", "目录.docx"
-REPORT_DOCX, NOTE_TXT, MANIFEST = "检查报告.docx", "导出说明.txt", "manifest-sha256.txt"
-ROOT_DOCUMENTS = (CATALOG_XLSX, CATALOG_DOCX, REPORT_DOCX, NOTE_TXT, MANIFEST)
+COMPILATION_PDF = "材料汇编.pdf"
+REPORT_DOCX, NOTE_TXT, MANIFEST = "检查报告.docx", "导出记录.txt", "manifest-sha256.txt"
+ROOT_DOCUMENTS = (CATALOG_XLSX, CATALOG_DOCX, COMPILATION_PDF, MANIFEST)
 
 
 class ScopeError(LookupError):
@@ -65,13 +72,30 @@ class MaterialFacts:
     def is_photo(self) -> bool:
         return self.kind in PHOTO_KINDS
 
+    def caption_fields(self) -> tuple[tuple[str, str], ...]:
+        """The six caption elements then 提供单位; an empty 时间 falls back to the
+        material's date (the photo's EXIF time when the import found one)."""
+        out = []
+        for label, value in self.captions:
+            if label == "时间" and not value and self.date:
+                value = f"{self.date.year}年{self.date.month}月{self.date.day}日"
+            out.append((label, value))
+        out.append(("提供单位", self.unit))
+        return tuple(out)
+
+    def caption_line(self) -> str:
+        """The caption in one line (catalog column 图片说明, photo metadata); "" for a non-photo."""
+        if not self.is_photo:
+            return ""
+        return "；".join(f"{label}：{value}" for label, value in self.caption_fields() if value)
+
 
 @dataclass(frozen=True)
 class Entry:
     """One file of the package: a copy, a conversion, or a note pointing at a copy."""
 
     path: str
-    action: str  # 'copy' | 'convert' | 'note'
+    action: str  # 'copy' | 'convert' | 'topdf' | 'note'
     material_id: int
     standard: str
     target: str = ""  # for a note: the path of the file it points at
@@ -88,6 +112,8 @@ class CatalogRow:
     unit: str
     pages: int | None
     remark: str
+    doc_number: str = ""
+    caption: str = ""  # the photo's caption in one line
 
 
 @dataclass(frozen=True)
@@ -109,20 +135,56 @@ class Plan:
     catalog: tuple[CatalogRow, ...]
     sheets: tuple[CaptionSheet, ...]
     stamp: dt.datetime
+    held: Mapping[int, tuple[str, ...]] = field(default_factory=dict)  # material id → reasons
 
     @property
     def standard_codes(self) -> tuple[str, ...]:
         return tuple(s.code for s in self.standards)
 
 
-def build_plan(lib: Library, options: ExportOptions, *, checklist_id: int | None = None,
-               item: str | None = None, unit: str | None = None) -> Plan:
+@dataclass(frozen=True)
+class Scope:
+    """What an export covers, read from the library in a few bulk queries."""
+
+    tree: ChecklistTree
+    chain: list[tuple[NodeView, ...]]
+    standards: tuple[StandardView, ...]
+    filed: dict[int, list[int]]  # standard id → material ids
+    facts: dict[int, MaterialFacts]
+    item: str | None
+    unit: str | None
+
+    @property
+    def whole(self) -> bool:
+        return self.item is None and self.unit is None
+
+
+def load_scope(lib: Library, *, checklist_id: int | None = None, item: str | None = None,
+               unit: str | None = None) -> Scope:
     tree = checklist_tree(lib, checklist_id)
     chain = _scoped_nodes(tree, item)
     unit_id = _unit_id(lib, unit) if unit else None
     standards = tuple(st for path in chain for st in path[-1].standards)
     filed = _links(lib, [s.id for s in standards], unit_id)
     facts = _facts(lib, {m for ids in filed.values() for m in ids})
+    return Scope(tree, chain, standards, filed, facts, item, unit)
+
+
+def build_plan(lib: Library, options: ExportOptions, *, checklist_id: int | None = None,
+               item: str | None = None, unit: str | None = None,
+               held: Mapping[int, tuple[str, ...]] | None = None) -> Plan:
+    return lay_out(load_scope(lib, checklist_id=checklist_id, item=item, unit=unit), options, held)
+
+
+def lay_out(scope: Scope, options: ExportOptions,
+            held: Mapping[int, tuple[str, ...]] | None = None, no_pdf: Iterable[int] = ()) -> Plan:
+    """Paths, catalog rows and sheets for the materials of ``scope`` not ``held`` back;
+    documents in ``no_pdf`` (their conversion failed) keep their format."""
+    no_pdf = set(no_pdf)
+    held = dict(held or {})
+    tree, chain, standards, filed, facts = (scope.tree, scope.chain, scope.standards, scope.filed,
+                                            scope.facts)
+    soffice = options.documents_to_pdf and _soffice()
     planner = PathPlanner(options.path_limit)
     for name in ROOT_DOCUMENTS:
         planner.reserve("", name)
@@ -132,7 +194,8 @@ def build_plan(lib: Library, options: ExportOptions, *, checklist_id: int | None
     first_home: dict[int, str] = {}
     for path in chain:
         for st in path[-1].standards:
-            mids = sorted(filed.get(st.id, ()), key=lambda m: _order(facts[m]))
+            mids = sorted((m for m in filed.get(st.id, ()) if m not in held),
+                          key=lambda m: _order(facts[m], options.category_order))
             if not mids:
                 if st.needs_materials:
                     rows.append(CatalogRow(st.code, st.text, "（无材料）", "", "", None, "", None, ""))
@@ -141,20 +204,21 @@ def build_plan(lib: Library, options: ExportOptions, *, checklist_id: int | None
             photos: list[tuple[int, str]] = []
             for pos, mid in enumerate(mids, 1):
                 m = facts[mid]
-                entry, remark = _entry(planner, options, folder, st, pos, m, first_home.get(mid))
+                entry, remark = _entry(planner, options, folder, st, pos, m, first_home.get(mid),
+                                       soffice and mid not in no_pdf)
                 first_home.setdefault(mid, entry.path)
                 entries.append(entry)
                 rows.append(CatalogRow(st.code, st.text, m.title, entry.path, m.category or m.kind,
-                                       m.date, m.unit, m.pages, remark))
+                                       m.date, m.unit, m.pages, remark, m.doc_number, m.caption_line()))
                 if m.is_photo:
                     photos.append((mid, entry.target or entry.path))
             if photos and options.captions:
                 sheet_path = planner.file(folder, CAPTIONS_NAME)
                 sheets.append(CaptionSheet(sheet_path, st.code, st.text, tuple(photos)))
-    scope = _scope_label(tree, item, unit)
-    return Plan(tree.checklist.label, scope, item is None and unit is None, standards, facts,
+    label = _scope_label(tree, scope.item, scope.unit)
+    return Plan(tree.checklist.label, label, scope.whole, standards, facts,
                 tuple(entries), tuple(rows), tuple(sheets),
-                _stamp(options, facts.values()))
+                _stamp(options, facts.values()), held)
 
 
 # ------------------------------------------------------------------ scope
@@ -212,18 +276,23 @@ def _links(lib: Library, standard_ids: list[int], unit_id: int | None) -> dict[i
 
 
 def _facts(lib: Library, ids: set[int]) -> dict[int, MaterialFacts]:
+    """The materials' columns the export reads, in bulk (plain rows, not ORM objects)."""
     out: dict[int, MaterialFacts] = {}
+    caption_cols = [getattr(Material, attr) for attr in CAPTION_LABELS]
+    labels = tuple(CAPTION_LABELS.values())
+    cols = [Material.id, Material.sha256, Material.size, Material.kind, Material.original_name,
+            Material.title, Material.date, Material.unit_id, Material.category, Material.doc_number,
+            Material.pages, Material.problem, Material.updated_at, *caption_cols]
     with lib.session() as s:
         units = dict(s.execute(select(Unit.id, Unit.name)).all())
-        for chunk in _chunks(sorted(ids), 500):
-            for m in s.scalars(select(Material).where(Material.id.in_(chunk))):
-                out[m.id] = MaterialFacts(
-                    m.id, m.sha256, m.size, m.kind, m.original_name,
-                    (m.title or PurePath(m.original_name).stem).strip(), m.date,
-                    units.get(m.unit_id, "") if m.unit_id else "", m.category or "",
-                    m.doc_number or "", m.pages, m.problem or "",
-                    tuple((label, (getattr(m, attr) or "").strip()) for attr, label in CAPTION_LABELS.items()),
-                    m.updated_at)
+        for chunk in _chunks(sorted(ids), 900):
+            for row in s.execute(select(*cols).where(Material.id.in_(chunk))):
+                (mid, sha, size, kind, name, title, date, unit_id, category, doc_number, pages, problem,
+                 updated, *caps) = row
+                out[mid] = MaterialFacts(
+                    mid, sha, size, kind, name, _title(title, name), date,
+                    units.get(unit_id, "") if unit_id else "", category or "", doc_number or "",
+                    pages, problem or "", tuple(zip(labels, ((c or "").strip() for c in caps))), updated)
     return out
 
 
@@ -232,8 +301,36 @@ def _chunks(items: list[int], n: int) -> Iterable[list[int]]:
         yield items[i:i + n]
 
 
-def _order(m: MaterialFacts) -> tuple:
-    return (m.date is None, m.date or dt.date.min, m.title, m.id)
+def _title(title: str | None, original_name: str) -> str:
+    """The material's title; one the import took from the file name is cleaned of camera and
+    extension prefixes, hashes and underscores."""
+    title = (title or "").strip()
+    stem = _stem(original_name)
+    if not title or title in (stem, original_name):
+        return clean_title(original_name)
+    return title
+
+
+def _stem(name: str) -> str:
+    """``PurePath(name).stem`` without building a path (thousands per export)."""
+    base = name.replace("\\", "/").rpartition("/")[2]
+    dot = base.rfind(".")
+    return base[:dot] if dot > 0 else base
+
+
+def _suffix(name: str) -> str:
+    base = name.replace("\\", "/").rpartition("/")[2]
+    dot = base.rfind(".")
+    return base[dot:] if 0 < dot < len(base) - 1 else ""
+
+
+def _order(m: MaterialFacts, categories: tuple[str, ...]) -> tuple:
+    category = "图片" if m.is_photo else m.category
+    if category in categories:
+        rank = categories.index(category) * 2
+    else:  # other categories after the listed documents, before the photos
+        rank = categories.index("图片") * 2 - 1 if "图片" in categories else len(categories) * 2
+    return (rank, m.date is None, m.date or dt.date.min, m.title, m.id)
 
 
 def _stamp(options: ExportOptions, facts: Iterable[MaterialFacts]) -> dt.datetime:
@@ -255,27 +352,46 @@ def _standard_folder(planner: PathPlanner, options: ExportOptions, path: tuple[N
                           f"{st.number} {legal_name(st.text, options.standard_chars)}")
 
 
-def target_ext(m: MaterialFacts, options: ExportOptions) -> tuple[str, str]:
-    """(extension, action) of a material's file in the package."""
+def target_ext(m: MaterialFacts, options: ExportOptions, soffice: bool = False) -> tuple[str, str]:
+    """(extension, action) of a material's file in the package: ``copy``, ``convert`` (a photo
+    to JPEG) or ``topdf`` (a document the platform refuses, by LibreOffice when ``soffice``)."""
     limits = options.limits
     if m.is_photo and not m.problem and (
             m.kind in options.convert_kinds
             or (m.kind in RASTER_TO_JPEG and not limits.allows(KIND_EXT[m.kind]))
             or (m.kind in ("jpeg", "png") and m.size > limits.max_bytes)):
         return "jpg", "convert"
-    ext = PurePath(m.original_name).suffix.lower().lstrip(".")
-    if m.kind in KIND_EXT and KIND_ALIASES.get(ext, ext) != m.kind:
-        ext = KIND_EXT[m.kind]  # missing or mislabelled extension: name it by its content
+    ext = source_ext(m)
+    if needs_pdf(m, ext, options) and soffice:
+        return "pdf", "topdf"
     return ext or "bin", "copy"
 
 
+def source_ext(m: MaterialFacts) -> str:
+    """The extension of the original as it is (by content when missing or mislabelled)."""
+    ext = _suffix(m.original_name).lower().lstrip(".")
+    if m.kind in KIND_EXT and KIND_ALIASES.get(ext, ext) != m.kind:
+        ext = KIND_EXT[m.kind]
+    return ext
+
+
+def needs_pdf(m: MaterialFacts, ext: str, options: ExportOptions) -> bool:
+    """A document in a format the platform refuses that LibreOffice can turn into a PDF it takes."""
+    return (not m.is_photo and not m.problem and options.documents_to_pdf and ext in CONVERTIBLE
+            and not options.limits.allows(ext) and options.limits.allows("pdf"))
+
+
+def _soffice() -> bool:
+    return topdf.available()
+
+
 def _entry(planner: PathPlanner, options: ExportOptions, folder: str, st: StandardView, pos: int,
-           m: MaterialFacts, first: str | None) -> tuple[Entry, str]:
-    ext, action = target_ext(m, options)
+           m: MaterialFacts, first: str | None, soffice: bool) -> tuple[Entry, str]:
+    ext, action = target_ext(m, options, soffice)
     fields = {
         "序号": f"{pos:02d}", "题名": m.title, "日期": m.date.strftime("%Y%m%d") if m.date else "",
         "单位": m.unit, "类别": m.category or m.kind, "文号": m.doc_number,
-        "原名": PurePath(m.original_name).stem, "标准": st.code, "ext": ext,
+        "原名": _stem(m.original_name), "标准": st.code, "标准编号": st.code, "ext": ext,
     }
     name = options.name_pattern.format_map(fields).replace("/", "／").replace("\\", "＼")
     if first is not None and options.shared == "note":
@@ -285,6 +401,8 @@ def _entry(planner: PathPlanner, options: ExportOptions, folder: str, st: Standa
     remarks = []
     if action == "convert":
         remarks.append("已转换为 JPEG" if m.kind != "jpeg" else "已按大小上限缩小")
+    if action == "topdf":
+        remarks.append("已转换为 PDF")
     if first is not None:
         remarks.append(f"同一材料另见 {first}")
     return Entry(path, action, m.id, st.code), "；".join(remarks)

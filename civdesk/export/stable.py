@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Callable
 
 UTF8_FLAG = 0x800
 UNIX = 3  # "made by"; fixed here so the bytes do not depend on the host
@@ -44,8 +45,10 @@ def _dos_time(when: dt.datetime) -> tuple[int, int, int, int, int, int]:
     return (when.year, when.month, when.day, when.hour, when.minute, when.second - when.second % 2)
 
 
-def stable_ooxml(data: bytes, when: dt.datetime) -> bytes:
-    """Rewrite an Office Open XML file with fixed core-property dates and entry times."""
+def stable_ooxml(data: bytes, when: dt.datetime,
+                 edit: Callable[[str, bytes], bytes] | None = None) -> bytes:
+    """Rewrite an Office Open XML file with fixed core-property dates and entry times
+    (and each part passed through ``edit``, when given)."""
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
@@ -54,6 +57,8 @@ def stable_ooxml(data: bytes, when: dt.datetime) -> bytes:
             body = src.read(item)
             if item.filename == "docProps/core.xml":
                 body = _CORE_DATE.sub(lambda m: m.group(1) + stamp + m.group(3), body)
+            if edit:
+                body = edit(item.filename, body)
             info = zipfile.ZipInfo(item.filename, date_time=_dos_time(when))
             info.create_system = UNIX
             info.external_attr = FILE_ATTR

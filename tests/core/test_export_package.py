@@ -115,13 +115,17 @@ def rules_back(corpus_lib):
 def test_corpus_package_layout(corpus_lib, tmp_path, quiet):
     result = export_package(corpus_lib, tmp_path / "包")
     files = tree_files(result.folder)
-    assert {"目录.xlsx", "目录.docx", "检查报告.docx", "导出说明.txt", "manifest-sha256.txt"} <= set(files)
+    assert {"目录.xlsx", "目录.docx", "manifest-sha256.txt"} <= set(files)
+    assert not {"检查报告.docx", "导出记录.txt", "导出说明.txt"} & set(files), "no internal document"
+    assert result.internal == tmp_path / "包-内部版"
+    assert tree_files(result.internal) == ["manifest-sha256.txt", "导出记录.txt", "检查报告.docx"]
     std = "Ⅰ-2 思想道德建设/Ⅱ-3 道德模范与身边好人/Ⅲ-5 开展道德模范评选表彰/1 定期开展道德模范评选表彰活动/"
     photos = [f for f in files if f.startswith(std)]
     assert std + "图文说明.pdf" in photos
-    assert [f.rsplit("/", 1)[1][:3] for f in photos if f.endswith(".jpg")] == \
-        [f"{n:02d}_" for n in range(1, 7)]
-    assert any(f.endswith("_heic__IMG_5195.jpg") for f in photos), "HEIC converted to JPEG"
+    assert [f.rsplit("/", 1)[1][:9] for f in photos if f.endswith(".jpg")] == \
+        [f"Ⅲ-5：1_{n:02d}_" for n in range(1, 7)]
+    assert any(f.endswith("_IMG 5195.jpg") for f in photos), "HEIC converted to JPEG, name cleaned"
+    assert not any("jpg__" in f or "heic__" in f for f in files), "no camera/extension prefixes"
     assert any(f.startswith("Ⅰ-1 重点工作/Ⅱ-1 理论学习与宣传/Ⅲ-1 健全理论学习制度/1 ") and f.endswith(".pdf")
                for f in files)
     # checklist order: Ⅰ-1 before Ⅰ-2 in the catalog
@@ -129,9 +133,10 @@ def test_corpus_package_layout(corpus_lib, tmp_path, quiet):
 
     ws = load_workbook(result.folder / "目录.xlsx").active
     rows = list(ws.iter_rows(min_row=3, values_only=True))
-    codes = [r[1] for r in rows if r[4]]
+    codes = [r[1] for r in rows if r[7]]
     assert codes.index("Ⅲ-1:1") < codes.index("Ⅲ-5:1") < codes.index("Ⅲ-9:2")
-    assert all(r[4] in files for r in rows if r[4])
+    names = {f.rsplit("/", 1)[-1] for f in files}
+    assert all(r[7] in names for r in rows if r[7])
     assert verify_package(result.folder).ok
     assert corpus_lib.verify().ok, "the vault is untouched"
 
@@ -143,9 +148,16 @@ def test_caption_pdf_has_photos_captions_and_embedded_font(corpus_lib, tmp_path,
     doc = pymupdf.open(sheet)
     assert doc.page_count == 3  # 6 photos, two per page
     text = doc[0].get_text()
-    assert "地点：市民中心广场" in text and "摄影者：李明" in text and "Ⅲ-5:1" in text
+    assert "Ⅲ-5:1" in text and "图文说明" in text and "— 1 —" in text
+    lines = text.splitlines()
+    for label, value in (("地点", "市民中心广场"), ("摄影者", "李明"), ("提供单位", "市民政局")):
+        assert lines[lines.index(label) + 1] == value, "each element in its row"
+    assert lines[lines.index("背景") + 1] == "摄影者", "an empty element is an empty row, not left out"
     fonts = doc[0].get_fonts()
-    assert fonts and all(f[1] == "ttf" and "+" in f[3] for f in fonts), "embedded subset font"
+    assert fonts and all(f[1] == "ttf" and "+" in f[3] and "Serif" in f[3] for f in fonts), \
+        "the serif font, embedded as a subset"
+    left = min(b[0] for b in doc[0].get_text("blocks"))
+    assert left >= 28 * 72 / 25.4 - 1, "the binding margin stays empty"
     assert sheet.stat().st_size < 1_000_000
     assert any(img for page in doc for img in page.get_images())
     last = " ".join(page.get_text() for page in doc)
@@ -154,7 +166,7 @@ def test_caption_pdf_has_photos_captions_and_embedded_font(corpus_lib, tmp_path,
 
 def test_heic_becomes_jpeg_with_exif(corpus_lib, tmp_path, quiet):
     result = export_package(corpus_lib, tmp_path / "包")
-    jpg = next(result.folder.rglob("*_heic__IMG_5195.jpg"))
+    jpg = next(result.folder.rglob("*_IMG 5195.jpg"))
     with Image.open(jpg) as im:
         assert im.format == "JPEG"
         exif = im.getexif()
@@ -174,7 +186,7 @@ def test_oversize_photo_is_downscaled_keeping_minimum_resolution(sample_lib, tmp
     limits = PlatformLimits(max_mb=1.0, min_width=1200, min_height=800)
     result = export_package(sample_lib, tmp_path / "包",
                             options=ExportOptions.from_library(sample_lib, limits=limits))
-    out = next(result.folder.rglob("01_大照片.jpg"))
+    out = next(result.folder.rglob("*_01_大照片.jpg"))
     assert out.stat().st_size <= 1024 * 1024
     with Image.open(out) as im:
         assert im.width >= 1200 and im.height >= 800 and im.width < 3000
@@ -204,7 +216,7 @@ def test_names_built_to_break_windows(sample_lib, tmp_path):
     pattern = ExportOptions.from_library(sample_lib, name_pattern="{题名}.{ext}", captions=False)
     result = export_package(sample_lib, tmp_path / "包", options=pattern)
     files = tree_files(result.folder)
-    assert len(files) == 2 * len(titles) + 5
+    assert len(files) == 2 * len(titles) + 3
     assert len({f.casefold() for f in files}) == len(files), "collision-free on Windows"
     for f in files:
         assert units(f) <= 240, (units(f), f)
@@ -229,7 +241,7 @@ def test_tight_path_limit_still_legal(sample_lib, tmp_path):
     result = export_package(sample_lib, tmp_path / "包", options=opts)
     files = tree_files(result.folder)
     assert all(units(f) <= 120 for f in files), max(files, key=units)
-    assert len(files) == 3 + 1 + 5
+    assert len(files) == 3 + 1 + 3
 
 
 # --------------------------------------------------- scope and sharing
@@ -258,6 +270,9 @@ def test_two_exports_give_identical_zips(corpus_lib, tmp_path, quiet):
     b = export_package(corpus_lib, tmp_path / "b", as_zip=True)
     assert b.zip_path == tmp_path / "b.zip"
     assert a.zip_path.read_bytes() == b.zip_path.read_bytes()
+    assert a.internal == tmp_path / "a-内部版.zip" and b.internal == tmp_path / "b-内部版.zip"
+    assert a.internal.read_bytes() == b.internal.read_bytes()
+    assert verify_package(a.zip_path).ok and verify_package(a.internal).ok
     with zipfile.ZipFile(a.zip_path) as zf:
         infos = zf.infolist()
         assert all(i.flag_bits & 0x800 for i in infos if not i.filename.isascii())
@@ -313,14 +328,51 @@ def test_verify_zip_altered_missing_extra(corpus_lib, tmp_path, quiet):
         ("altered", victim), ("missing", gone), ("extra", "extra.bin")}
 
 
-# -------------------------------------------------- checks: block/override
-def test_errors_block_and_nothing_is_written(corpus_lib, tmp_path):
-    with pytest.raises(ExportBlocked) as info:
-        export_package(corpus_lib, tmp_path / "包")
-    errors = info.value.outcome.errors
-    assert errors and {f.severity for f in errors} == {"错误"}
-    assert "requirement" in {f.rule for f in errors}  # the sample checklist owes a lot
-    assert list(tmp_path.iterdir()) == []
+# -------------------------------------------------- checks: hold back/override
+def _all_text(folder: Path) -> str:
+    """The text a reader of the package sees: names, catalog cells, Word text, plain text."""
+    from openpyxl import load_workbook
+
+    out = tree_files(folder)
+    for p in folder.rglob("*"):
+        if p.suffix == ".xlsx":
+            out += [str(v) for row in load_workbook(p).active.iter_rows(values_only=True) for v in row]
+        elif p.suffix == ".docx":
+            out.append(_docx_text(p))
+        elif p.suffix == ".txt":
+            out.append(p.read_text(encoding="utf-8-sig"))
+    return "\n".join(out)
+
+
+def test_errors_hold_back_faulty_materials(corpus_lib, tmp_path, rules_back):
+    only_rules(corpus_lib, "resolution", "unreadable")  # the photos are small, one is corrupted
+    r = export_package(corpus_lib, tmp_path / "包", as_zip=True,
+                       options=ExportOptions.from_library(corpus_lib, keep_folder=True))
+    held = {h.material_id: h for h in r.held}
+    with corpus_lib.session() as s:
+        corrupted = s.scalar(select(Material.id).where(Material.original_name == "jpg__corrupted.jpg"))
+        small = s.scalars(select(Material.id).where(Material.kind == "jpeg")).all()
+    assert corrupted in held and set(small) <= set(held)
+    assert not r.overridden and r.errors
+    # the upload package holds none of them, no internal document and no operator name
+    files = tree_files(r.folder)
+    assert [f for f in files if f.endswith(".jpg")] == [
+        f for f in files if f.endswith("_IMG 5195.jpg")], "only the HEIC photo is large enough"
+    assert any(f.endswith(".pdf") and "Ⅲ-1 " in f for f in files)
+    assert not {"检查报告.docx", "导出记录.txt"} & {f.rsplit("/", 1)[-1] for f in files}
+    text = _all_text(r.folder)
+    assert corpus_lib.user not in text and "越过" not in text and "allow-errors" not in text
+    assert "corrupted" not in text
+    # the internal copy lists what was held back and why
+    assert r.internal == tmp_path / "包-内部版.zip" and (tmp_path / "包-内部版").is_dir()
+    record = (tmp_path / "包-内部版" / "导出记录.txt").read_text(encoding="utf-8-sig")
+    assert f"未纳入上报版的材料：{len(held)} 件" in record
+    assert f"材料 #{corrupted}「jpg__corrupted.jpg」" in record
+    for reason in held[corrupted].reasons:
+        assert reason in record
+    assert f"操作人：{corpus_lib.user}" in record
+    assert verify_package(r.zip_path).ok and verify_package(r.internal).ok
+    assert verify_package(tmp_path / "包-内部版").ok
 
 
 def _docx_text(path: Path) -> str:
@@ -331,30 +383,53 @@ def _docx_text(path: Path) -> str:
     return "\n".join([p.text for p in doc.paragraphs] + list(cells))
 
 
-def test_override_is_recorded_in_the_package(corpus_lib, tmp_path, rules_back):
+def test_override_is_recorded_in_the_internal_copy(corpus_lib, tmp_path, rules_back):
     only_rules(corpus_lib, "resolution", "caption")
     r = export_package(corpus_lib, tmp_path / "包", allow_errors=True)
-    assert r.overridden and r.errors
-    report = _docx_text(r.folder / "检查报告.docx")
+    assert r.overridden and r.errors and not r.held
+    report = _docx_text(r.internal / "检查报告.docx")
     assert "越过错误导出" in report and r.errors[0].message in report
-    assert "越过错误导出" in (r.folder / "导出说明.txt").read_text(encoding="utf-8-sig")
+    record = (r.internal / "导出记录.txt").read_text(encoding="utf-8-sig")
+    assert "越过错误导出" in record and f"纳入上报版的材料：{len(r.admitted)} 件" in record
+    assert "越过" not in _all_text(r.folder) and corpus_lib.user not in _all_text(r.folder)
+
+
+def test_include_admits_only_the_materials_picked(corpus_lib, tmp_path, rules_back):
+    only_rules(corpus_lib, "resolution")
+    first = export_package(corpus_lib, tmp_path / "a")
+    picked = first.held[0]
+    r = export_package(corpus_lib, tmp_path / "b", include=[picked.material_id])
+    assert r.admitted == (picked.material_id,)
+    assert {h.material_id for h in r.held} == {h.material_id for h in first.held} - {picked.material_id}
+    assert len(tree_files(r.folder)) > len(tree_files(first.folder))
+    record = (r.internal / "导出记录.txt").read_text(encoding="utf-8-sig")
+    assert f"材料 #{picked.material_id}「{picked.name}」" in record.split("确认纳入上报版的材料")[1]
+    from civdesk.export import ScopeError
+
+    with pytest.raises(ScopeError):  # an id outside the scope is refused, not ignored
+        export_package(corpus_lib, tmp_path / "c", include=[999_999])
+    assert not (tmp_path / "c").exists()
 
 
 def test_findings_outside_the_item_do_not_block(corpus_lib, tmp_path, rules_back):
     only_rules(corpus_lib, "resolution")  # the photos of Ⅲ-5 and Ⅲ-9 are too small
-    with pytest.raises(ExportBlocked):
-        export_package(corpus_lib, tmp_path / "全部")
+    assert export_package(corpus_lib, tmp_path / "全部").held
     r = export_package(corpus_lib, tmp_path / "包", item="Ⅲ-1")
-    assert not r.errors
+    assert not r.errors and not r.held
+    with pytest.raises(ExportBlocked):  # nothing left to upload: said, nothing written
+        export_package(corpus_lib, tmp_path / "照片", item="Ⅲ-9")
+    assert not (tmp_path / "照片").exists() and not (tmp_path / "照片-内部版").exists()
 
 
 def test_real_checks_run_before_export(corpus_lib, tmp_path):
     outcome = checkgate.run_export_checks(corpus_lib, None, None)
     assert outcome.errors  # the sample checklist owes a lot
-    with pytest.raises(ExportBlocked):
+    with pytest.raises(ExportBlocked) as info:  # every material has an error (the period)
         export_package(corpus_lib, tmp_path / "包")
+    assert list(tmp_path.iterdir()) == []
+    assert "--include" in str(info.value)
     r = export_package(corpus_lib, tmp_path / "包", allow_errors=True)
-    assert r.overridden
+    assert r.overridden and not r.held
     fmt = [f for f in r.errors if f.rule == "format"]
     assert not fmt, "the HEIC format error is fixed by the conversion"
 
@@ -382,7 +457,7 @@ def test_existing_target_is_refused_unless_overwrite(corpus_lib, tmp_path, quiet
     opts = ExportOptions.from_library(corpus_lib, overwrite=True)
     r = export_package(corpus_lib, tmp_path / "包", options=opts)
     assert verify_package(r.folder).ok
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["包"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["包", "包-内部版"]
 
 
 KILL_SCRIPT = textwrap.dedent("""
@@ -440,7 +515,8 @@ def test_sigkill_midway_leaves_no_package(tmp_path, mode):
         assert lib.verify().ok
         r = export_package(lib, out, as_zip=mode == "zip")
     assert verify_package(r.path).ok
-    assert sorted(p.name for p in out.parent.iterdir()) == [out.name], "leftovers cleaned"
+    assert sorted(p.name for p in out.parent.iterdir()) == sorted([out.name, r.internal.name]), \
+        "leftovers cleaned"
 
 
 # ------------------------------------------------------------------ CLI
@@ -448,15 +524,16 @@ def test_cli_export_and_verify(corpus_lib, tmp_path):
     lib_path = str(corpus_lib.path)
     corpus_lib.close()
     try:
-        proc = run_cli("export", "-L", lib_path, "--out", str(tmp_path / "p"), "--zip")
-        assert proc.returncode == 1 and "错误" in proc.stdout  # the real checks block
-        assert not (tmp_path / "p.zip").exists()
+        proc = run_cli("export", "-L", lib_path, "--out", str(tmp_path / "o"), "--zip")
+        assert proc.returncode == 1 and "错误" in proc.stdout  # every material has an error
+        assert not (tmp_path / "o.zip").exists()
         proc = run_cli("export", "-L", lib_path, "--out", str(tmp_path / "p"), "--zip",
                        "--allow-errors", "--json")
         assert proc.returncode == 0, proc.stderr
-        assert '"overridden": true' in proc.stdout
-        proc = run_cli("verify-package", str(tmp_path / "p.zip"))
-        assert proc.returncode == 0 and "核对通过" in proc.stdout
+        assert '"overridden": true' in proc.stdout and "p-内部版.zip" in proc.stdout
+        for name in ("p.zip", "p-内部版.zip"):
+            proc = run_cli("verify-package", str(tmp_path / name))
+            assert proc.returncode == 0 and "核对通过" in proc.stdout
         proc = run_cli("export", "-L", lib_path, "--out", str(tmp_path / "q"), "--item", "Ⅸ-99")
         assert proc.returncode == 2
     finally:
@@ -590,7 +667,17 @@ def disk_full_after(monkeypatch, budget: int) -> list[int]:
             return io.BufferedWriter(Full(path, mode.replace("b", "")))
         return builtins.open(path, mode, *args, **kwargs)
 
+    def full_write_new(path, data):  # noqa: ANN001
+        left[0] -= len(data)
+        if left[0] < 0:
+            with open(path, "xb") as f:  # a partial file, as a real full disk leaves
+                f.write(data[:max(0, len(data) + left[0])])
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_write_new(path, data)
+
+    real_write_new = package._write_new
     monkeypatch.setattr(package, "open", full_open, raising=False)
+    monkeypatch.setattr(package, "_write_new", full_write_new)
     return left
 
 

@@ -81,12 +81,12 @@ def test_check_reports_take_any_text(checked, tmp_path, name, text, unit, title,
 @FAST
 @given(scope=ANY, code=ANY, text=ANY, title=ANY, path=ANY, unit=ANY, line=ANY)
 def test_export_documents_take_any_text(scope, code, text, title, path, unit, line):
-    rows = (CatalogRow(code, text, title, path, "图片", dt.date(2024, 3, 1), unit, 1, line),
+    rows = (CatalogRow(code, text, title, path, "图片", dt.date(2024, 3, 1), unit, 1, line, line, text),
             CatalogRow(title, unit, text, "", "", None, code, None, ""))
     plan = Plan("体系", scope, True, (), {}, (), rows, (), STAMP)
     xlsx = documents.catalog_xlsx(plan)
     assert_workbook_sound(xlsx)
-    assert_docx_opens(documents.catalog_docx(plan, [line]))
+    assert_docx_opens(documents.catalog_docx(plan))
     with zipfile.ZipFile(io.BytesIO(xlsx)) as zf:
         assert zf.testzip() is None
 

@@ -112,3 +112,37 @@ def test_no_progress_box_comes_back_while_the_export_question_is_open(window, qt
     qtbot.wait(1000)
     assert visible_progress_boxes() == []
     assert dialog.go.isEnabled()  # the dialog answers again
+
+
+def test_export_dialog_holds_back_then_admits_the_picked_material(window, qtbot, tmp_path):
+    import datetime as dt
+
+    from PySide6.QtCore import Qt
+
+    from civdesk.checks import RULES, set_check_settings
+    from civdesk_ui.export_dialog import ExportDialog
+    from tests.core.test_export_package import add_material, jpeg_bytes
+
+    lib = window.lib
+    set_check_settings(lib, disabled=[r for r in RULES if r != "resolution"])
+    st = cl.find_standard(lib, "Ⅲ-5:1")
+    for i, size in enumerate([(1600, 1200), (64, 48), (80, 60)]):  # two too small
+        add_material(lib, jpeg_bytes(i, size), f"p{i}.jpg", "jpeg", [st.id], title=f"照片{i}",
+                     date=dt.date(2024, 3, 1 + i), width=size[0], height=size[1])
+    dialog = ExportDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.dest.setText(str(tmp_path / "包"))
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.result_path is not None, timeout=120_000)
+    assert len(dialog.held) == 2 and "未放入上报版的材料 2 件" in dialog.status.text()
+    picker = dialog.pick_held()
+    assert picker.list.count() == 2 and "分辨率" in picker.list.item(0).text()
+    picker.list.item(0).setCheckState(Qt.Checked)
+    first = dialog.result_path
+    dialog.result_path = None
+    picker.accept()
+    _wait(qtbot, window)
+    qtbot.waitUntil(lambda: dialog.result_path is not None, timeout=120_000)
+    assert dialog.result_path == first and len(dialog.held) == 1
+    record = ex.verify_package(tmp_path / "包-内部版.zip")
+    assert record.ok
