@@ -139,7 +139,6 @@ def test_export_with_real_checks_writes_the_report_with_hostile_titles(sample_li
             m.caption_place = ""  # a warning per photo: its title goes into the report
     r = export_package(sample_lib, tmp_path / "包", allow_errors=True)
     doc = Document(str(r.internal / "检查报告.docx"))
-    text = "
-".join([c.text for t in doc.tables for row in t.rows for c in row.cells]
+    text = "\n".join([c.text for t in doc.tables for row in t.rows for c in row.cells]
                      + [p.text for p in doc.paragraphs])  # problems are listed under their standard
     assert "题名一" in text and "=cmd|' /C calc'!A0" in text
