@@ -15,6 +15,7 @@ adds its subcommands and sets ``run`` to the function carrying them out:
 ``check``          check
 ``export``         export, verify-package
 ``archive``        archive plan/number/set/group/ungroup/settings/export/check
+``shared_cmds``    library move-to-server, library who (a shared library)
 =================  ============================================
 
 Building the parser imports none of the database, file-format or search
@@ -27,13 +28,13 @@ import os
 import sys
 
 from civdesk import __version__
-from civdesk.cli import archive, check, checklist, export, imports, library_cmds, search
+from civdesk.cli import archive, check, checklist, export, imports, library_cmds, search, shared_cmds
 from civdesk.cli.base import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Parser, UsageError, common_options
 from civdesk.errors import LibraryError
 from civdesk.lock import LibraryLockedError
 from civdesk.progress import Cancelled
 
-COMMAND_GROUPS = (library_cmds, checklist, imports, search, check, export, archive)
+COMMAND_GROUPS = (library_cmds, checklist, imports, search, check, export, archive, shared_cmds)
 
 
 def build_parser() -> argparse.ArgumentParser:
