@@ -305,6 +305,11 @@ def history(lib: Library, material_id: int) -> list[HistoryEntry]:
     return out
 
 
+def local_time(at: dt.datetime) -> str:
+    """A UTC time from the database as the clerk's local time."""
+    return at.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
 def _describe(action: str, detail: dict[str, Any]) -> str:
     what = HISTORY_ACTIONS.get(action, action)
     if "changes" in detail:
