@@ -426,6 +426,10 @@ class Library:
             rows = s.execute(select(Material.id, Material.sha256, Material.original_name)).all()
         known = {sha for _, sha, _ in rows}
         files = list(self.vault.iter_files())
+        late = [p.name for p in files if p.name not in known]
+        if late and self.is_shared:  # committed by a colleague after the rows were read
+            with self.session() as s:
+                known |= set(s.scalars(select(Material.sha256).where(Material.sha256.in_(late))))
         total = len(rows) + len(files)
         problems: list[VerifyProblem] = []
         done = 0
