@@ -230,6 +230,8 @@ class Library:
         database and SQLite failures end in a :class:`LibraryError`."""
         if self.is_shared:
             try:
+                # the local folder (this workstation's index) has one program at a time, as ever
+                self._lock.acquire()
                 self._start_shared()
             except BaseException:
                 self.close()

@@ -286,7 +286,7 @@ class Importer:
         pending = _Pending(src, sha, stored.size)
         staged = vault.staged_path(sha)
         thumb = self.lib.thumb_path(sha)
-        thumb.parent.mkdir(parents=True, exist_ok=True)
+        thumb.parent.mkdir(parents=not self.lib.is_shared, exist_ok=True)  # a gone share is not remade
         if self.pool is not None:
             pending.future = self._submit(staged, src.name, thumb)
         else:
