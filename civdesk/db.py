@@ -75,8 +75,28 @@ def _server_engine(url: str) -> Engine:
         raise LibraryError("连接数据库服务器需要 psycopg 驱动：请安装 CivDesk 的 postgres 组件"
                            "（pip install civdesk[postgres]）。") from exc
     # small pools: a clerk's program holds a few connections, a test run many libraries
-    return create_engine(server_url(url), pool_size=2, max_overflow=6, pool_pre_ping=True,
-                         hide_parameters=True, connect_args={"connect_timeout": 10})
+    engine = create_engine(server_url(url), pool_size=2, max_overflow=6, pool_pre_ping=True,
+                           hide_parameters=True, connect_args={"connect_timeout": 10})
+    event.listen(engine, "before_cursor_execute", _without_nul, retval=True)
+    return engine
+
+
+def _without_nul(_conn, _cursor, statement, parameters, _context, _executemany):  # noqa: ANN001, ANN202
+    """PostgreSQL's text cannot hold NUL (SQLite's can): a title from a zip entry or PDF
+    metadata with ``\x00`` in it is stored without it (it is never visible text)."""
+    def clean(params):  # noqa: ANN001, ANN202
+        if isinstance(params, dict):
+            if any(isinstance(v, str) and "\x00" in v for v in params.values()):
+                return {k: v.replace("\x00", "") if isinstance(v, str) else v for k, v in params.items()}
+            return params
+        if isinstance(params, (list, tuple)):
+            if params and isinstance(params[0], (dict, list, tuple)):
+                return type(params)(clean(p) for p in params)
+            if any(isinstance(v, str) and "\x00" in v for v in params):
+                return type(params)(v.replace("\x00", "") if isinstance(v, str) else v for v in params)
+        return params
+
+    return statement, clean(parameters)
 
 
 def is_server(engine: Engine) -> bool:

@@ -20,6 +20,11 @@ SQLITE_ONLY = {
     "test_search_quick.py": "the quick search reads the SQLite file directly",
     "test_import_crash.py": "kills an import holding the folder lock; the server's crash test is in test_shared.py",
 }
+SQLITE_ONLY_TESTS = {
+    "test_create_makes_portable_folder": "the folder's own library.db and vault",
+    "test_stray_temp_files_removed_at_open": "temporary files in the folder's own vault",
+    "test_kill_mid_indexing_then_reopen_catches_up": "reads library.db directly",
+}
 
 
 def pytest_addoption(parser):
@@ -32,7 +37,7 @@ def pytest_collection_modifyitems(config, items):
     if config.getoption("--backend") != "postgresql":
         return
     for item in items:
-        reason = SQLITE_ONLY.get(item.path.name)
+        reason = SQLITE_ONLY.get(item.path.name) or SQLITE_ONLY_TESTS.get(item.originalname)
         if reason or item.get_closest_marker("sqlite_only"):
             item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason or 'the library folder itself'}"))
 
@@ -70,7 +75,8 @@ def _backend(request):
     library on its own copy of the template database (no Alembic run per test).  test_shared.py
     makes its shared libraries itself, beside library folders."""
     if request.config.getoption("--backend") != "postgresql" or request.node.get_closest_marker("sqlite_only") \
-            or request.node.path.name in SQLITE_ONLY or request.node.path.name == "test_shared.py":
+            or request.node.path.name in SQLITE_ONLY or request.node.originalname in SQLITE_ONLY_TESTS \
+            or request.node.path.name == "test_shared.py":
         yield
         return
     cluster = request.getfixturevalue("pg_cluster")
