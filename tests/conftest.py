@@ -36,10 +36,21 @@ def pytest_addoption(parser):
 def pytest_collection_modifyitems(config, items):
     if config.getoption("--backend") != "postgresql":
         return
+    sources: dict[Path, bool] = {}
     for item in items:
         reason = SQLITE_ONLY.get(item.path.name) or SQLITE_ONLY_TESTS.get(item.originalname)
         if reason or item.get_closest_marker("sqlite_only"):
             item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason or 'the library folder itself'}"))
+        elif not _uses_a_library(item.path, sources):
+            # parsing, extraction, the search engine itself: no catalog, the same on both back ends
+            item.add_marker(pytest.mark.skip(reason="no library catalog involved: run by the SQLite pass"))
+
+
+def _uses_a_library(path: Path, cache: dict[Path, bool]) -> bool:
+    if path not in cache:
+        text = path.read_text(encoding="utf-8")
+        cache[path] = any(w in text for w in ("Library", "_lib", "run_cli", "library", "pg_cluster"))
+    return cache[path]
 
 
 @pytest.fixture(scope="session")
