@@ -448,6 +448,7 @@ class MainWindow(QMainWindow):
         self.checklist_panel.reload()
         self.update_index()
         self._watch_shared(lib)
+        self.start_ocr()
 
     def _watch_shared(self, lib: Library) -> None:
         """A shared library: colleagues in the status bar, their changes within seconds."""
@@ -469,7 +470,6 @@ class MainWindow(QMainWindow):
         ids = self.selected_ids()
         if ids:
             HistoryDialog(self.lib, ids[0], self).exec()
-        self.start_ocr()
 
     def switch_library(self, path: Path, create: bool = False) -> None:
         try:
