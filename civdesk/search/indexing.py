@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from civdesk.checklist.codes import code_forms
 from civdesk.fsnames import readable
@@ -91,8 +91,16 @@ class IndexKeeper:
     def stale_ids(self) -> list[int]:
         if self._local is not None:
             with self.lib.session() as s:
+                # versions only grow: count, sum and newest id change with any change (one small row back)
+                seen = tuple(s.execute(select(func.count(), func.coalesce(func.sum(Material.version), 0),
+                                              func.coalesce(func.max(Material.id), 0))).one())
+                if seen == self._local.fingerprint:
+                    return []
                 current = s.execute(select(Material.id, Material.version)).all()
-            return self._local.stale(current)
+            stale = self._local.stale(current)
+            if not stale:
+                self._local.fingerprint = seen
+            return stale
         with self.lib.session() as s:
             return list(s.scalars(select(Material.id).where(Material.indexed_version != Material.version)
                                   .order_by(Material.id)))
@@ -221,6 +229,7 @@ class LocalMarks:
         self._con.execute("CREATE TABLE IF NOT EXISTS marks (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)")
         self._con.commit()
         self._held: dict[int, int] | None = None
+        self.fingerprint: tuple | None = None  # the catalog's (count, sum of versions, max id) when all was indexed
 
     def _marks(self) -> dict[int, int]:
         if self._held is None:
@@ -243,6 +252,7 @@ class LocalMarks:
         with self._con:
             self._con.execute("DELETE FROM marks")
         self._held = {}
+        self.fingerprint = None
 
     def close(self) -> None:
         self._con.close()
