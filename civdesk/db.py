@@ -1,7 +1,11 @@
-"""The library database: SQLite through SQLAlchemy, WAL, foreign keys, Alembic.
+"""The library database through SQLAlchemy and Alembic: SQLite (WAL, foreign keys) in a
+library folder, or PostgreSQL 15+ on an office server for a shared library
+(:mod:`civdesk.shared`).  The same models and migrations run on both.
 
-Opening a database made by an older CivDesk upgrades it in place after copying
-it to a dated backup beside it (``library.db.bak-YYYYmmdd-HHMMSS``).
+Opening a SQLite database made by an older CivDesk upgrades it in place after copying
+it to a dated backup beside it (``library.db.bak-YYYYmmdd-HHMMSS``); a server's
+database is upgraded under an advisory lock (two clerks starting a new version at once
+upgrade it once), its backups are the server's business.
 
 Alembic is imported only when a schema has to be created or upgraded: opening
 a library that is already current compares its stored revision with the head
@@ -17,7 +21,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from civdesk import material_versions
+from civdesk import conflicts, material_versions
 from civdesk.errors import LibraryError
 from civdesk.migrations import MIGRATIONS, head_from_files
 
@@ -32,7 +36,21 @@ class SchemaTooNewError(LibraryError):
     """The database was written by a newer CivDesk than this one."""
 
 
-def make_engine(db_path: Path) -> Engine:
+def is_server_url(target: object) -> bool:
+    return isinstance(target, str) and target.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
+
+
+def server_url(url: str) -> str:
+    """``postgresql://…`` (or ``postgres://…``) with the psycopg 3 driver named."""
+    scheme, rest = url.split("://", 1)
+    return f"postgresql+psycopg://{rest}" if "+" not in scheme else url
+
+
+def make_engine(target: Path | str) -> Engine:
+    """An engine on a SQLite file (a path) or on a PostgreSQL server (a URL)."""
+    if is_server_url(target):
+        return _server_engine(str(target))
+    db_path = target
     engine = create_engine(
         f"sqlite:///{db_path}",
         connect_args={"check_same_thread": False, "timeout": 30},
@@ -50,10 +68,47 @@ def make_engine(db_path: Path) -> Engine:
     return engine
 
 
+def _server_engine(url: str) -> Engine:
+    try:
+        import psycopg  # noqa: F401 - the driver of the ``postgres`` extra
+    except ImportError as exc:
+        raise LibraryError("连接数据库服务器需要 psycopg 驱动：请安装 CivDesk 的 postgres 组件"
+                           "（pip install civdesk[postgres]）。") from exc
+    # small pools: a clerk's program holds a few connections, a test run many libraries
+    engine = create_engine(server_url(url), pool_size=2, max_overflow=6, pool_pre_ping=True,
+                           hide_parameters=True, connect_args={"connect_timeout": 10})
+    event.listen(engine, "before_cursor_execute", _without_nul, retval=True)
+    return engine
+
+
+def _without_nul(_conn, _cursor, statement, parameters, _context, _executemany):  # noqa: ANN001, ANN202
+    """PostgreSQL's text cannot hold NUL (SQLite's can): a title from a zip entry or PDF
+    metadata with ``\x00`` in it is stored without it (it is never visible text)."""
+    def clean(params):  # noqa: ANN001, ANN202
+        if isinstance(params, dict):
+            if any(isinstance(v, str) and "\x00" in v for v in params.values()):
+                return {k: v.replace("\x00", "") if isinstance(v, str) else v for k, v in params.items()}
+            return params
+        if isinstance(params, (list, tuple)):
+            if params and isinstance(params[0], (dict, list, tuple)):
+                return type(params)(clean(p) for p in params)
+            if any(isinstance(v, str) and "\x00" in v for v in params):
+                return type(params)(v.replace("\x00", "") if isinstance(v, str) else v for v in params)
+        return params
+
+    return statement, clean(parameters)
+
+
+def is_server(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that bump ``Material.version`` themselves (:mod:`civdesk.material_versions`)."""
+    """Sessions that bump ``Material.version`` themselves (:mod:`civdesk.material_versions`) and
+    note what they edit for a conflict message (:mod:`civdesk.conflicts`)."""
     sessions = sessionmaker(engine, expire_on_commit=False)
     material_versions.install(sessions)
+    conflicts.install(sessions)
     return sessions
 
 
@@ -73,10 +128,10 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The revision stored in the database (Alembic's ``alembic_version`` table)."""
+    from sqlalchemy import inspect
+
     with engine.connect() as conn:
-        if conn.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
-        ).first() is None:
+        if not inspect(conn).has_table("alembic_version"):
             return None
         rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall()
     if len(rows) > 1:
@@ -85,11 +140,13 @@ def current_revision(engine: Engine) -> str | None:
     return rows[0][0] if rows else None
 
 
-def upgrade(engine: Engine, db_path: Path, revision: str = "head") -> str | None:
-    """Bring the schema to ``revision``; back up an existing older database first.
+def upgrade(engine: Engine, db_path: Path | None, revision: str = "head") -> str | None:
+    """Bring the schema to ``revision``; back up an existing older SQLite database first.
 
     Returns the path of the backup made, or None when nothing was upgraded.
     """
+    if is_server(engine):
+        return _upgrade_server(engine, revision)
     current = current_revision(engine)
     if revision == "head" and current is not None and current == head_from_files():
         return None
@@ -122,6 +179,29 @@ def upgrade(engine: Engine, db_path: Path, revision: str = "head") -> str | None
         conn.exec_driver_sql("PRAGMA foreign_keys=ON")
         conn.commit()
     return str(backup) if backup else None
+
+
+def _upgrade_server(engine: Engine, revision: str) -> None:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    if revision == "head" and current_revision(engine) == head_from_files():
+        return None
+    script = ScriptDirectory.from_config(alembic_config())
+    cfg = alembic_config()
+    with engine.connect() as conn, conn.begin():
+        # one upgrade at a time: the second clerk waits here and then finds nothing to do
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
+        current = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() \
+            if conn.exec_driver_sql("SELECT to_regclass('alembic_version')").scalar() else None
+        if current is not None and not _known(script, current):
+            raise SchemaTooNewError(
+                f"资料库由更新版本的 CivDesk 创建（数据库版本 {current}），请升级本程序后再打开。")
+        target = script.get_current_head() if revision == "head" else revision
+        if current != target:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+    return None
 
 
 def damage(db_path: Path) -> str | None:

@@ -9,6 +9,10 @@ A library is one folder a clerk can copy to another PC::
     index/          full-text index (can be rebuilt)
     exports/        packages written by exports
 
+A shared library (:mod:`civdesk.shared`) is a small local folder pointing at a
+PostgreSQL server and a network share; the same class opens it, with per-session
+presence (:mod:`civdesk.presence`) in place of the lock file.
+
 ``Library.create`` / ``Library.open`` own the engine, the sessions, the vault
 and the index.  Methods speak the user's intent and return frozen dataclasses,
 never ORM objects.
@@ -16,8 +20,6 @@ never ORM objects.
 from __future__ import annotations
 
 import errno
-import getpass
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,8 +30,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from civdesk import DB_NAME, LOCK_NAME, db
+from civdesk import DB_NAME, LOCK_NAME, db, shared
 from civdesk.errors import DamagedLibraryError, LibraryError, LibraryNotWritableError
 from civdesk.lock import LibraryLock
 from civdesk.models import (
@@ -86,27 +89,47 @@ class VerifyReport:
 class Library:
     """An open library.  Use as a context manager or call :meth:`close`."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, config: shared.SharedConfig | None = None):
         self.path = Path(path)
-        self.db_path = self.path / DB_NAME
-        self.vault = Vault(self.path / "vault")
-        self.thumbs_dir = self.path / "thumbs"
-        self.index_dir = self.path / "index"
+        self.shared = config
+        self.presence = None
+        self.user = shared.clerk_name()
+        self.workstation = shared.workstation_name()
+        if config is None:
+            self.db_path: Path | None = self.path / DB_NAME
+            self.vault = Vault(self.path / "vault")
+            self.thumbs_dir = self.path / "thumbs"
+        else:
+            self.db_path = None
+            self.vault = None  # made when the session key is known (_start_shared)
+            self.thumbs_dir = config.thumbs_dir
+        self.index_dir = self.path / "index"  # on a shared library: this workstation's own
         self.exports_dir = self.path / "exports"
         self._lock = LibraryLock(self.path / LOCK_NAME)
         self.engine = None
         self._sessions = None
         self.backup_made: str | None = None
-        self.user = _current_user()
         self._search = None
+
+    @property
+    def is_shared(self) -> bool:
+        return self.shared is not None
 
     # ----------------------------------------------------------------- opening
     @classmethod
-    def create(cls, path: Path | str, *, sample: bool = True) -> Library:
-        """Make a new library in ``path`` (which must not hold one already)."""
+    def create(cls, path: Path | str, *, sample: bool = True, database: str | None = None,
+               vault: Path | str | None = None) -> Library:
+        """Make a new library in ``path`` (which must not hold one already).
+
+        With ``database`` (a ``postgresql://`` URL) and ``vault`` (a shared folder) ``path``
+        becomes a shared library's local pointer folder; a server database that already holds
+        the office's library is joined, not filled again.
+        """
         path = Path(path)
-        if (path / DB_NAME).exists():
+        if (path / DB_NAME).exists() or shared.is_shared(path):
             raise LibraryError(f"此文件夹中已有资料库：{path}")
+        if database is not None:
+            return cls._create_shared(path, database, vault, sample=sample)
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -118,9 +141,45 @@ class Library:
         return lib
 
     @classmethod
+    def _create_shared(cls, path: Path, database: str, vault: Path | str | None, *,
+                       sample: bool) -> Library:
+        if vault is None:
+            raise LibraryError("共享资料库还需要原件库的共享文件夹（--vault）")
+        shared.check_url(database)
+        share = Path(vault)
+        try:
+            share.mkdir(exist_ok=True)  # its parent must exist: a share is never made on the local disk
+            (share / "vault").mkdir(exist_ok=True)
+            (share / "thumbs").mkdir(exist_ok=True)
+        except OSError as exc:
+            raise LibraryError(f"无法访问原件库的共享文件夹 {share}：{exc.strerror or exc}") from exc
+        config = shared.write_pointer(path, database, share)
+        lib = cls(path, config)
+        try:
+            lib._start(new=True)
+        except BaseException:
+            (path / shared.POINTER_NAME).unlink(missing_ok=True)
+            raise
+        if sample and lib.info().checklists == 0:
+            lib.load_sample_checklist()
+        return lib
+
+    @classmethod
     def open(cls, path: Path | str, *, create: bool = False) -> Library:
         """Open an existing library; with ``create=True`` make it when missing."""
         path = Path(path)
+        if shared.is_shared(path):
+            lib = cls(path, shared.read_pointer(path))
+            lib._start(new=False)
+            return lib
+        moved = (path / "MOVED.json").is_file()
+        if moved:
+            from civdesk.move import moved_to
+
+            info = moved_to(path) or {}
+            raise LibraryError(f"此资料库已迁移到服务器（{info.get('database', '?')}），不再在这里使用：{path}\n"
+                               f"请打开新的资料库文件夹：{info.get('new_library', '?')}\n"
+                               "（旧文件夹原样保留，可作备份；在这里做的修改别人看不到。）")
         if not (path / DB_NAME).exists():
             if create:
                 return cls.create(path)
@@ -129,10 +188,55 @@ class Library:
         lib._start(new=False)
         return lib
 
+    def _start_shared(self) -> None:
+        """Connect to the server, upgrade, join the presence list, then clean up after
+        sessions that died (their import runs, their staged files)."""
+        from sqlalchemy.exc import OperationalError
+
+        from civdesk.presence import SessionPresence
+
+        cfg = self.shared
+        if not cfg.share.is_dir():
+            raise LibraryError(f"无法访问原件库的共享文件夹：{cfg.share}\n"
+                               "请确认网络共享已连接（映射的网络驱动器或 \\\\服务器\\共享），再重试。")
+        try:
+            for sub in SUBDIRS:
+                if sub in ("index", "exports"):
+                    (self.path / sub).mkdir(exist_ok=True)
+            cfg.vault_root.mkdir(exist_ok=True)
+            cfg.thumbs_dir.mkdir(exist_ok=True)
+            self.engine = db.make_engine(shared.connect_url(cfg.database))
+            self.backup_made = db.upgrade(self.engine, None)
+            self._sessions = db.make_sessionmaker(self.engine)
+            self.presence = SessionPresence(self.engine, self.user, self.workstation)
+            self.presence.join()
+        except OperationalError as exc:
+            raise shared.server_error(exc, cfg.database) from exc
+        self.vault = Vault(cfg.vault_root, session=self.presence.key)
+        self.vault.ensure()
+        live = self.presence.live_keys()
+        staged = [p.name for d in (cfg.vault_root / ".staging").iterdir() if d.is_dir() and d.name not in live
+                  for p in d.iterdir()]
+        known: set[str] = set()
+        if staged:
+            with self.session() as s:
+                known = set(s.scalars(select(Material.sha256).where(Material.sha256.in_(staged))))
+        self.vault.recover_sessions(live, known)
+        self._close_interrupted_runs(live)
+
     def _start(self, *, new: bool) -> None:
         """Lock, check and open the folder.  A damaged database is refused
         before SQLite touches it; a folder that cannot be written, a damaged
         database and SQLite failures end in a :class:`LibraryError`."""
+        if self.is_shared:
+            try:
+                # the local folder (this workstation's index) has one program at a time, as ever
+                self._lock.acquire()
+                self._start_shared()
+            except BaseException:
+                self.close()
+                raise
+            return
         try:
             self._lock.acquire()
         except OSError as exc:
@@ -225,12 +329,15 @@ class Library:
             known = set(s.scalars(select(Material.sha256).where(Material.sha256.in_(staged))))
         self.vault.recover(known)
 
-    def _close_interrupted_runs(self) -> None:
+    def _close_interrupted_runs(self, live: set[str] | None = None) -> None:
         """Imports still ``running`` belong to a process that died: we hold the
-        lock, so no other process can be running them."""
+        lock, so no other process can be running them.  On a shared library only
+        the runs of sessions no longer alive (``live`` holds the others)."""
         with self.session() as s:
             runs = s.scalars(select(ImportRun).where(ImportRun.status == "running")).all()
             for run in runs:
+                if live is not None and run.session_key in live:
+                    continue
                 counts = dict(s.execute(select(ImportEntry.status, func.count())
                                         .where(ImportEntry.run_id == run.id)
                                         .group_by(ImportEntry.status)).all())
@@ -243,6 +350,11 @@ class Library:
         if self._search is not None:
             self._search.close()
             self._search = None
+        if self.presence is not None:
+            self.presence.leave()
+            self.presence = None
+            if self.vault is not None:
+                self.vault.remove_session_dirs()
         if self.engine is not None:
             self.engine.dispose()
             self.engine = None
@@ -264,14 +376,28 @@ class Library:
             try:
                 yield s
                 s.commit()
+            except StaleDataError as exc:
+                s.rollback()
+                from civdesk.conflicts import conflict_error
+
+                raise conflict_error(self, s, exc) from exc
             except BaseException:
                 s.rollback()
                 raise
 
+    @property
+    def session_key(self) -> str:
+        """This program session on a shared library ('' for a library folder)."""
+        return self.presence.key if self.presence is not None else ""
+
+    def others(self) -> list[Any]:
+        """The other clerks who have this shared library open now (empty for a folder)."""
+        return self.presence.others() if self.presence is not None else []
+
     def audit(self, s: Session, action: str, target: str = "", target_id: int | None = None,
               **detail: Any) -> None:
-        s.add(AuditEntry(user=self.user, action=action, target=target, target_id=target_id,
-                         detail=detail))
+        s.add(AuditEntry(user=self.user, workstation=self.workstation, action=action, target=target,
+                         target_id=target_id, detail=detail))
 
     # -------------------------------------------------------------------- info
     def info(self) -> LibraryInfo:
@@ -282,7 +408,7 @@ class Library:
             vault_bytes = s.scalar(select(func.coalesce(func.sum(Material.size), 0))) or 0
             return LibraryInfo(
                 path=str(self.path.resolve()),
-                database=str(self.db_path.resolve()),
+                database=self.shared.database if self.shared else str(self.db_path.resolve()),
                 vault=str(self.vault.root.resolve()),
                 schema_revision=db.current_revision(self.engine) or "",
                 checklists=count(Checklist),
@@ -302,6 +428,10 @@ class Library:
             rows = s.execute(select(Material.id, Material.sha256, Material.original_name)).all()
         known = {sha for _, sha, _ in rows}
         files = list(self.vault.iter_files())
+        late = [p.name for p in files if p.name not in known]
+        if late and self.is_shared:  # committed by a colleague after the rows were read
+            with self.session() as s:
+                known |= set(s.scalars(select(Material.sha256).where(Material.sha256.in_(late))))
         total = len(rows) + len(files)
         problems: list[VerifyProblem] = []
         done = 0
@@ -320,7 +450,7 @@ class Library:
             progress.check_cancelled()
             if p.parent == self.vault.root or p.name not in known or p.parent.name != p.name[:2]:
                 problems.append(VerifyProblem(
-                    "unknown", str(p), f"原件库中有未登记的文件：{p.relative_to(self.path)}"))
+                    "unknown", str(p), f"原件库中有未登记的文件：{p.relative_to(self.vault.root.parent)}"))
             done += 1
             progress.update(done, total, p.name)
         return VerifyReport(checked_files=len(rows), problems=tuple(problems))
@@ -358,8 +488,3 @@ class Library:
         load_sample(self)
 
 
-def _current_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - getuser raises various errors on odd systems
-        return os.environ.get("USERNAME", "")

@@ -71,6 +71,7 @@ class MaterialRow(NamedTuple):
     version: int
     standards: tuple[int, ...] = ()
     pages_estimated: bool = False
+    edit_version: int = 1  # pass it back to update(expected=…): a change by another clerk is caught
 
     @property
     def pages_text(self) -> str:
@@ -129,8 +130,10 @@ def get_rows(lib: Library, ids: Iterable[int]) -> dict[int, MaterialRow]:
     cols = ", ".join(f"m.{c}" for c in _ROW_COLUMNS)
     with lib.session() as s:
         conn = s.connection().connection.driver_connection
+        # sqlite3 takes ? marks, psycopg %s: both plain DB-API, no statement compiling
+        mark = "?" if s.get_bind().dialect.paramstyle == "qmark" else "%s"
         for chunk in _chunks(ids, 500):
-            marks = ",".join("?" * len(chunk))
+            marks = ",".join([mark] * len(chunk))
             links: dict[int, list[int]] = {}
             for mid, sid in conn.execute(
                     f"SELECT material_id, standard_id FROM links WHERE material_id IN ({marks})", chunk):
@@ -143,7 +146,7 @@ def get_rows(lib: Library, ids: Iterable[int]) -> dict[int, MaterialRow]:
 
 def _raw_row(r: tuple, standards: tuple[int, ...]) -> MaterialRow:
     (mid, sha, name, title, kind, category, date, date_source, unit_id, doc_number, secrecy, notes,
-     pages, width, height, size, text_status, problem, thumb, version, pages_estimated,
+     pages, width, height, size, text_status, problem, thumb, version, pages_estimated, edit_version,
      c_time, c_place, c_people, c_event, c_background, c_photographer, unit) = r
     return MaterialRow(
         mid, sha, name, title or "", kind, category or "",
@@ -151,7 +154,7 @@ def _raw_row(r: tuple, standards: tuple[int, ...]) -> MaterialRow:
         unit_id, unit or "", doc_number or "", secrecy or "", notes or "", c_time or "",
         c_place or "", c_people or "", c_event or "", c_background or "", c_photographer or "",
         pages, width, height, size, text_status, problem or "", thumb == "ok", version,
-        standards, bool(pages_estimated))
+        standards, bool(pages_estimated), edit_version)
 
 
 def get_row(lib: Library, material_id: int) -> MaterialRow:
@@ -164,7 +167,7 @@ def get_row(lib: Library, material_id: int) -> MaterialRow:
 _ROW_COLUMNS = (
     "id", "sha256", "original_name", "title", "kind", "category", "date", "date_source", "unit_id",
     "doc_number", "secrecy", "notes", "pages", "width", "height", "size", "text_status", "problem",
-    "thumb", "version", "pages_estimated") + CAPTION_FIELDS
+    "thumb", "version", "pages_estimated", "edit_version") + CAPTION_FIELDS
 
 
 def _row(m, unit: str, standards: tuple[int, ...]) -> MaterialRow:  # noqa: ANN001 - a Material or a Row
@@ -178,7 +181,7 @@ def _row(m, unit: str, standards: tuple[int, ...]) -> MaterialRow:  # noqa: ANN0
         caption_photographer=m.caption_photographer or "", pages=m.pages, width=m.width,
         height=m.height, size=m.size, text_status=m.text_status, problem=m.problem or "",
         thumb=m.thumb == "ok", version=m.version, standards=standards,
-        pages_estimated=bool(m.pages_estimated))
+        pages_estimated=bool(m.pages_estimated), edit_version=m.edit_version)
 
 
 def _chunks(items: list[int], n: int) -> Iterable[list[int]]:
@@ -252,8 +255,16 @@ def unfiled_count(lib: Library) -> int:
 
 
 # -------------------------------------------------------------------- writes
-def update(lib: Library, material_ids: Iterable[int], **values: Any) -> Changes:
-    """Set metadata fields on one or several materials (batch edit)."""
+def update(lib: Library, material_ids: Iterable[int], *, expected: dict[int, int] | None = None,
+           **values: Any) -> Changes:
+    """Set metadata fields on one or several materials (batch edit).
+
+    ``expected`` maps material ids to the ``edit_version`` the clerk saw: a material changed
+    since by someone else is not overwritten, the whole edit raises
+    :class:`civdesk.conflicts.ConflictError` naming who changed it.
+    """
+    from civdesk.conflicts import stale
+
     bad = set(values) - set(EDITABLE)
     if bad:
         raise ValueError(f"不能修改的字段：{', '.join(sorted(bad))}")
@@ -266,6 +277,8 @@ def update(lib: Library, material_ids: Iterable[int], **values: Any) -> Changes:
             m = s.get(Material, mid)
             if m is None:
                 raise LookupError(f"没有编号为 {mid} 的材料")
+            if expected and mid in expected and m.edit_version != expected[mid]:
+                raise stale(s, "material", mid, expected[mid], values)
             old = {k: getattr(m, k) for k in values}
             if "date" in values:
                 old["date_source"] = m.date_source
@@ -295,6 +308,60 @@ def restore(lib: Library, before: dict[int, dict[str, Any]]) -> Changes:
             lib.audit(s, "material_edit_undo", "material", mid,
                       restored={k: _plain(v) for k, v in old.items()})
     return Changes(tuple(before), {})
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change to a material: when, by which clerk on which workstation, what."""
+
+    at: dt.datetime
+    clerk: str
+    workstation: str
+    action: str  # the audit log's action ('import', 'material_edit', 'link', …)
+    description: str
+
+
+HISTORY_ACTIONS = {"import": "导入", "material_edit": "修改", "material_edit_undo": "撤销修改",
+                   "link": "归档", "unlink": "取消归档", "suggestion_accept": "接受归档建议",
+                   "suggestion_reject": "拒绝归档建议"}
+
+
+def history(lib: Library, material_id: int) -> list[HistoryEntry]:
+    """A material's history, oldest first: its import, then every change in the audit log."""
+    from civdesk.models import AuditEntry, ImportEntry, ImportRun
+
+    out: list[HistoryEntry] = []
+    with lib.session() as s:
+        first = s.execute(select(ImportRun.started_at, ImportRun.user)
+                          .join(ImportEntry, ImportEntry.run_id == ImportRun.id)
+                          .where(ImportEntry.material_id == material_id, ImportEntry.status == "imported")
+                          .order_by(ImportEntry.id).limit(1)).first()
+        if first is not None:
+            out.append(HistoryEntry(first.started_at, first.user, "", "import", "导入"))
+        for e in s.scalars(select(AuditEntry).where(AuditEntry.target == "material",
+                                                    AuditEntry.target_id == material_id)
+                           .order_by(AuditEntry.id)):
+            out.append(HistoryEntry(e.at, e.user, e.workstation, e.action, _describe(e.action, e.detail or {})))
+    return out
+
+
+def local_time(at: dt.datetime) -> str:
+    """A UTC time from the database as the clerk's local time."""
+    return at.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _describe(action: str, detail: dict[str, Any]) -> str:
+    what = HISTORY_ACTIONS.get(action, action)
+    if "changes" in detail:
+        parts = [f"{FIELD_LABELS.get(k, k)}：{old or '（空）'} → {new or '（空）'}"
+                 for k, (old, new) in detail["changes"].items()]
+        return f"{what}：" + "；".join(parts)
+    if "restored" in detail:
+        return f"{what}：" + "；".join(f"{FIELD_LABELS.get(k, k)} 恢复为 {v or '（空）'}"
+                                     for k, v in detail["restored"].items())
+    if "standard_id" in detail:
+        return f"{what}（测评标准 #{detail['standard_id']}）"
+    return what
 
 
 def _plain(v: Any) -> Any:

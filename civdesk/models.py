@@ -98,9 +98,12 @@ class Standard(Base):
     contact: Mapped[str] = mapped_column(String(200), default="", server_default="")  # 联系人
     note: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # revision 0008: optimistic concurrency between clerks (a stale write raises StaleDataError)
+    edit_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     node: Mapped[ChecklistNode] = relationship(back_populates="standards")
     units: Mapped[list[StandardUnit]] = relationship(cascade="all, delete-orphan")
+    __mapper_args__ = {"version_id_col": edit_version}
 
 
 class Unit(Base):
@@ -175,8 +178,12 @@ class Material(Base):
     indexed_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # added in revision 0003: pages read from a DOCX's saved statistics, not counted
     pages_estimated: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # revision 0008: optimistic concurrency between clerks (a stale write raises StaleDataError);
+    # ``version`` above counts changes for the search index and is bumped in bulk, so it cannot be this
+    edit_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     links: Mapped[list[Link]] = relationship(back_populates="material", cascade="all, delete-orphan")
+    __mapper_args__ = {"version_id_col": edit_version}
 
 
 class MaterialText(Base):
@@ -216,6 +223,8 @@ class ImportRun(Base):
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20), default="running")  # running/done/cancelled/failed/interrupted
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # revision 0008: the program session running it (a shared library closes only dead sessions' runs)
+    session_key: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class ImportEntry(Base):
@@ -251,6 +260,7 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     user: Mapped[str] = mapped_column(String(100), default="")
+    workstation: Mapped[str] = mapped_column(String(200), default="", server_default="")  # revision 0008
     action: Mapped[str] = mapped_column(String(50))
     target: Mapped[str] = mapped_column(String(50), default="")
     target_id: Mapped[int | None] = mapped_column(Integer)
@@ -302,6 +312,20 @@ class ArchiveMember(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     item: Mapped[ArchiveItem] = relationship(back_populates="members")
+
+
+class Presence(Base):
+    """Who has the library open (revision 0008): one row per program session.  On a server
+    a session also holds an advisory lock numbered by ``id`` for as long as it lives, so a
+    crashed session is told from a live one without heartbeats (:mod:`civdesk.presence`)."""
+
+    __tablename__ = "presence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_key: Mapped[str] = mapped_column(String(64), unique=True)
+    clerk: Mapped[str] = mapped_column(String(100), default="")
+    workstation: Mapped[str] = mapped_column(String(200), default="")
+    pid: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 Index("ix_materials_unit_date", Material.unit_id, Material.date)

@@ -13,6 +13,7 @@ any moment leaves no row without its file and no file without its row.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import uuid
@@ -58,12 +59,20 @@ def _fsync_dir(path: Path) -> None:
 
 
 class Vault:
-    def __init__(self, root: Path):
+    """With ``session`` (a shared vault, several clerks at once) each program session has its
+    own ``.tmp/<session>`` and ``.staging/<session>`` folders: cleaning up after a crash
+    touches only the folders of sessions that are gone (:meth:`recover_sessions`)."""
+
+    def __init__(self, root: Path, session: str | None = None):
         self.root = root
-        self.tmp = root / ".tmp"
-        self.staging = root / ".staging"
+        self.session = session
+        self.tmp = root / ".tmp" / session if session else root / ".tmp"
+        self.staging = root / ".staging" / session if session else root / ".staging"
 
     def ensure(self) -> None:
+        if self.session and not self.root.is_dir():
+            # a shared vault that went away (share disconnected): never recreate it on the local disk
+            raise VaultError(errno.ENOENT, f"原件库的共享文件夹无法访问：{self.root}")
         self.tmp.mkdir(parents=True, exist_ok=True)
         self.staging.mkdir(parents=True, exist_ok=True)
 
@@ -99,7 +108,7 @@ class Vault:
                 _make_writable(src)
                 src.unlink()
             return
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.parent.mkdir(parents=not self.session, exist_ok=True)  # a vanished share is not recreated
         os.replace(src, dest)
 
     def discard_staged(self, sha256: str) -> None:
@@ -122,6 +131,44 @@ class Vault:
                 p.unlink()
                 removed += 1
         return promoted, removed
+
+    def recover_sessions(self, live: set[str], known: set[str] | frozenset[str]) -> tuple[int, int]:
+        """Shared vault: finish or undo the staged files of sessions no longer alive."""
+        promoted = removed = 0
+        for base in (self.root / ".staging", self.root / ".tmp"):
+            if not base.is_dir():
+                continue
+            for d in list(base.iterdir()):
+                if not d.is_dir() or d.name in live or d.name == self.session:
+                    continue
+                for p in list(d.iterdir()):
+                    if base.name == ".staging" and p.name in known and p.name == hash_file(p)[0]:
+                        dest = self.path_for(p.name)
+                        if not dest.is_file():
+                            dest.parent.mkdir(parents=True, exist_ok=True)
+                            os.replace(p, dest)
+                            promoted += 1
+                            continue
+                    _make_writable(p)
+                    try:
+                        p.unlink()
+                        removed += 1
+                    except FileNotFoundError:
+                        pass
+                try:
+                    d.rmdir()
+                except OSError:
+                    pass
+        return promoted, removed
+
+    def remove_session_dirs(self) -> None:
+        """At close: this session's own (empty) folders on the share go."""
+        if self.session:
+            for d in (self.tmp, self.staging):
+                try:
+                    d.rmdir()
+                except OSError:
+                    pass
 
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
@@ -196,7 +243,7 @@ class Vault:
         if not self.root.is_dir():
             return
         for sub in sorted(self.root.iterdir()):
-            if sub in (self.tmp, self.staging):
+            if sub.name in (".tmp", ".staging"):
                 continue
             if sub.is_file():
                 yield sub

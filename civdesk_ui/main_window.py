@@ -514,6 +514,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(QLabel("检查按："))
         self.statusBar().addPermanentWidget(self.period_chooser)
         self.statusBar().addPermanentWidget(self.path_label)
+        self.presence_label = QLabel()  # a shared library: who else has it open
+        self.statusBar().addPermanentWidget(self.presence_label)
+        self.watcher = None
         self.jobs.status.connect(lambda m: self.statusBar().showMessage(m, 5000))
         self.background.status.connect(lambda m: self.statusBar().showMessage(m, 3000))
         self.checklist_panel.tree.currentItemChanged.connect(lambda *_: self._tree_selected())
@@ -547,6 +550,7 @@ class MainWindow(QMainWindow):
         self._action(m, "从当前标准移除所选材料", self.unlink_selected, QKeySequence.Delete)
         m.addSeparator()
         self._action(m, "批量编辑图片说明…", self.open_caption_grid, "Ctrl+Shift+E")
+        self._action(m, "修改历史…", self.show_history, "Ctrl+H")
         m = self.menuBar().addMenu("视图(&V)")
         self._action(m, "缩略图", lambda: self.view_toggle.setCurrentIndex(0), "Ctrl+1")
         self._action(m, "列表", lambda: self.view_toggle.setCurrentIndex(1), "Ctrl+2")
@@ -614,7 +618,29 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(BADGES_AFTER_MS, self, lambda lib=lib: self.update_badges()
                           if lib is self.lib and not self.closing else None)
         self.update_index()
+        self._watch_shared(lib)
         self.start_ocr()
+
+    def _watch_shared(self, lib: Library) -> None:
+        """A shared library: colleagues in the status bar, their changes within seconds."""
+        from civdesk_ui.shared_ui import SharedWatcher, presence_text
+
+        self.presence_label.setVisible(lib.is_shared)
+        if not lib.is_shared:
+            return
+        self.presence_label.setText(presence_text([]))
+        self.watcher = SharedWatcher(lib, self)
+        self.watcher.present.connect(lambda others: self.presence_label.setText(presence_text(others)))
+        self.watcher.lost.connect(lambda m: self.presence_label.setText("与服务器的连接中断，正在重试…"))
+        self.watcher.changed.connect(lambda n: (self.model.refresh(), self.checklist_panel.refresh()))
+        self.watcher.start()
+
+    def show_history(self) -> None:
+        from civdesk_ui.shared_ui import HistoryDialog
+
+        ids = self.selected_ids()
+        if ids:
+            HistoryDialog(self.lib, ids[0], self).exec()
 
     def switch_library(self, path: Path, create: bool = False) -> None:
         try:
@@ -839,7 +865,16 @@ class MainWindow(QMainWindow):
             self.check_dashboard.recheck(list(changes.material_ids))
 
     def edit_materials(self, ids: list[int], values: dict) -> None:
-        self.undo_stack.push(EditCommand(self.lib, ids, values, self.changed))
+        # the versions shown: a colleague's change since is not saved over (civdesk.conflicts)
+        expected = {i: self.model.rows[i].edit_version for i in ids if i in self.model.rows}
+        try:
+            first = mat.update(self.lib, ids, expected=expected, **values)
+        except LibraryError as exc:
+            self.model.refresh(ids)
+            self._material_selected()
+            warn(self, "没有保存：别人已修改", str(exc))
+            return
+        self.undo_stack.push(EditCommand(self.lib, ids, values, self.changed, done=first))
         self.statusBar().showMessage(f"已保存 {len(ids)} 件材料的修改（Ctrl+Z 撤销）", 4000)
 
     def apply_proposals(self, ids: list[int]) -> None:
@@ -1129,6 +1164,9 @@ class MainWindow(QMainWindow):
         """
         self._index_timer.stop()
         self._search_timer.stop()
+        if self.watcher is not None:
+            self.watcher.stop(CLOSE_WAIT_MS)
+            self.watcher = None
         runners = (self.background, self.jobs, self.badge_runner)
         for runner in runners:
             runner.cancel_all()

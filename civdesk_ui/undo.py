@@ -13,14 +13,17 @@ class EditCommand(QUndoCommand):
     """Set metadata fields on materials; undo restores each material's old values."""
 
     def __init__(self, lib, ids: list[int], values: dict[str, Any],
-                 changed: Callable[[mat.Changes], None]):
+                 changed: Callable[[mat.Changes], None], done: mat.Changes | None = None):
         labels = "、".join(mat.FIELD_LABELS.get(k, k) for k in values)
         super().__init__(f"修改{labels}（{len(ids)} 件）")
         self.lib, self.ids, self.values, self.changed = lib, ids, values, changed
         self.before: dict[int, dict[str, Any]] = {}
+        self._done = done  # the edit already made (checked against the versions shown)
 
     def redo(self) -> None:
-        result = mat.update(self.lib, self.ids, **self.values)
+        result, self._done = self._done, None
+        if result is None:
+            result = mat.update(self.lib, self.ids, **self.values)
         self.before = result.before
         self.changed(result)
 

@@ -2,11 +2,12 @@
 # Installs the system libraries Qt needs offscreen and the Chinese fonts (Debian/Ubuntu).
 # Skipped quietly where apt-get is not available or we are not root.
 #   --tools  also the optional outside programs CivDesk uses when present and the tests exercise:
-#            LibreOffice (documents → PDF), poppler-utils (PDF → PNG/text), ClamAV (virus scan).
+#            LibreOffice (documents → PDF), poppler-utils (PDF → PNG/text), ClamAV (virus scan),
+#            PostgreSQL (the tests start a throwaway server for the shared-library tests).
 set -u
 PKGS="fonts-noto-cjk libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0"
 if [ "${1:-}" = "--tools" ]; then
-  PKGS="$PKGS libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils clamav"
+  PKGS="$PKGS libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils clamav postgresql"
 fi
 missing=""
 for p in $PKGS; do

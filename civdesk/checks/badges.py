@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from civdesk.checks import data
 from civdesk.checks.model import ERROR, PeriodInfo
@@ -92,18 +92,25 @@ def compute_badges(lib: Library, *, period: PeriodInfo | None = None,
     (SQLite works with the interpreter lock released).
     """
     settings = settings or get_check_settings(lib)
-    flagged, params = _flag_sql(settings, period)
+    with lib.session() as s:
+        dialect = s.get_bind().dialect.name
+    flagged, params = _flag_sql(settings, period, dialect)
     links = "SELECT standard_id, material_id FROM links"
     if checklist_id is not None:
         links += (" WHERE standard_id IN (SELECT s.id FROM standards s JOIN checklist_nodes n"
                   " ON n.id = s.node_id WHERE n.checklist_id = :checklist_id)")
         params["checklist_id"] = checklist_id
+    q_rows = f"WITH {flagged} SELECT id, flags FROM flagged"
+    q_counts = (f"WITH {flagged}, l AS ({links}) SELECT l.standard_id, COUNT(f.id) FROM l "
+                "LEFT JOIN flagged f ON f.id = l.material_id GROUP BY l.standard_id")
     with lib.session() as s:
-        conn = s.connection().connection.driver_connection  # plain sqlite3: no per-row overhead
-        rows = conn.execute(f"WITH {flagged} SELECT id, flags FROM flagged", params).fetchall()
-        counts = conn.execute(
-            f"WITH {flagged}, l AS ({links}) SELECT l.standard_id, COUNT(f.id) FROM l "
-            "LEFT JOIN flagged f ON f.id = l.material_id GROUP BY l.standard_id", params).fetchall()
+        if dialect == "sqlite":
+            conn = s.connection().connection.driver_connection  # plain sqlite3: no per-row overhead
+            rows = conn.execute(q_rows, params).fetchall()
+            counts = conn.execute(q_counts, params).fetchall()
+        else:
+            rows = s.execute(text(q_rows), params).all()
+            counts = s.execute(text(q_counts), params).all()
     codes_of = _codes_of()
     badges = {mid: codes_of(flags) for mid, flags in rows}
     return BadgeSummary(badges, dict(counts), period, settings)
@@ -120,28 +127,37 @@ def _codes_of():  # noqa: ANN202
     return codes
 
 
-def _flag_sql(settings: CheckSettings, period: PeriodInfo | None) -> tuple[str, dict]:
+NEVER = "1 = 0"  # a rule switched off (a boolean on both back ends)
+
+
+def _flag_sql(settings: CheckSettings, period: PeriodInfo | None,
+              dialect: str = "sqlite") -> tuple[str, dict]:
     """The ``flagged(id, flags)`` CTE: the same conditions as the rules (tested to agree)."""
     photo = "(kind IN ({}) OR category = '图片')".format(", ".join(f"'{k}'" for k in sorted(PHOTO_KINDS)))
     lim = settings.platform
     params: dict = {"blur_min": settings.blur_min, "long": max(lim.min_width, lim.min_height),
                     "short": min(lim.min_width, lim.min_height)}
     on = settings.enabled
+    yes = "1" if dialect == "sqlite" else "true"
     parts = {
-        UNREADABLE: "(encrypted OR text_status IN ('encrypted', 'error') OR (COALESCE(problem, '') != ''"
-                    f" AND NOT (problem LIKE '{MISLABEL_PREFIX}%' AND instr(problem, '；') = 0)))"
-                    if on("unreadable") else "0",
-        OUT_OF_PERIOD: "0",
-        DUPLICATE: "id IN (SELECT id FROM dups)" if on("duplicate") else "0",
-        BLURRED: f"({photo} AND blur IS NOT NULL AND blur < :blur_min)" if on("blur") else "0",
-        LOW_RESOLUTION: f"({photo} AND width AND height AND (max(width, height) < :long"
-                        " OR min(width, height) < :short))" if on("resolution") else "0",
+        UNREADABLE: f"(encrypted = {yes} OR text_status IN ('encrypted', 'error') OR (COALESCE(problem, '') != ''"
+                    f" AND NOT (problem LIKE '{MISLABEL_PREFIX}%' AND problem NOT LIKE '%；%')))"
+                    if on("unreadable") else NEVER,
+        OUT_OF_PERIOD: NEVER,
+        DUPLICATE: "id IN (SELECT id FROM dups)" if on("duplicate") else NEVER,
+        BLURRED: f"({photo} AND blur IS NOT NULL AND blur < :blur_min)" if on("blur") else NEVER,
+        # max(w, h) < long or min(w, h) < short, written without SQLite's two-argument max/min
+        LOW_RESOLUTION: f"({photo} AND width > 0 AND height > 0 AND ((width < :long AND height < :long)"
+                        " OR width < :short OR height < :short))" if on("resolution") else NEVER,
         NO_CAPTION: f"({photo} AND (" + " OR ".join(f"trim(COALESCE({c}, '')) = ''" for c in CAPTION_REQUIRED)
-                    + "))" if on("caption") else "0",
+                    + "))" if on("caption") else NEVER,
     }
     if period is not None and on("period"):
         params.update(start=period.start.isoformat(), end=period.end.isoformat())
-        day = "COALESCE(date, substr(taken_at, 1, 10))"
+        taken_day = "substr(taken_at, 1, 10)" if dialect == "sqlite" else "CAST(taken_at AS DATE)"
+        day = f"COALESCE(date, {taken_day})"
+        if dialect != "sqlite":
+            params.update(start=period.start, end=period.end)
         parts[OUT_OF_PERIOD] = f"({day} IS NOT NULL AND ({day} < :start OR {day} > :end))"
     flags = " | ".join(f"(CASE WHEN {parts[c]} THEN {1 << i} ELSE 0 END)" for i, c in enumerate(_BITS))
     dups = ("dups AS (SELECT m.id FROM materials m JOIN (SELECT phash, width, height, blur, MIN(id) AS first"
@@ -150,7 +166,7 @@ def _flag_sql(settings: CheckSettings, period: PeriodInfo | None) -> tuple[str, 
             " AND m.blur = g.blur AND m.id != g.first)")
     # MATERIALIZED: the conditions are worked out once per material, not again for each use
     flagged = (f"{dups}, flagged AS MATERIALIZED (SELECT id, flags FROM (SELECT id, {flags} AS flags "
-               "FROM materials) WHERE flags)")
+               "FROM materials) AS f WHERE flags != 0)")
     return flagged, params
 
 

@@ -16,6 +16,7 @@ adds its subcommands and sets ``run`` to the function carrying them out:
 ``export``         export, verify-package
 ``archive``        archive plan/number/set/group/ungroup/settings/export/check
 ``tasks``          tasks export/receive/submissions/show/review/notice/status/settings
+``shared_cmds``    library move-to-server, library who (a shared library)
 =================  ============================================
 
 Building the parser imports none of the database, file-format or search
@@ -28,13 +29,23 @@ import os
 import sys
 
 from civdesk import __version__
-from civdesk.cli import archive, check, checklist, export, imports, library_cmds, search, tasks
+from civdesk.cli import (
+    archive,
+    check,
+    checklist,
+    export,
+    imports,
+    library_cmds,
+    search,
+    shared_cmds,
+    tasks,
+)
 from civdesk.cli.base import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Parser, UsageError, common_options
 from civdesk.errors import LibraryError
 from civdesk.lock import LibraryLockedError
 from civdesk.progress import Cancelled
 
-COMMAND_GROUPS = (library_cmds, checklist, imports, search, check, export, archive, tasks)
+COMMAND_GROUPS = (library_cmds, checklist, imports, search, check, export, archive, tasks, shared_cmds)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,6 +11,9 @@ from civdesk.progress import TextProgress
 def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     sp = sub.add_parser("init", parents=[common], help="新建资料库（含示例测评体系）")
     sp.add_argument("--empty", action="store_true", help="不载入示例测评体系")
+    sp.add_argument("--database", metavar="URL",
+                    help="共享资料库：PostgreSQL 服务器上的数据库 postgresql://用户@服务器/库名（不含密码）")
+    sp.add_argument("--vault", metavar="PATH", help="共享资料库：存放原件的共享文件夹（网络共享或映射盘）")
     sp.set_defaults(run=cmd_init)
     sp = sub.add_parser("info", parents=[common], help="显示资料库概况")
     sp.set_defaults(run=cmd_info)
@@ -27,11 +30,14 @@ def _fmt_bytes(n: int) -> str:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from civdesk.cli.base import UsageError
     from civdesk.library import Library
     from civdesk.settings import AppSettings, resolve_library
 
+    if bool(args.database) != bool(args.vault):
+        raise UsageError("共享资料库需要同时给出 --database 和 --vault")
     path = resolve_library(args.library)
-    with Library.create(path, sample=not args.empty) as lib:
+    with Library.create(path, sample=not args.empty, database=args.database, vault=args.vault) as lib:
         info = lib.info()
     AppSettings.load().remember(path)
     if args.json:

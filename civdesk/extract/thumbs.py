@@ -8,6 +8,7 @@ Decompression bombs get no thumbnail at all.
 """
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from functools import lru_cache
@@ -52,9 +53,18 @@ _FONT_CANDIDATES = (
 )
 
 
+def _make_folder(folder: Path) -> None:
+    """A thumbnail's folder (``thumbs/ab``), with its parents, except a missing ``thumbs``
+    folder: a library's, perhaps on a network share that went away, is never made again on
+    the local disk behind the clerk's back (the import reports the share as gone)."""
+    if folder.parent.name == "thumbs" and not folder.parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "缩略图文件夹无法访问", str(folder.parent))
+    folder.mkdir(parents=True, exist_ok=True)
+
+
 def save_atomic(im: Image.Image, dest: Path) -> None:
     """Write ``im`` to ``dest`` through a temp file in the same folder + rename."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    _make_folder(dest.parent)
     fmt = "PNG" if dest.suffix.lower() == ".png" else "JPEG"
     fd, tmp = tempfile.mkstemp(prefix=".thumb-", suffix=".tmp", dir=dest.parent)
     try:
@@ -168,7 +178,7 @@ def _write_icon(kind: str, size: int, dest: Path) -> None:
     if dest.suffix.lower() == ".png":
         save_atomic(draw_icon(kind, size), dest)
         return
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    _make_folder(dest.parent)
     fd, tmp = tempfile.mkstemp(prefix=".thumb-", suffix=".tmp", dir=dest.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

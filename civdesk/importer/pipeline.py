@@ -131,6 +131,7 @@ class _Batch:
     new: list[_Pending] = field(default_factory=list)
     dups: list[tuple[Source, str]] = field(default_factory=list)
     refused: list[tuple[Source, str]] = field(default_factory=list)
+    inserted: list[tuple[_Pending, Material]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.new) + len(self.dups) + len(self.refused)
@@ -165,7 +166,8 @@ class Importer:
         tmp = self.lib.vault.tmp
         sources = list(scan([Path(p) for p in paths], tmp))
         with self.lib.session() as s:
-            run = ImportRun(user=self.lib.user, sources=[readable(str(p)) for p in paths],
+            run = ImportRun(user=self.lib.user, session_key=self.lib.session_key,
+                            sources=[readable(str(p)) for p in paths],
                             options={"standards": list(self.options.standard_ids),
                                      "unit": self.options.unit,
                                      "accept_suggestions": self.options.accept_suggestions})
@@ -259,6 +261,8 @@ class Importer:
         except OSError as exc:
             if exc.errno == errno.ENOSPC:
                 self._abort_disk_full(batch, flight, src)
+            if self.lib.is_shared and not _reachable(vault.root):
+                self._abort_share_gone(batch, flight, src)
             batch.refused.append((src, _reason(exc)))
             return
         sha = stored.sha256
@@ -282,7 +286,7 @@ class Importer:
         pending = _Pending(src, sha, stored.size)
         staged = vault.staged_path(sha)
         thumb = self.lib.thumb_path(sha)
-        thumb.parent.mkdir(parents=True, exist_ok=True)
+        thumb.parent.mkdir(parents=not self.lib.is_shared, exist_ok=True)  # a gone share is not remade
         if self.pool is not None:
             pending.future = self._submit(staged, src.name, thumb)
         else:
@@ -325,6 +329,19 @@ class Importer:
         batch.new.clear(), batch.dups.clear(), batch.refused.clear()
         raise self._disk_full_error()
 
+    def _abort_share_gone(self, batch: _Batch, flight: deque[_Pending], src: Source) -> None:
+        """The network share went away: stop; what is committed stays, staged copies are dropped
+        (each is a whole file or nothing: a file enters the vault only by a rename)."""
+        for p in flight:
+            if p.future is not None:
+                p.future.cancel()
+        flight.clear()
+        done = self.report(False).counts
+        raise ImportAborted(
+            f"原件库的共享文件夹无法访问（网络断开或共享已关闭）：{self.lib.vault.root}\n"
+            f"导入已停止：此前已导入 {done['imported']} 个文件，资料库保持完整，没有写入不完整的文件。"
+            "请恢复网络连接后重新导入，已导入的文件会识别为重复。", self.report(False))
+
     def _disk_full_error(self) -> ImportAborted:
         done = self.report(False).counts
         return ImportAborted(
@@ -344,10 +361,8 @@ class Importer:
         waiting: list[tuple[Source, str]] = []
         lib.vault.make_durable([p.sha for p in batch.new])  # on disk before any row refers to it
         with lib.session() as s:
-            rows = [self._material(p) for p in batch.new]
-            s.add_all(rows)
-            s.flush()  # one multi-row INSERT … RETURNING for the whole batch
-            for p, m in zip(batch.new, rows):
+            raced = self._insert_new(s, batch)
+            for p, m in batch.inserted:
                 ids[p.sha] = m.id
                 ex = p.extracted
                 if ex is not None:
@@ -356,7 +371,7 @@ class Importer:
                             s.add(MaterialText(material_id=m.id, page=i, text=page))
                 self._file(s, m.id, p.source, new=True)
                 results.append(EntryResult(p.source.display, "imported", m.problem, m.id))
-            for src, sha in dups:
+            for src, sha in self.waiting + batch.dups:  # batch.dups now holds the raced files too
                 mid = ids.get(sha) or self.known.get(sha)
                 if mid is None:
                     waiting.append((src, sha))  # its original is still being extracted
@@ -373,8 +388,44 @@ class Importer:
         self.known.update(ids)
         self.waiting = waiting
         self.entries.extend(results)
-        for p in batch.new:
+        for p, _ in batch.inserted:
             lib.vault.promote(p.sha)
+        for sha in raced:  # another clerk's copy is in the vault: ours is not needed
+            lib.vault.discard_staged(sha)
+
+    def _insert_new(self, s, batch: _Batch) -> set[str]:  # noqa: ANN001
+        """Insert the batch's new materials (one multi-row INSERT … RETURNING).  A file another
+        clerk committed meanwhile (a shared library) breaks the unique hash: the savepoint is
+        rolled back and those files become duplicates of the other clerk's rows."""
+        from sqlalchemy.exc import IntegrityError
+
+        raced: set[str] = set()
+        pending = list(batch.new)
+        if not self.lib.is_shared:  # one process at a time: no race
+            rows = [self._material(p) for p in pending]
+            s.add_all(rows)
+            s.flush()
+            batch.inserted = list(zip(pending, rows))
+            return raced
+        for _ in range(5):
+            if pending:
+                found = dict(s.execute(select(Material.sha256, Material.id)
+                                       .where(Material.sha256.in_([p.sha for p in pending]))).all())
+                if found:
+                    self.known.update(found)
+                    raced.update(found)
+                    batch.dups.extend((p.source, p.sha) for p in pending if p.sha in found)
+                    pending = [p for p in pending if p.sha not in found]
+            rows = [self._material(p) for p in pending]
+            try:
+                with s.begin_nested():
+                    s.add_all(rows)
+                    s.flush()
+            except IntegrityError:
+                continue  # the other clerk's transaction committed first: look again
+            batch.inserted = list(zip(pending, rows))
+            return raced
+        raise LibraryError("另一位同事正在导入相同的文件，多次重试仍未完成，请稍后重新导入。")
 
     def _material(self, p: _Pending) -> Material:
         ex = p.extracted
@@ -480,6 +531,13 @@ class Importer:
                                     any(m in ("材料审核", "网上申报") for m in methods or ())))
         units = dict(s.execute(select(Unit.name, Unit.id)).all())
         return Suggester(refs, units)
+
+
+def _reachable(root: Path) -> bool:
+    try:
+        return root.is_dir()
+    except OSError:
+        return False
 
 
 def _disk_full(exc: BaseException) -> bool:

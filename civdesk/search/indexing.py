@@ -6,16 +6,22 @@ to the one writer in batches and records, after each committed batch, which
 version the index now holds.  A crash, kill or cancel at any point leaves
 rows still marked stale, so the next catch-up completes them.  A missing or
 corrupted index is rebuilt from the database (:func:`rebuild`).
+
+A shared library (:mod:`civdesk.shared`) has one catalog and an index on each
+workstation, so which version each workstation's index holds is recorded beside
+that index (:class:`LocalMarks`, a small SQLite file), not in the catalog;
+changes by other clerks are found by comparing the catalog's versions with it.
 """
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from civdesk.checklist.codes import code_forms
 from civdesk.fsnames import readable
@@ -39,6 +45,7 @@ class IndexKeeper:
         self._index: SearchIndex | None = None
         self._lock = threading.RLock()
         self.message: str = ""
+        self._local = LocalMarks(lib.index_dir / "marks.sqlite") if lib.is_shared else None
 
     @property
     def index(self) -> SearchIndex:
@@ -64,17 +71,36 @@ class IndexKeeper:
             if self._index is not None:
                 self._index.close()
                 self._index = None
+            if self._local is not None:
+                self._local.close()
 
     def _had_index(self) -> bool:
+        if self._local is not None:
+            return self._local.any()
         with self.lib.session() as s:
             return bool(s.scalar(select(Material.id).where(Material.indexed_version > 0).limit(1)))
 
     def _reset_marks(self) -> None:
+        if self._local is not None:
+            self._local.reset()
+            return
         with self.lib.session() as s:
             s.execute(update(Material).values(indexed_version=0))
 
     # ---------------------------------------------------------------- writes
     def stale_ids(self) -> list[int]:
+        if self._local is not None:
+            with self.lib.session() as s:
+                # versions only grow: count, sum and newest id change with any change (one small row back)
+                seen = tuple(s.execute(select(func.count(), func.coalesce(func.sum(Material.version), 0),
+                                              func.coalesce(func.max(Material.id), 0))).one())
+                if seen == self._local.fingerprint:
+                    return []
+                current = s.execute(select(Material.id, Material.version)).all()
+            stale = self._local.stale(current)
+            if not stale:
+                self._local.fingerprint = seen
+            return stale
         with self.lib.session() as s:
             return list(s.scalars(select(Material.id).where(Material.indexed_version != Material.version)
                                   .order_by(Material.id)))
@@ -124,6 +150,9 @@ class IndexKeeper:
             return len(indexed)
 
     def _mark(self, docs: list[IndexDoc]) -> None:
+        if self._local is not None:
+            self._local.mark([(d.material_id, d.version) for d in docs])
+            return
         with self.lib.session() as s:
             for d in docs:
                 s.execute(update(Material).where(Material.id == d.material_id,
@@ -189,3 +218,41 @@ class IndexKeeper:
                 select(Material.id, Material.title, Material.original_name)
                 .where(Material.id.in_([h.material_id for h in hits])))}
         return join_names(hits, names)
+
+
+class LocalMarks:
+    """Which version of each material this workstation's index holds (shared libraries)."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._con = sqlite3.connect(path, check_same_thread=False)
+        self._con.execute("CREATE TABLE IF NOT EXISTS marks (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)")
+        self._con.commit()
+        self._held: dict[int, int] | None = None
+        self.fingerprint: tuple | None = None  # the catalog's (count, sum of versions, max id) when all was indexed
+
+    def _marks(self) -> dict[int, int]:
+        if self._held is None:
+            self._held = dict(self._con.execute("SELECT id, version FROM marks"))
+        return self._held
+
+    def any(self) -> bool:
+        return bool(self._marks())
+
+    def stale(self, current: Iterable[tuple[int, int]]) -> list[int]:
+        held = self._marks()
+        return sorted(mid for mid, version in current if held.get(mid) != version)
+
+    def mark(self, pairs: list[tuple[int, int]]) -> None:
+        with self._con:
+            self._con.executemany("INSERT OR REPLACE INTO marks (id, version) VALUES (?, ?)", pairs)
+        self._marks().update(pairs)
+
+    def reset(self) -> None:
+        with self._con:
+            self._con.execute("DELETE FROM marks")
+        self._held = {}
+        self.fingerprint = None
+
+    def close(self) -> None:
+        self._con.close()

@@ -216,5 +216,5 @@ def test_bulk_statements_on_units_bump_versions(empty_lib, tmp_path):
     with empty_lib.session() as s:
         s.execute(delete(Unit))
     assert empty_lib.search("志愿服务", unit="市民政局（新）") == []
-    with empty_lib.session() as s:  # the indexer's own bookkeeping is no change
-        assert s.scalar(select(Material.version)) == s.scalar(select(Material.indexed_version))
+    # the indexer's own bookkeeping is no change (on a shared library it is kept beside the index)
+    assert empty_lib.search_index.stale_ids() == []

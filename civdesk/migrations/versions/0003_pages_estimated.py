@@ -19,7 +19,9 @@ def upgrade() -> None:
     with op.batch_alter_table('materials', schema=None) as batch_op:
         batch_op.add_column(sa.Column('pages_estimated', sa.Boolean(), server_default='0', nullable=False))
     # every DOCX page count so far was read from docProps/app.xml, never counted
-    op.execute("UPDATE materials SET pages_estimated = 1 WHERE kind = 'docx' AND pages IS NOT NULL")
+    # a bound True: SQLite stores 1, PostgreSQL has a real boolean
+    op.execute(sa.text("UPDATE materials SET pages_estimated = :yes WHERE kind = 'docx' AND pages IS NOT NULL")
+               .bindparams(yes=True))
 
 
 def downgrade() -> None:

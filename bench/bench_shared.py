@@ -1,0 +1,242 @@
+"""Benchmark: a library of years of material on both back ends, and two clerks importing at once.
+
+    python bench/bench_shared.py [--materials 100000] [--photos 500] [--queries 100] [--skip-import]
+
+Needs PostgreSQL's programs (Debian: ``postgresql``); the server is a throwaway cluster
+(:mod:`tests.pgcluster`), the "share" a local folder.  For each back end (a SQLite library
+folder, and a shared library on the server) it writes ``--materials`` rows spread over five
+years (bench_check's generator: 70 % photos, 30 % documents with a page of text, each filed
+under a standard, with a unit), files 5,000 of them under one standard, then measures:
+
+- **open**: opening the library and fetching the first screen of the material list (200 rows,
+  the window's first page) — the core's share of "window start to usable";
+- **node**: the ids of a standard holding 5,000 materials plus their first 200 rows (goal ≤ 200 ms);
+- **check**: a full check against reading the rows it needs (goal ≤ 2×);
+- **search p95** over the ``--queries`` queries of bench_search (1–8 characters sampled from the
+  texts), the index built by the library itself, against SQLite FTS5 trigram on the same texts
+  (``instr()`` for 1–2 characters, as in bench_search) — both in this run;
+- **import**: ``--photos`` generated JPEGs imported by one clerk alone, then two clerks (two
+  processes) importing ``--photos`` different ones each at the same time.
+
+Prints one JSON document; every figure stands beside its baseline measured in the same run.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import bindparam, insert, select  # noqa: E402
+
+from bench.bench_check import build  # noqa: E402
+from bench.bench_search import pct  # noqa: E402
+from civdesk import materials as mat  # noqa: E402
+from civdesk.checks import run_checks  # noqa: E402
+from civdesk.library import Library  # noqa: E402
+from civdesk.models import Link, Material  # noqa: E402
+from civdesk.search import fold  # noqa: E402
+
+TODAY = dt.date(2024, 5, 1)
+
+
+def timed(fn):  # noqa: ANN001, ANN201
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
+def fill(lib: Library, n: int, seed: int) -> int:
+    """``n`` materials over five years; 5,000 of them (also) under one standard: its id."""
+    ids = build(lib, n, seed)
+    rnd = random.Random(seed)
+    with lib.session() as s:
+        dates = s.execute(select(Material.id, Material.date)).all()
+        moved = [{"i": i, "d": d - dt.timedelta(days=365 * (i % 5))} for i, d in dates if d and i % 5]
+        table = Material.__table__
+        stmt = table.update().where(table.c.id == bindparam("i")).values(date=bindparam("d"))
+        for k in range(0, len(moved), 5000):  # spread the dates over five years
+            s.connection().execute(stmt, moved[k:k + 5000])
+        sid = s.scalar(select(Link.standard_id).limit(1))
+        have = set(s.scalars(select(Link.material_id).where(Link.standard_id == sid)))
+        more = [i for i in rnd.sample(ids, min(len(ids), 6000)) if i not in have][:max(0, 5000 - len(have))]
+        if more:
+            s.execute(insert(Link), [dict(material_id=i, standard_id=sid, source="import") for i in more])
+    return sid
+
+
+def first_screen(lib: Library, **kw) -> int:  # noqa: ANN003
+    ids = mat.list_ids(lib, **kw)
+    mat.get_rows(lib, ids[:200])
+    return len(ids)
+
+
+def measure(folder: Path, sid: int, queries: list[str]) -> dict:
+    t_open, lib = timed(lambda: Library.open(folder))
+    try:
+        t_first, _ = timed(lambda: first_screen(lib))
+        nodes = [timed(lambda: first_screen(lib, standard_ids=[sid]))[0] for _ in range(5)]
+        base, full = [], []
+        for _ in range(2):
+            def read():  # noqa: ANN202
+                with lib.session() as s:
+                    return s.execute(select(Material.__table__)).all(), s.execute(select(Link.__table__)).all()
+            base.append(timed(read)[0])
+            full.append(timed(lambda: run_checks(lib, today=TODAY))[0])
+        t_index, _ = timed(lambda: lib.search_index.catch_up())
+        lat = []
+        for q in queries:
+            lat.append(timed(lambda q=q: lib.search(q, limit=20))[0])
+        b, f = statistics.median(base), statistics.median(full)
+        return {"open_s": round(t_open, 3), "first_screen_s": round(t_first, 3),
+                "start_to_usable_s": round(t_open + t_first, 3),
+                "node_5000_ms_median": round(statistics.median(nodes) * 1000, 1),
+                "check_s": round(f, 3), "read_rows_s": round(b, 3), "check_over_read": round(f / b, 2),
+                "index_build_s": round(t_index, 1),
+                "search_p50_ms": round(pct(lat, 50) * 1000, 1), "search_p95_ms": round(pct(lat, 95) * 1000, 1)}
+    finally:
+        lib.close()
+
+
+def fts5_baseline(folder: Path, queries: list[str]) -> dict:
+    """SQLite FTS5 trigram over the same texts and titles (built from the SQLite library)."""
+    con = sqlite3.connect(folder / "library.db")
+    rows = con.execute("SELECT m.id, m.title || ' ' || coalesce(group_concat(t.text, ' '), '') FROM materials m "
+                       "LEFT JOIN material_texts t ON t.material_id = m.id GROUP BY m.id").fetchall()
+    con.close()
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE f USING fts5(body, tokenize='trigram')")
+    db.execute("CREATE TABLE plain (id INTEGER PRIMARY KEY, body TEXT)")
+    folded = [(i, fold(b)) for i, b in rows]
+    db.executemany("INSERT INTO f (rowid, body) VALUES (?, ?)", folded)
+    db.executemany("INSERT INTO plain VALUES (?, ?)", folded)
+    lat = []
+    for q in queries:
+        fq = fold(q)
+        t = time.perf_counter()
+        if len(fq) >= 3:
+            db.execute("SELECT rowid FROM f WHERE f MATCH ? ORDER BY bm25(f) LIMIT 20",
+                       ['"' + fq.replace('"', '""') + '"']).fetchall()
+        else:
+            db.execute("SELECT id FROM plain WHERE instr(body, ?) > 0 LIMIT 20", [fq]).fetchall()
+        lat.append(time.perf_counter() - t)
+    return {"search_p50_ms": round(pct(lat, 50) * 1000, 1), "search_p95_ms": round(pct(lat, 95) * 1000, 1)}
+
+
+def make_queries(folder: Path, count: int, seed: int) -> list[str]:
+    con = sqlite3.connect(folder / "library.db")
+    texts = [r[0] for r in con.execute("SELECT text FROM material_texts LIMIT 2000")]
+    con.close()
+    rnd = random.Random(seed)
+    out = []
+    while len(out) < count:
+        t = fold(rnd.choice(texts))
+        n = rnd.choice([2, 2, 3, 4, 4, 6, 8])
+        a = rnd.randrange(0, max(1, len(t) - n))
+        q = t[a:a + n].strip()
+        if len(q) == n and all("\u4e00" <= c <= "\u9fff" for c in q):
+            out.append(q)
+    return out
+
+
+def photos(folder: Path, n: int, offset: int) -> list[Path]:
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i in range(offset, offset + n):
+        rnd = random.Random(i)
+        img = Image.new("RGB", (800, 600), (rnd.randrange(256), rnd.randrange(256), rnd.randrange(256)))
+        for _ in range(20):
+            x, y = rnd.randrange(780), rnd.randrange(580)
+            img.paste((rnd.randrange(256), rnd.randrange(256), rnd.randrange(256)), (x, y, x + 20, y + 20))
+        p = folder / f"活动{i:05d}.jpg"
+        img.save(p, quality=85)
+        out.append(p)
+    return out
+
+
+def clerk_import(folder: Path, files_dir: Path, name: str) -> subprocess.Popen:
+    env = dict(os.environ, CIVDESK_CLERK=name, CIVDESK_WORKSTATION=f"PC-{name}",
+               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.Popen([sys.executable, "-m", "civdesk", "import", "--library", str(folder), str(files_dir),
+                             "--json"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+
+def import_bench(cluster, tmp: Path, n: int) -> dict:  # noqa: ANN001
+    url = cluster.new_database("civdesk_tmpl").replace(f":{cluster.password}@", "@")
+    tmp.mkdir(parents=True, exist_ok=True)
+    for who in ("a", "b"):
+        Library.create(tmp / f"clerk-{who}", database=url, vault=tmp / "share", sample=False).close()
+    alone_dir, a_dir, b_dir = tmp / "p0", tmp / "p1", tmp / "p2"
+    photos(alone_dir, n, 0), photos(a_dir, n, n), photos(b_dir, n, 2 * n)
+    t = time.perf_counter()
+    p = clerk_import(tmp / "clerk-a", alone_dir, "甲")
+    p.wait()
+    alone = time.perf_counter() - t
+    t = time.perf_counter()
+    pa, pb = clerk_import(tmp / "clerk-a", a_dir, "甲"), clerk_import(tmp / "clerk-b", b_dir, "乙")
+    ends = {}
+    while len(ends) < 2:
+        for key, proc in (("a", pa), ("b", pb)):
+            if key not in ends and proc.poll() is not None:
+                ends[key] = time.perf_counter() - t
+        time.sleep(0.05)
+    with Library.open(tmp / "clerk-a") as lib, lib.session() as s:
+        from sqlalchemy import func
+
+        total = s.scalar(select(func.count()).select_from(Material))
+    return {"photos_each": n, "one_clerk_alone_s": round(alone, 1), "clerk_a_while_b_s": round(ends["a"], 1),
+            "clerk_b_while_a_s": round(ends["b"], 1), "materials_after": total, "expected": 3 * n}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--materials", type=int, default=100_000)
+    ap.add_argument("--photos", type=int, default=500)
+    ap.add_argument("--queries", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--skip-import", action="store_true")
+    args = ap.parse_args()
+    from tests.pgcluster import Cluster, find_bindir
+
+    report: dict = {"materials": args.materials}
+    cluster = Cluster(find_bindir()).start()
+    try:
+        cluster.make_template(sample=False)
+        os.environ["PGPASSFILE"] = str(cluster.pgpass(cluster.root))
+        with tempfile.TemporaryDirectory() as tmp_s:
+            tmp = Path(tmp_s)
+            with Library.create(tmp / "sqlite") as lib:
+                t_fill, sid = timed(lambda: fill(lib, args.materials, args.seed))
+            report["fill_s"] = round(t_fill, 1)
+            queries = make_queries(tmp / "sqlite", args.queries, args.seed)
+            url = cluster.new_database("civdesk_tmpl").replace(f":{cluster.password}@", "@")
+            with Library.create(tmp / "shared", database=url, vault=tmp / "share") as lib:
+                fill(lib, args.materials, args.seed)
+            report["sqlite"] = measure(tmp / "sqlite", sid, queries)
+            report["postgresql"] = measure(tmp / "shared", sid, queries)
+            report["fts5_trigram_baseline"] = fts5_baseline(tmp / "sqlite", queries)
+            for key in ("sqlite", "postgresql"):
+                report[key]["search_p95_over_fts5"] = round(
+                    report[key]["search_p95_ms"] / max(0.1, report["fts5_trigram_baseline"]["search_p95_ms"]), 2)
+            if not args.skip_import:
+                report["import"] = import_bench(cluster, tmp / "imp", args.photos)
+    finally:
+        cluster.stop()
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
