@@ -6,6 +6,7 @@ python-docx, then made reproducible with :func:`.stable.stable_ooxml`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 
@@ -117,11 +118,24 @@ def _sheet_rows(name: str, body: bytes, rows: list[tuple]) -> bytes:
 LINE_PT = 13.5  # a line of 10-point text
 
 
+@functools.lru_cache(maxsize=65536)  # catalog columns repeat (standards, units, dates)
 def _lines(text: str, width: int) -> int:
     """Lines ``text`` wraps to in a column ``width`` characters wide (a Chinese character
     takes two); rows get this height explicitly, as LibreOffice does not grow them on open."""
-    used = sum(2 if ord(ch) > 0x2E7F else 1.1 for ch in text)
+    if text.isascii():
+        used = _narrow(len(text))
+    else:
+        used = sum(2 if ord(ch) > 0x2E7F else 1.1 for ch in text)
     return max(1, -int(-used // max(1.0, width - 1.5)))
+
+
+_NARROW = [0]  # _NARROW[n]: n narrow characters, 1.1 added one by one as the sum above does
+
+
+def _narrow(n: int) -> float:
+    while len(_NARROW) <= n:
+        _NARROW.append(_NARROW[-1] + 1.1)
+    return _NARROW[n]
 
 
 def _escape(text: str) -> str:

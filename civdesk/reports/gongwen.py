@@ -15,14 +15,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.document import Document as DocumentType
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph
@@ -142,6 +143,58 @@ def body(doc: DocumentType, text: str, indent: bool = True, tight: bool = False)
 def table(doc: DocumentType, header: Sequence[str], rows: Sequence[Sequence[str]],
           widths_mm: Sequence[float]) -> Table:
     """A bordered table: bold header repeated on every page, 小四 text."""
+    texts = [[xml_text(str(t)) for t in header]] + [[xml_text(str(t)) for t in r] for r in rows]
+    n = len(header)
+    if (len(widths_mm) != n or any(len(r) != n for r in texts)
+            or any("\t" in t or "\r" in t for r in texts for t in r)):
+        return _table_by_rows(doc, header, rows, widths_mm)
+    # The same XML python-docx builds cell by cell (see _table_by_rows), in one piece:
+    # a report with thousands of problems was seconds of add_row()/row.cells.
+    widths = [str(Mm(w).twips) for w in widths_mm]
+    parts = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="TableGrid"/>'
+             '<w:tblW w:type="auto" w:w="0"/><w:jc w:val="center"/><w:tblLayout w:type="fixed"/>'
+             '<w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" w:lastRow="0" '
+             'w:noHBand="0" w:noVBand="1" w:val="04A0"/></w:tblPr><w:tblGrid>']
+    parts += [f'<w:gridCol w:w="{w}"/>' for w in widths]
+    parts.append("</w:tblGrid>")
+    for i, values in enumerate(texts):
+        parts.append('<w:tr><w:trPr><w:tblHeader w:val="true"/></w:trPr>' if i == 0 else "<w:tr>")
+        for w, text in zip(widths, values):
+            parts.append(f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{w}"/></w:tcPr>')
+            parts.append(_CELL_PPR_HEAD if i == 0 else _CELL_PPR)
+            rpr = _HEAD_RPR if i == 0 else _BODY_RPR
+            for k, line in enumerate(text.split("\n")):
+                if k:
+                    parts.append("<w:r><w:br/></w:r>")
+                if not line:
+                    parts.append(f"<w:r>{rpr}</w:r>")
+                else:
+                    space = ' xml:space="preserve"' if len(line.strip()) < len(line) else ""
+                    parts.append(f"<w:r>{rpr}<w:t{space}>{escape(line)}</w:t></w:r>")
+            parts.append("</w:p></w:tc>")
+        parts.append("</w:tr>")
+    parts.append("</w:tbl>")
+    tbl = parse_xml("".join(parts))
+    doc.element.body._insert_tbl(tbl)
+    doc.add_paragraph()
+    return Table(tbl, doc._body)
+
+
+def _rpr(font: str) -> str:
+    f = escape(font, {'"': "&quot;"})
+    return (f'<w:rPr><w:rFonts w:ascii="{f}" w:hAnsi="{f}" w:eastAsia="{f}" w:cs="{f}"/>'
+            f'<w:b w:val="0"/><w:color w:val="000000"/><w:sz w:val="{TABLE_PT * 2}"/></w:rPr>')
+
+
+_HEAD_RPR, _BODY_RPR = _rpr(HEADING_FONT), _rpr(BODY_FONT)
+_CELL_PPR = '<w:p><w:pPr><w:spacing w:line="240" w:lineRule="auto"/><w:ind w:firstLine="0"/>'
+_CELL_PPR_HEAD = _CELL_PPR + '<w:jc w:val="center"/></w:pPr>'
+_CELL_PPR += "</w:pPr>"
+
+
+def _table_by_rows(doc: DocumentType, header: Sequence[str], rows: Sequence[Sequence[str]],
+          widths_mm: Sequence[float]) -> Table:
+    """:func:`table` through python-docx, cell by cell (text with tabs or carriage returns)."""
     t = doc.add_table(rows=1, cols=len(header))
     t.style = "Table Grid"
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
