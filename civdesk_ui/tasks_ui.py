@@ -19,8 +19,15 @@ def add_actions(window, menu) -> None:  # noqa: ANN001
     window._action(menu, "发补交通知…", lambda: issue_for_unit(window, "补交"))
     window._action(menu, "发催办通知（全部逾期单位）…",
                    lambda: issue_notice_interactively(window, window.lib, "催办", None))
+    window._action(menu, "台账与排行…", lambda: open_ledger(window))
     window._action(menu, "导出台账（对账销号）…", lambda: export_ledger(window))
     window._action(menu, "发文设置（发文机关、文号、联系人）…", lambda: edit_settings(window))
+
+
+def open_ledger(window):  # noqa: ANN001, ANN201
+    from civdesk_ui.ledger_dialog import open_ledger as _open
+
+    return _open(window)
 
 
 def open_review(window, submission_id: int | None = None):  # noqa: ANN001, ANN201

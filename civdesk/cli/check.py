@@ -2,8 +2,8 @@
 
 ``civdesk check [--unit U] [--format docx|xlsx|json] [--out PATH] [--checklist ID] [--year Y]``
 prints the scoreboard (or writes a report); exit status 1 when any 错误
-finding exists, else 0.  ``--format docx`` with ``--unit`` writes that
-unit's "still owed" notice instead of the full report.
+finding exists, else 0.  A unit's 补交通知 (文号, deadline, recorded) is
+``civdesk tasks notice 补交 --unit U``; ``--format docx --unit U`` says so.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ FORMATS = ("docx", "xlsx", "json")
 
 def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("check", parents=[common], help="检查申报材料：缺什么、哪里会失分")
-    p.add_argument("--unit", help="只看此责任单位（docx 时生成该单位的补交通知）")
+    p.add_argument("--unit", help="只看此责任单位（其补交通知用 civdesk tasks notice 补交）")
     p.add_argument("--format", choices=FORMATS, help="报告格式（docx / xlsx / json）")
     p.add_argument("--out", type=Path, metavar="PATH", help="报告保存位置")
     p.add_argument("--checklist", type=int, metavar="ID", help="测评体系编号（默认：最新的）")
@@ -28,13 +28,16 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
 def cmd_check(args: argparse.Namespace) -> int:
     from civdesk.checklist.store import ChecklistNotFound
     from civdesk.checks import run_checks
-    from civdesk.reports import check_as_json, write_check_docx, write_check_xlsx, write_owed_docx
+    from civdesk.reports import check_as_json, write_check_docx, write_check_xlsx
 
     fmt = args.format or ("json" if args.json else None)
     if args.out and not fmt:
         fmt = args.out.suffix.lstrip(".").lower()
         if fmt not in FORMATS:
             raise UsageError(f"无法从文件名判断报告格式，请用 --format 指定（{'、'.join(FORMATS)}）")
+    if fmt == "docx" and args.unit:
+        raise UsageError(f"补交通知（带文号、补交截止日期并登记）请用：civdesk tasks notice 补交 --unit {args.unit} "
+                         "--deadline YYYY-MM-DD --out 补交通知.docx；检查报告请去掉 --unit")
     if fmt in ("docx", "xlsx") and not args.out:
         raise UsageError(f"生成 {fmt} 报告需要用 --out 指定保存位置")
     with open_library(args) as lib:
@@ -57,8 +60,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             emit_json(doc)
         return code
     if fmt == "docx":
-        path = (write_owed_docx(result, args.unit, args.out) if args.unit
-                else write_check_docx(result, args.out))
+        path = write_check_docx(result, args.out)
     elif fmt == "xlsx":
         path = write_check_xlsx(result, args.out)
     else:

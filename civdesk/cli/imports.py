@@ -28,11 +28,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     progress = TextProgress()
     packages = [p for p in args.paths if is_task_package(p)]  # returned task packages: received
     args.paths = [p for p in args.paths if p not in packages]
+    received, refused = [], False
     with open_library(args) as lib:
         if packages:
             from civdesk.cli.tasks import receive_paths
 
             received, refused = receive_paths(lib, packages, args.json)
+            received = [_as_entry(r) for r in received]
             if not args.paths:
                 lib.search_index.catch_up(progress)
                 progress.finish()
@@ -61,7 +63,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         lib.search_index.catch_up(progress)  # searchable as soon as the command returns
         progress.finish()
     if args.json:
-        emit_json([asdict(e) for e in report.entries])
+        emit_json(received + [asdict(e) for e in report.entries])
     else:
         for e in report.entries:
             if e.status != "imported" or e.reason:
@@ -72,4 +74,13 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(aborted)
     if aborted:
         return EXIT_PROBLEMS
-    return EXIT_PROBLEMS if report.count("refused") else EXIT_OK
+    return EXIT_PROBLEMS if report.count("refused") or refused else EXIT_OK
+
+
+def _as_entry(receipt: dict) -> dict:
+    """A received task package as an import entry: status ``received`` (the submission's
+    details under ``submission``) or ``refused`` with the reason."""
+    if "refused" in receipt:
+        return {"path": receipt["path"], "status": "refused", "reason": receipt["refused"], "material_id": None}
+    return {"path": receipt["path"], "status": "received", "reason": "", "material_id": None,
+            "submission": {k: v for k, v in receipt.items() if k != "path"}}

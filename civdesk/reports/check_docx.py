@@ -15,13 +15,11 @@ from civdesk.reports import gongwen as gw
 from civdesk.reports.check_data import (
     cn_date,
     cn_number,
-    owed_rows,
     owed_text,
     period_text,
     points_at_risk,
     standard_rows,
     summary_sentence,
-    unit_sentence,
     units_by_owed,
     worst_gaps,
 )
@@ -123,23 +121,3 @@ def _advice(result: CheckResult, ranked) -> list[str]:  # noqa: ANN001
 
 def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[:n - 1] + "…"
-
-
-def write_owed_docx(result: CheckResult, unit: str, path: Path | str, *,
-                    issuer: str = DEFAULT_ISSUER, date: dt.date | None = None) -> Path:
-    """A notice to one unit listing each standard it still owes, with reasons."""
-    u = result.unit(unit)
-    doc = gw.new_document()
-    gw.title(doc, "关于补交文明城市测评申报材料的通知")
-    gw.addressee(doc, u.unit)
-    gw.body(doc, f"经对照《{result.checklist_name}》逐条检查申报材料（测评周期{period_text(result)}），"
-                 + unit_sentence(u).split("：", 1)[1])
-    if u.items:
-        gw.body(doc, "具体事项如下：")
-        gw.table(doc, ["序号", "测评标准", "状态", "完成时限", "原因及整改要求"],
-                 [[str(i), f"{r[0]}\n{r[1]}", r[2], r[4] or "—", r[5]]
-                  for i, r in enumerate(owed_rows(u), 1)], (14, 48, 16, 22, 56))
-        gw.body(doc, "请对照上述事项补齐、更正材料，图片须附完整说明（时间、地点、人物、事由），"
-                     "材料形成日期须在测评周期内，整改完成后报送市文明办。")
-    gw.signature(doc, issuer, date or result.today)
-    return gw.save(doc, path)

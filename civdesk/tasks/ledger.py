@@ -259,3 +259,67 @@ def print_landscape(ws) -> None:  # noqa: ANN001 - an openpyxl worksheet
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.print_title_rows = "1:2"
+
+
+# ------------------------------------------------------- what each number counts
+@dataclass(frozen=True)
+class LedgerItem:
+    """A material counted in the ledger: its latest decision under one standard for one unit."""
+    unit: str
+    code: str
+    material_id: int
+    title: str
+    status: str
+    reason: str
+    path: str
+
+
+def ledger_items(lib: Library, ledger: Ledger) -> tuple[LedgerItem, ...]:
+    """The materials behind the ledger's 已报送/已采用/已退回/待审核 counts (same rule:
+    the latest decision per unit, standard and material, for the rows the ledger has)."""
+    from civdesk.models import Material
+
+    rows = {(r.unit, r.standard_id): r.code for r in ledger.rows}
+    latest: dict[tuple[str, int, int], LedgerItem] = {}
+    with lib.session() as s:
+        for unit, sid, mid, status, reason, path, title, name in s.execute(
+                select(Unit.name, SubmissionItem.standard_id, SubmissionItem.material_id,
+                       SubmissionItem.status, SubmissionItem.reason, SubmissionItem.path,
+                       Material.title, Material.original_name)
+                .join(Submission, Submission.id == SubmissionItem.submission_id)
+                .join(Unit, Unit.id == Submission.unit_id)
+                .join(Material, Material.id == SubmissionItem.material_id)
+                .where(SubmissionItem.standard_id.is_not(None)).order_by(SubmissionItem.id)):
+            if (unit, sid) in rows:
+                latest[(unit, sid, mid)] = LedgerItem(unit, rows[(unit, sid)], mid, title or name,
+                                                      status, reason, path)
+    return tuple(latest.values())
+
+
+# Which list stands behind each figure of a unit's totals: standards (ledger rows) or materials.
+STANDARD_FIGURES = {
+    "standards": ("负责标准", lambda r: True),
+    "issued": ("已下发任务的标准", lambda r: r.issued_on is not None),
+    "outstanding": ("尚欠标准", lambda r: r.outstanding),
+    "late": ("逾期标准", lambda r: r.days_late > 0),
+    "max_days_late": ("逾期标准", lambda r: r.days_late > 0),
+    "reminders": ("催办过的标准", lambda r: r.reminders > 0),
+}
+MATERIAL_FIGURES = {
+    "received": ("已报送材料", None),
+    "accepted": ("已采用材料", ACCEPTED),
+    "returned": ("已退回材料", RETURNED),
+    "pending": ("待审核材料", PENDING),
+}
+
+
+def figure_list(ledger: Ledger, items: tuple[LedgerItem, ...], unit: str,
+                figure: str) -> tuple[str, tuple[LedgerRow, ...] | tuple[LedgerItem, ...]]:
+    """(what it is, the list) behind ``unit``'s ``figure`` — e.g. ("已退回材料", items)."""
+    if figure in STANDARD_FIGURES:
+        label, keep = STANDARD_FIGURES[figure]
+        return label, tuple(r for r in ledger.rows_of(unit) if keep(r))
+    if figure in MATERIAL_FIGURES:
+        label, status = MATERIAL_FIGURES[figure]
+        return label, tuple(i for i in items if i.unit == unit and (status is None or i.status == status))
+    raise KeyError(figure)

@@ -44,9 +44,10 @@ def test_reports_are_written(tmp_path):
     out = tmp_path / "报告" / "检查.xlsx"
     p = run_cli("check", "-L", str(path), "--out", str(out))
     assert p.returncode == 1 and out.is_file() and "已保存" in p.stdout
-    notice = tmp_path / "团市委.docx"
+    notice = tmp_path / "团市委.docx"             # the old notice is gone: pointed to tasks notice
     p = run_cli("check", "-L", str(path), "--format", "docx", "--unit", "团市委", "--out", str(notice))
-    assert p.returncode == 1 and notice.is_file()
+    assert p.returncode == 2 and not notice.exists()
+    assert "civdesk tasks notice 补交 --unit 团市委 --deadline" in p.stderr
 
 
 def test_usage_errors_exit_2(tmp_path):

@@ -20,7 +20,7 @@ from civdesk.export import documents
 from civdesk.export.captions import Photo, caption_pdf
 from civdesk.export.plan import CatalogRow, Plan
 from civdesk.library import Library
-from civdesk.reports import write_check_docx, write_check_xlsx, write_owed_docx
+from civdesk.reports import write_check_docx, write_check_xlsx
 from tests.core import checks_helpers as ch
 
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
@@ -75,7 +75,6 @@ def test_check_reports_take_any_text(checked, tmp_path, name, text, unit, title,
     xlsx = write_check_xlsx(result, tmp_path / "r.xlsx")
     assert_workbook_sound(xlsx.read_bytes())
     assert_docx_opens(write_check_docx(result, tmp_path / "r.docx").read_bytes())
-    assert_docx_opens(write_owed_docx(result, unit, tmp_path / "o.docx").read_bytes())
 
 
 @FAST

@@ -120,15 +120,19 @@ def test_cli_check_report_with_control_characters(sample_lib, tmp_path, capsys, 
     path = sample_lib.path
     sample_lib.close()
     out = tmp_path / f"报告.{fmt}"
-    extra = ["--unit", "@单位\x1b"] if fmt == "docx" else []
-    code = main(["check", "-L", str(path), "--format", fmt, "--out", str(out), *extra])
+    code = main(["check", "-L", str(path), "--format", fmt, "--out", str(out)])
     captured = capsys.readouterr()
     assert code in (0, 1), captured.err
     assert "Traceback" not in captured.err and out.is_file()
     if fmt == "xlsx":
         assert_no_formulas(out, ["=cmd|' /C calc'!A0", "@单位"])
-    else:
-        assert "@单位" in "\n".join(p.text for p in Document(str(out)).paragraphs)
+        return
+    notice = tmp_path / "补交通知.docx"                    # the unit's notice: civdesk tasks notice
+    code = main(["tasks", "notice", "补交", "-L", str(path), "--unit", "@单位\x1b", "--deadline", "2099-01-01",
+                 "--out", str(notice)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "@单位" in "\n".join(p.text for p in Document(str(notice)).paragraphs)
 
 
 def test_export_with_real_checks_writes_the_report_with_hostile_titles(sample_lib, tmp_path):

@@ -10,7 +10,7 @@ from docx.shared import Pt
 from openpyxl import load_workbook
 
 from civdesk.checks import run_checks
-from civdesk.reports import check_as_json, write_check_docx, write_check_xlsx, write_owed_docx
+from civdesk.reports import check_as_json, write_check_docx, write_check_xlsx
 from civdesk.tools import convert_to_pdf
 from tests.conftest import needs_tool
 from tests.core.checks_helpers import add_photo, fill_requirement
@@ -50,18 +50,6 @@ def test_check_docx_is_in_gongwen_style(result, tmp_path):
     assert "Ⅲ-1:1" in text and "图片说明不完整" in text and "照片模糊" in text
     for u in result.units:
         assert u.unit in text
-
-
-def test_owed_docx_lists_every_owed_standard_and_reason(result, tmp_path):
-    unit = result.unit("市委宣传部")
-    path = write_owed_docx(result, "市委宣传部", tmp_path / "通知.docx")
-    text = _text(Document(str(path)))
-    assert "市委宣传部：" in text
-    for item in unit.items:
-        assert item.code in text
-        for reason in item.reasons:
-            assert reason in text
-    assert "Ⅲ-5:1" not in text  # owed by 市文明办 only, and met
 
 
 def test_xlsx_has_one_sheet_per_view(result, tmp_path):

@@ -179,3 +179,24 @@ def test_command_line_round(filled, tmp_path, capsys):
     assert code == 2                                             # 退回 needs --unit
     code, out, _ = run("tasks", "receive", "-L", path, str(tmp_path / "nothing.zip"))
     assert code == 1 and "拒收" in out
+
+
+def test_import_json_lists_received_packages_beside_ordinary_files(filled, tmp_path, capsys):
+    """`civdesk import --json` with task packages and ordinary files together: every input
+    once — the packages as received submissions (or refused, with why), the files imported."""
+    from civdesk.cli import main
+
+    lib, info, zpath = filled
+    path = str(lib.path)
+    forged = rewrite_task(info.path, tmp_path, "冒名", unit="团市委")
+    lib.close()
+    plain = docx_file(tmp_path, "工作简报.docx", "本月工作简报")
+    code = main(["import", "-L", path, str(zpath), str(plain), str(forged), "--json"])
+    entries = {e["path"]: e for e in json.loads(capsys.readouterr().out)}
+    assert set(entries) == {str(zpath), str(plain), str(forged)}
+    got = entries[str(zpath)]
+    assert got["status"] == "received" and got["submission"]["unit"] == "市民政局"
+    assert sorted(f["standard"] for f in got["submission"]["filed"]) == ["Ⅲ-3:2", "Ⅲ-3:2"]
+    assert entries[str(plain)]["status"] == "imported" and entries[str(plain)]["material_id"]
+    assert entries[str(forged)]["status"] == "refused" and entries[str(forged)]["reason"]
+    assert code == 1                                  # one package was refused
