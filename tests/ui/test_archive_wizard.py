@@ -24,15 +24,16 @@ def _select(table, rows) -> None:  # noqa: ANN001
                                       QItemSelectionModel.Select | QItemSelectionModel.Rows)
 
 
-def test_wizard_arranges_numbers_and_exports(qtbot, tmp_path, answer_boxes):
+def _library_with_office(tmp_path) -> tuple[Library, int]:  # noqa: ANN001
     lib = Library.create(tmp_path / "lib", sample=False)
     with lib.session() as s:
         s.add(Unit(name="市文明办"))
         s.flush()
-        unit = s.query(Unit).one().id
-    for k in range(1, 4):
-        add_material(lib, jpeg_bytes(k, (200, 150)), f"照片{k}.jpg", "jpeg", [], title=f"照片{k}",
-                     date=dt.date(2024, 3, k), unit_id=unit)
+        return lib, s.query(Unit).one().id
+
+
+def _open_wizard(qtbot, lib: Library) -> tuple[JobRunner, ArchiveWizard]:  # noqa: ANN001
+    """The wizard on screen, its first page filled for 2024 with 全宗号 Z109 and 市文明办=BGS."""
     jobs = JobRunner()
     wiz = ArchiveWizard(lib, jobs)
     qtbot.addWidget(wiz)
@@ -41,6 +42,16 @@ def test_wizard_arranges_numbers_and_exports(qtbot, tmp_path, answer_boxes):
     page.year.setValue(2024)
     page.fonds.setText("Z109")
     page.org_codes.setText("市文明办=BGS")
+    return jobs, wiz
+
+
+def test_wizard_arranges_numbers_and_exports(qtbot, tmp_path, answer_boxes):
+    lib, unit = _library_with_office(tmp_path)
+    for k in range(1, 4):
+        add_material(lib, jpeg_bytes(k, (200, 150)), f"照片{k}.jpg", "jpeg", [], title=f"照片{k}",
+                     date=dt.date(2024, 3, k), unit_id=unit)
+    jobs, wiz = _open_wizard(qtbot, lib)
+    page = wiz.year_page
     page.maker.setText("张三")
     wiz.next()
     assert ArchiveSettings.from_library(lib).org_codes == {"市文明办": "BGS"}
@@ -90,23 +101,13 @@ def test_menu_opens_the_wizard(window, qtbot):
 
 
 def test_wizard_kind_defaults_and_part_of_the_year(qtbot, tmp_path, answer_boxes):
-    lib = Library.create(tmp_path / "lib", sample=False)
-    with lib.session() as s:
-        s.add(Unit(name="市文明办"))
-        s.flush()
-        unit = s.query(Unit).one().id
+    lib, unit = _library_with_office(tmp_path)
     doc = add_material(lib, jpeg_bytes(21, (200, 150)), "通知.jpg", "jpeg", [], title="通知",
                        date=dt.date(2024, 3, 1), unit_id=unit, category="正式发文")
     add_material(lib, jpeg_bytes(22, (200, 150)), "下半年.jpg", "jpeg", [], title="下半年照片",
                  date=dt.date(2024, 9, 1), unit_id=unit, category="图片")
-    jobs = JobRunner()
-    wiz = ArchiveWizard(lib, jobs)
-    qtbot.addWidget(wiz)
-    wiz.show()
+    jobs, wiz = _open_wizard(qtbot, lib)
     page = wiz.year_page
-    page.year.setValue(2024)
-    page.fonds.setText("Z109")
-    page.org_codes.setText("市文明办=BGS")
     wiz.next()
     assert wiz.arrange_page.table.rowCount() == 2 and "D30" in wiz.arrange_page.table.item(0, 0).text()
     wiz.back()
