@@ -576,7 +576,9 @@ def test_killing_the_export_leaves_nothing_under_the_final_name(year_lib, tmp_pa
     copy = tmp_path / "lib"
     shutil.copytree(library, copy, ignore=shutil.ignore_patterns("library.lock"))
     out = tmp_path / "移交.zip"
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    scratch = tmp_path / "scratch"  # the killed process cannot remove its temporary folders
+    scratch.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(scratch))
     proc = subprocess.Popen([sys.executable, "-m", "civdesk", "--library", str(copy), "archive", "export",
                              "--year", str(YEAR), "--out", str(out), "--zip"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

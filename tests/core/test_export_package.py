@@ -491,7 +491,9 @@ def test_sigkill_midway_leaves_no_package(tmp_path, mode):
     script = tmp_path / "kill_me.py"
     script.write_text(KILL_SCRIPT, encoding="utf-8")
     out = tmp_path / "out" / ("包.zip" if mode == "zip" else "包")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    scratch = tmp_path / "scratch"  # the killed process cannot remove its temporary folders
+    scratch.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(scratch))
     proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / "lib"), str(out), mode],
                             stdout=subprocess.PIPE, text=True, env=env)
     try:
