@@ -223,10 +223,10 @@ def main() -> None:
             report["fill_s"] = round(t_fill, 1)
             queries = make_queries(tmp / "sqlite", args.queries, args.seed)
             url = cluster.new_database("civdesk_tmpl").replace(f":{cluster.password}@", "@")
-            with Library.create(tmp / "shared", database=url, vault=tmp / "share") as lib:
+            with Library.create(tmp / "server-library", database=url, vault=tmp / "vault-share") as lib:
                 fill(lib, args.materials, args.seed)
             report["sqlite"] = measure(tmp / "sqlite", sid, queries)
-            report["postgresql"] = measure(tmp / "shared", sid, queries)
+            report["postgresql"] = measure(tmp / "server-library", sid, queries)
             report["fts5_trigram_baseline"] = fts5_baseline(tmp / "sqlite", queries)
             for key in ("sqlite", "postgresql"):
                 report[key]["search_p95_over_fts5"] = round(

@@ -92,8 +92,7 @@ def compute_badges(lib: Library, *, period: PeriodInfo | None = None,
     (SQLite works with the interpreter lock released).
     """
     settings = settings or get_check_settings(lib)
-    with lib.session() as s:
-        dialect = s.get_bind().dialect.name
+    dialect = lib.engine.dialect.name
     flagged, params = _flag_sql(settings, period, dialect)
     links = "SELECT standard_id, material_id FROM links"
     if checklist_id is not None:
