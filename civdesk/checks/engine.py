@@ -7,7 +7,10 @@ files) and keeps the maps it built in ``CheckResult.state`` so that
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import gc
+import heapq
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -82,6 +85,12 @@ def run_checks(lib: Library, checklist_id: int | None = None, unit: str | None =
     on or submitted material to; ``year`` picks the 测评周期 (default: the
     latest year set for the checklist).
     """
+    with _no_gc():
+        return _run_checks(lib, checklist_id, unit, year, today, settings)
+
+
+def _run_checks(lib: Library, checklist_id: int | None, unit: str | None, year: int | None,
+                today: dt.date | None, settings: CheckSettings | None) -> CheckResult:
     settings = settings or get_check_settings(lib)
     tree = checklist_tree(lib, checklist_id)
     period = pick_period(tree, year)
@@ -107,8 +116,7 @@ def run_checks(lib: Library, checklist_id: int | None = None, unit: str | None =
         content_keys=keys, key_standards=_key_standards(keys, mat_stds),
         mat_issues={}, unit_names=unit_names, statuses={})
     ctx = _context(state)
-    mat_issues = {mid: _material_issues(m, ctx) for mid, m in materials.items()}
-    state = replace(state, mat_issues=mat_issues)
+    state = replace(state, mat_issues=_all_material_issues(materials.values(), ctx))
     statuses = {sid: _standard_status(state, ctx, sid) for sid in standards}
     return _result(replace(state, statuses=statuses))
 
@@ -124,7 +132,11 @@ def recheck(lib: Library, previous: CheckResult, material_ids: Iterable[int]) ->
     old: _State = previous.state
     if old is None:
         raise ValueError("这个检查结果不能增量复查，请重新运行完整检查")
-    ids = set(material_ids)
+    with _no_gc():
+        return _recheck(lib, old, set(material_ids))
+
+
+def _recheck(lib: Library, old: _State, ids: set[int]) -> CheckResult:
     cid = old.tree.checklist.id
     with lib.session() as s:
         links = data.load_material_links(s, cid, ids)
@@ -198,6 +210,21 @@ def pick_period(tree: ChecklistTree, year: int | None = None) -> PeriodInfo | No
 
 
 # ---------------------------------------------------------------- helpers
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """A check makes hundreds of thousands of small objects and no reference cycles; the cyclic
+    garbage collector, woken every few hundred allocations, would walk the growing heap again
+    and again (a third of a full check at 100,000 materials).  Cycles made meanwhile elsewhere
+    are collected once it is back on."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def _context(state: _State) -> Context:
     return Context(settings=state.settings, period=state.period, today=state.today,
                    texts=state.texts, content_keys=state.content_keys,
@@ -206,10 +233,21 @@ def _context(state: _State) -> Context:
 
 
 def _key_standards(keys: Mapping[int, str], mat_stds: Mapping[int, Iterable[int]]) -> dict[str, frozenset[int]]:
-    groups: dict[str, set[int]] = {}
+    one: dict[str, Iterable[int]] = {}  # fingerprint of one material → its standards
+    many: dict[str, list[int]] = {}  # of several → all their standards
     for mid, k in keys.items():
-        groups.setdefault(k, set()).update(mat_stds.get(mid, ()))
-    return {k: frozenset(v) for k, v in groups.items() if len(v) > 1}
+        stds = mat_stds.get(mid)
+        if not stds:
+            continue
+        if k in many:
+            many[k].extend(stds)
+        elif k in one:
+            many[k] = [*one.pop(k), *stds]
+        else:
+            one[k] = stds
+    out = {k: v for k, stds in many.items() if len(v := frozenset(stds)) > 1}
+    out.update((k, v) for k, stds in one.items() if len(stds) > 1 and len(v := frozenset(stds)) > 1)
+    return out
 
 
 def _refresh_keys(key_stds: dict[str, frozenset[int]], touched: set[str], keys: Mapping[int, str],
@@ -237,13 +275,25 @@ def _material_fns(disabled: frozenset[str], photo: bool) -> tuple:
 
 
 def _material_issues(m: MaterialRow, ctx: Context) -> tuple[Issue, ...]:
+    return _all_material_issues((m,), ctx).get(m.id, ())
+
+
+def _all_material_issues(materials: Iterable[MaterialRow], ctx: Context) -> dict[int, tuple[Issue, ...]]:
+    """Each material's own issues (materials without any are left out)."""
     settings = ctx.settings
-    out: list[Issue] = []
-    for fn in _material_fns(settings.disabled, m.is_photo):
-        out.extend(fn(m, ctx))
-    if out and settings.severities:
-        return tuple(apply_severity(out, settings))
-    return tuple(out)
+    photo_fns = _material_fns(settings.disabled, True)
+    other_fns = _material_fns(settings.disabled, False)
+    severities = settings.severities
+    out: dict[int, tuple[Issue, ...]] = {}
+    for m in materials:
+        found: list[Issue] = []
+        for fn in photo_fns if m.is_photo else other_fns:
+            issues = fn(m, ctx)
+            if issues:
+                found.extend(issues)
+        if found:
+            out[m.id] = tuple(apply_severity(found, settings)) if severities else tuple(found)
+    return out
 
 
 def _counts(st: StandardView, mats: list[MaterialRow], invalid: set[int]) -> tuple[KindCount, ...]:
@@ -257,16 +307,23 @@ def _counts(st: StandardView, mats: list[MaterialRow], invalid: set[int]) -> tup
 
 def _standard_status(state: _State, ctx: Context, sid: int) -> StandardStatus:
     st = state.standards[sid]
-    mats = [state.materials[m] for m in state.std_materials.get(sid, ()) if m in state.materials]
+    materials, mat_issues, keys = state.materials, state.mat_issues, state.content_keys
+    mats = [materials[m] for m in state.std_materials.get(sid, ()) if m in materials]
     settings = state.settings
-    invalid = {m.id for m in mats if any(i.severity == ERROR for i in state.mat_issues.get(m.id, ()))}
-    seen: set[str] = set()
-    for m in mats:  # a second copy of the same content counts for nothing
-        k = state.content_keys.get(m.id)
-        if k is not None:
-            if k in seen and "duplicate" not in settings.disabled:
+    invalid: set[int] = set()
+    for m in mats:
+        for i in mat_issues.get(m.id, ()):
+            if i.severity == ERROR:
                 invalid.add(m.id)
-            seen.add(k)
+                break
+    if "duplicate" not in settings.disabled:
+        seen: set[str] = set()
+        for m in mats:  # a second copy of the same content counts for nothing
+            k = keys.get(m.id)
+            if k is not None:
+                if k in seen:
+                    invalid.add(m.id)
+                seen.add(k)
     facts = StandardFacts(st, state.node_titles.get(sid, ""), tuple(mats), frozenset(invalid),
                           _counts(st, mats, invalid))
     issues: list[Issue] = []
@@ -275,14 +332,24 @@ def _standard_status(state: _State, ctx: Context, sid: int) -> StandardStatus:
             issues.extend(rule.fn(facts, ctx))
     issues = apply_severity(issues, settings)
     by_id = {m.id: m for m in mats}
-    findings: list[Finding] = []
+    code, unit_names = st.code, state.unit_names
+    # findings by severity (errors first), each in the order: requirement, materials', the rest
+    by_sev: dict[str, list[Finding]] = {sev: [] for sev in _SEV_ORDER}
     for i in issues:
         if i.rule == "requirement":
-            findings.append(_finding(i, st, by_id, state.unit_names))
+            by_sev[i.severity].append(_finding(i, st, by_id, unit_names))
     for m in mats:
-        findings.extend(_finding(i, st, by_id, state.unit_names) for i in state.mat_issues.get(m.id, ()))
-    findings.extend(_finding(i, st, by_id, state.unit_names) for i in issues if i.rule != "requirement")
-    findings.sort(key=lambda f: _SEV_ORDER[f.severity])
+        own = mat_issues.get(m.id)
+        if own:
+            label = m.title or m.original_name
+            unit = unit_names.get(m.unit_id, "") if m.unit_id is not None else ""
+            for i in own:
+                by_sev[i.severity].append(Finding(i.rule, i.severity, i.message, i.fix, code, sid,
+                                                  i.material_id, label, unit))
+    for i in issues:
+        if i.rule != "requirement":
+            by_sev[i.severity].append(_finding(i, st, by_id, unit_names))
+    findings = [f for group in by_sev.values() for f in group]
     return StandardStatus(
         id=st.id, code=st.code, item_code=st.item_code, number=st.number, text=st.text,
         status=_status(facts, findings), needs_materials=st.needs_materials,
@@ -372,33 +439,50 @@ def _units(statuses: list[StandardStatus], state: _State) -> tuple[UnitOwed, ...
             if s.needs_materials:
                 assigned[u] = assigned.get(u, 0) + 1
                 met[u] = met.get(u, 0) + (s.status == MET)
-        for f in s.findings:
-            if f.unit and f.unit not in roles and f.severity != NOTICE:
-                roles[f.unit] = ROLE_SUBMIT
+        reasons = _Reasons(s)
+        for u in reasons.by_unit:
+            if u not in roles:
+                roles[u] = ROLE_SUBMIT
         for u, role in roles.items():
             if u not in items:
                 items[u] = []
                 names.append(u)
-            reasons = _reasons_for(s, u, role)
-            if reasons:
-                items[u].append(OwedItem(s.code, s.text, s.status, role, s.deadline, reasons))
+            why = reasons.of(u, role)
+            if why:
+                items[u].append(OwedItem(s.code, s.text, s.status, role, s.deadline, why))
     order = {n: i for i, n in enumerate(state.unit_names.values())}
     names.sort(key=lambda n: (order.get(n, len(order)), n))
     return tuple(UnitOwed(n, tuple(items[n]), assigned.get(n, 0), met.get(n, 0)) for n in names)
 
 
-def _reasons_for(s: StandardStatus, unit: str, role: str) -> tuple[str, ...]:
-    """Why ``unit`` still owes work on ``s`` (its own materials' problems, and
-    the standard's shortfalls unless it only submitted material)."""
-    out: list[str] = []
-    for f in s.findings:
-        if f.severity == NOTICE:
-            continue
-        if f.material_id is None:
-            if role != ROLE_SUBMIT:
-                out.append(f"{f.message}（{f.fix}）")
-        elif f.unit == unit or (not f.unit and role == ROLE_LEAD):
-            out.append(f"「{f.material_title}」{f.message}（{f.fix}）")
-    if not out and s.needs_materials and s.status in (MISSING, PARTIAL) and role != ROLE_SUBMIT:
-        out.append(f"状态为「{s.status}」")
-    return tuple(out)
+class _Reasons:
+    """Why each unit still owes work on a standard: its own materials' problems, the problems
+    of materials nobody is named for (the lead units'), and the standard's shortfalls unless
+    it only submitted material.  The findings are grouped once (not read again per unit)."""
+
+    def __init__(self, s: StandardStatus) -> None:
+        self.status = s
+        self.standard: list[tuple[int, str]] = []  # (position among the findings, reason)
+        self.unitless: list[tuple[int, str]] = []
+        self.by_unit: dict[str, list[tuple[int, str]]] = {}
+        for n, f in enumerate(s.findings):
+            if f.severity == NOTICE:
+                continue
+            if f.material_id is None:
+                self.standard.append((n, f"{f.message}（{f.fix}）"))
+            elif f.unit:
+                self.by_unit.setdefault(f.unit, []).append((n, f"「{f.material_title}」{f.message}（{f.fix}）"))
+            else:
+                self.unitless.append((n, f"「{f.material_title}」{f.message}（{f.fix}）"))
+
+    def of(self, unit: str, role: str) -> tuple[str, ...]:
+        parts = [p for p in (self.standard if role != ROLE_SUBMIT else (), self.by_unit.get(unit, ()),
+                             self.unitless if role == ROLE_LEAD else ()) if p]
+        if len(parts) == 1:
+            out = [text for _, text in parts[0]]
+        else:
+            out = [text for _, text in heapq.merge(*parts)]  # in the findings' order
+        s = self.status
+        if not out and s.needs_materials and s.status in (MISSING, PARTIAL) and role != ROLE_SUBMIT:
+            out.append(f"状态为「{s.status}」")
+        return tuple(out)

