@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import and_, asc, desc, func, select
+from sqlalchemy import and_, asc, desc, func, or_, select
 from sqlalchemy.orm import Session
 
 from civdesk.models import (
@@ -101,8 +101,11 @@ class Changes:
 # --------------------------------------------------------------------- reads
 def list_ids(lib: Library, *, standard_ids: Iterable[int] | None = None, unfiled: bool = False,
              unit_id: int | None = None, sort: str = "date", descending: bool = False,
-             kind: str | None = None) -> list[int]:
-    """Material ids for a view, filtered and sorted in SQL."""
+             kind: str | None = None, dated: tuple[dt.date, dt.date] | None = None) -> list[int]:
+    """Material ids for a view, filtered and sorted in SQL.
+
+    ``dated`` (first, last day): only materials formed then, and those without a date (they
+    belong to no year, so a year's view never hides them)."""
     q = select(Material.id).outerjoin(Unit, Unit.id == Material.unit_id)
     if standard_ids is not None:
         ids = list(standard_ids)
@@ -113,6 +116,8 @@ def list_ids(lib: Library, *, standard_ids: Iterable[int] | None = None, unfiled
         q = q.where(Material.unit_id == unit_id)
     if kind is not None:
         q = q.where(Material.kind == kind)
+    if dated is not None:
+        q = q.where(or_(Material.date.is_(None), Material.date.between(*dated)))
     col = SORTS.get(sort, Material.date)
     order = desc(col) if descending else asc(col)
     q = q.order_by(order.nulls_last(), Material.id)

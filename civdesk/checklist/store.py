@@ -100,6 +100,22 @@ class PeriodView:
     end: dt.date
 
 
+def current_period(periods: Iterable[PeriodView], today: dt.date | None = None) -> PeriodView | None:
+    """The 测评周期 views and checks use unless told otherwise: the one containing today, else
+    the one of today's year, else the latest (None when the checklist has none)."""
+    periods = list(periods)
+    if not periods:
+        return None
+    today = today or dt.date.today()
+    for p in periods:
+        if p.start <= today <= p.end:
+            return p
+    for p in periods:
+        if p.year == today.year:
+            return p
+    return max(periods, key=lambda p: p.year)
+
+
 @dataclass(frozen=True)
 class ChecklistInfo:
     id: int
@@ -692,6 +708,6 @@ __all__ = [
     "ChecklistFormatError", "ChecklistInfo", "ChecklistNotFound", "ChecklistTree", "ImportOutcome",
     "ImportPreview", "NodeView", "StandardView", "checklist_tree", "commit_import",
     "diff_checklists", "find_node", "find_standard", "get_checklist", "list_checklists",
-    "list_units", "load_sample", "preview_import", "set_period", "tree_as_json", "update_unit",
+    "current_period", "list_units", "load_sample", "preview_import", "set_period", "tree_as_json", "update_unit",
     "CarriedValue", "describe_carry", "parse_standard_address", "set_standard_value", "source_codes",
 ]

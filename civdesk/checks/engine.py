@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from civdesk.checklist.store import ChecklistTree, NodeView, StandardView, checklist_tree
+from civdesk.checklist.store import ChecklistTree, NodeView, StandardView, checklist_tree, current_period
 from civdesk.checks import data
 from civdesk.checks.data import MaterialRow
 from civdesk.checks.model import (
@@ -83,7 +83,7 @@ def run_checks(lib: Library, checklist_id: int | None = None, unit: str | None =
 
     ``unit`` narrows the result to the standards that unit leads, co-operates
     on or submitted material to; ``year`` picks the 测评周期 (default: the
-    latest year set for the checklist).
+    current one, see :func:`pick_period`).
     """
     with _no_gc():
         return _run_checks(lib, checklist_id, unit, year, today, settings)
@@ -93,7 +93,8 @@ def _run_checks(lib: Library, checklist_id: int | None, unit: str | None, year: 
                 today: dt.date | None, settings: CheckSettings | None) -> CheckResult:
     settings = settings or get_check_settings(lib)
     tree = checklist_tree(lib, checklist_id)
-    period = pick_period(tree, year)
+    today = today or dt.date.today()
+    period = pick_period(tree, year, today)
     cid = tree.checklist.id
     with lib.session() as s:
         links = data.load_links(s, cid)
@@ -110,7 +111,7 @@ def _run_checks(lib: Library, checklist_id: int | None, unit: str | None, year: 
     keys = {mid: k for mid, m in materials.items() if (k := content_key(m, texts.get(mid)))}
     state = _State(
         tree=tree, standards=standards, node_titles=node_titles, settings=settings, period=period,
-        today=today or dt.date.today(), unit_filter=unit, materials=materials, texts=texts,
+        today=today, unit_filter=unit, materials=materials, texts=texts,
         std_materials={sid: tuple(sorted(v)) for sid, v in std_mats.items()},
         mat_standards={mid: tuple(v) for mid, v in mat_stds.items()},
         content_keys=keys, key_standards=_key_standards(keys, mat_stds),
@@ -194,7 +195,9 @@ def _recheck(lib: Library, old: _State, ids: set[int]) -> CheckResult:
     return _result(replace(state, statuses=statuses))
 
 
-def pick_period(tree: ChecklistTree, year: int | None = None) -> PeriodInfo | None:
+def pick_period(tree: ChecklistTree, year: int | None = None, today: dt.date | None = None) -> PeriodInfo | None:
+    """The 测评周期 of ``year``; without a year the current one: the period containing ``today``
+    (default: the real today), else the one of today's year, else the latest."""
     periods = tree.checklist.periods
     if year is not None:
         chosen = [p for p in periods if p.year == year]
@@ -202,10 +205,10 @@ def pick_period(tree: ChecklistTree, year: int | None = None) -> PeriodInfo | No
             years = "、".join(str(p.year) for p in periods) or "无"
             raise ValueError(f"测评体系「{tree.checklist.label}」没有 {year} 年的测评周期（已设置：{years}）")
         p = chosen[0]
-    elif periods:
-        p = max(periods, key=lambda p: p.year)
     else:
-        return None
+        p = current_period(periods, today)
+        if p is None:
+            return None
     return PeriodInfo(p.year, p.start, p.end)
 
 

@@ -1,8 +1,8 @@
 """Subcommands of the check feature: ``civdesk check``.
 
 ``civdesk check [--unit U] [--format docx|xlsx|json] [--out PATH] [--checklist ID] [--year Y]``
-prints the scoreboard (or writes a report); exit status 1 when any 错误
-finding exists, else 0.  A unit's 补交通知 (文号, deadline, recorded) is
+prints the scoreboard (or writes a report) for the current 测评周期 (``--year`` picks another);
+exit status 1 when any 错误 finding exists, else 0.  A unit's 补交通知 (文号, deadline, recorded) is
 ``civdesk tasks notice 补交 --unit U``; ``--format docx --unit U`` says so.
 """
 from __future__ import annotations
@@ -21,7 +21,8 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     p.add_argument("--format", choices=FORMATS, help="报告格式（docx / xlsx / json）")
     p.add_argument("--out", type=Path, metavar="PATH", help="报告保存位置")
     p.add_argument("--checklist", type=int, metavar="ID", help="测评体系编号（默认：最新的）")
-    p.add_argument("--year", type=int, help="测评周期所属年度（默认：最近一年）")
+    p.add_argument("--year", type=int, help="测评周期所属年度（默认：当前年度，即含今天的测评周期，"
+                                            "否则今年的，否则最近一年的）")
     p.set_defaults(run=cmd_check)
 
 
@@ -43,6 +44,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     with open_library(args) as lib:
         try:
             result = run_checks(lib, args.checklist, unit=args.unit, year=args.year)
+            other_years = _other_years(lib, result)
         except (ChecklistNotFound, ValueError) as exc:
             raise UsageError(str(exc)) from None
     if args.unit and not any(u.unit == args.unit for u in result.units):
@@ -65,12 +67,26 @@ def cmd_check(args: argparse.Namespace) -> int:
         path = write_check_xlsx(result, args.out)
     else:
         _print_scoreboard(result)
+        if other_years:
+            print()
+            print(f"检查的是 {result.period.year} 年度测评周期；其他年度：{'、'.join(map(str, other_years))}"
+                  f"（用 --year 指定，如 --year {other_years[0]}）")
         return code
     if args.json:
         emit_json({"path": str(path), "has_errors": result.has_errors})
     else:
         print(f"已保存：{path}")
     return code
+
+
+def _other_years(lib, result) -> list[int]:  # noqa: ANN001 - a Library, a CheckResult
+    """The checklist's other 测评周期 years, newest first."""
+    from civdesk.checklist.store import get_checklist
+
+    if result.period is None:
+        return []
+    years = {p.year for p in get_checklist(lib, result.checklist_id).periods} - {result.period.year}
+    return sorted(years, reverse=True)
 
 
 def _print_scoreboard(result) -> None:  # noqa: ANN001 - a CheckResult

@@ -109,7 +109,7 @@ def build_ledger(lib: Library, today: dt.date | None = None, checklist_id: int |
 
     today = today or dt.date.today()
     tree = checklist_tree(lib, checklist_id)
-    period = pick_period(tree)
+    period = pick_period(tree, today=today)
     with lib.session() as s:
         unit_ids = dict(s.execute(select(Unit.name, Unit.id)).all())
         issued: dict[tuple[int, int], dt.date] = {}
