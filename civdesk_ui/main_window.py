@@ -38,6 +38,7 @@ from civdesk.checks.model import PeriodInfo
 from civdesk.library import Library, LibraryError
 from civdesk.lock import LibraryLockedError
 from civdesk.settings import AppSettings
+from civdesk.years import default_year, material_years, year_span
 from civdesk_ui.detail_panel import DetailPanel
 from civdesk_ui.file_dialogs import existing_directory, open_files
 from civdesk_ui.jobs import JobRunner
@@ -51,8 +52,6 @@ from civdesk_ui.material_views import (
 from civdesk_ui.messages import inform, warn
 from civdesk_ui.period_chooser import (
     PeriodChooser,
-    choose_year,
-    chosen_year,
     effective_period,
     period_label,
 )
@@ -404,7 +403,10 @@ class MainWindow(QMainWindow):
         self._listing = None
         self.closing = False
         self._panes_restored = False
-        self.period_year: int | None = None
+        self.period_year: int | None = None  # the checks' 测评周期 (None: the current one)
+        self.view_year: int | None = None  # the year the material list shows (None: all years)
+        self.default_view_year: int | None = None
+        self._view_periods: tuple = ()
         self.undo_stack = QUndoStack(self)
         self.thumbs = ThumbnailCache(lib, self)
         self.model = MaterialModel(lib, self.thumbs, self)
@@ -456,6 +458,24 @@ class MainWindow(QMainWindow):
         self.problems_only.setObjectName("problemsOnly")
         self.problems_only.setToolTip("只显示带有 期外、模糊、分辨率低、缺说明、重复、无法打开 标记的材料")
         self.problems_only.toggled.connect(lambda _: self.show_selection())
+        # years of material: the list shows one year (the current one by default), and says so
+        self.year_filter = QComboBox()
+        self.year_filter.setObjectName("yearFilter")
+        self.year_filter.setToolTip("材料列表按年度显示：有测评周期的年度按测评周期的起止日期，其他年度按自然年；"
+                                    "未标注形成日期的材料在每个年度都列出")
+        self.year_filter.activated.connect(lambda i: self.choose_view_year(self.year_filter.itemData(i)))
+        self.year_note = QLabel()
+        self.year_note.setObjectName("yearNote")
+        self.year_note.setTextFormat(Qt.RichText)
+        self.year_note.linkActivated.connect(
+            lambda href: self.choose_view_year(None if href == "all" else self.default_view_year))
+        self.year_bar = QWidget()
+        self.year_bar.setObjectName("yearBar")
+        y_layout = QHBoxLayout(self.year_bar)
+        y_layout.setContentsMargins(0, 0, 0, 0)
+        y_layout.addWidget(QLabel("年度："))
+        y_layout.addWidget(self.year_filter)
+        y_layout.addWidget(self.year_note, 1)
         self.search_box.setMinimumWidth(220)
         bar = QHBoxLayout()
         bar.addWidget(self.search_box, 3)
@@ -468,6 +488,7 @@ class MainWindow(QMainWindow):
         c_layout = QVBoxLayout(centre)
         c_layout.setContentsMargins(4, 0, 4, 0)
         c_layout.addLayout(bar)
+        c_layout.addWidget(self.year_bar)
         c_layout.addWidget(self.centre_title)
         c_layout.addWidget(self.views)
 
@@ -611,8 +632,9 @@ class MainWindow(QMainWindow):
         self.detail.editor.set_units(mat.units(lib))
         self.unit_panel.fill(lib)
         self.checklist_panel.reload()
-        self.period_year = chosen_year(lib)
-        self.fill_periods()
+        self.period_year = None  # the current 测评周期 and year, until the clerk picks another
+        self.view_year = None
+        self.fill_periods(reset_year=True)
         self.update_start_page()
         # the badges' queries start once the window has painted (not competing with the first paint)
         QTimer.singleShot(BADGES_AFTER_MS, self, lambda lib=lib: self.update_badges()
@@ -716,7 +738,7 @@ class MainWindow(QMainWindow):
                 self.centre_title.setText("请选择责任单位")
                 return
             ids = mat.list_ids(self.lib, unit_id=item.data(Qt.UserRole), sort=sort,
-                               descending=descending)
+                               descending=descending, dated=self.view_dates())
             self.centre_title.setText(f"<b>{item.text()}</b>")
             self._set_empty(EMPTY["unit"])
         else:
@@ -726,7 +748,8 @@ class MainWindow(QMainWindow):
             kind = item.data(0, ROLE_KIND)
             self._set_empty(EMPTY[kind])
             if kind == UNFILED:
-                ids = mat.list_ids(self.lib, unfiled=True, sort=sort, descending=descending)
+                ids = mat.list_ids(self.lib, unfiled=True, sort=sort, descending=descending,
+                                   dated=self.view_dates())
                 self.centre_title.setText(f"<b>未归类材料</b>（{len(ids)} 件）")
                 self.detail.standard.setHtml("<p>这些材料还没有归档到任何测评标准。"
                                              "把它们拖到左侧的测评标准上，或在「归档」页接受建议。</p>")
@@ -737,7 +760,7 @@ class MainWindow(QMainWindow):
                     self._list_later(standard_ids, sort, descending)
                     return
                 ids = mat.list_ids(self.lib, standard_ids=standard_ids, sort=sort,
-                                   descending=descending)
+                                   descending=descending, dated=self.view_dates())
         self._listing = None
         self._show_ids(ids)
 
@@ -745,6 +768,7 @@ class MainWindow(QMainWindow):
         """A node with thousands of materials: its ids are read on a worker thread (the newest
         request wins); the centre says it is reading meanwhile."""
         lib = self.lib
+        dated = self.view_dates()
         self._set_empty("正在读取……")
         self.model.set_ids([])
 
@@ -755,11 +779,12 @@ class MainWindow(QMainWindow):
                 self._show_ids(ids)
 
         job = self.jobs.run("读取材料列表", lambda _p: mat.list_ids(
-            lib, standard_ids=standard_ids, sort=sort, descending=descending),
+            lib, standard_ids=standard_ids, sort=sort, descending=descending, dated=dated),
             on_done=shown, dialog=False)
         self._listing = job
 
     def _show_ids(self, ids: list[int]) -> None:
+        self.year_note.setText(self._year_text(len(ids)))
         if self.problems_only.isChecked():
             flagged = self.badge_summary.badges
             ids = [i for i in ids if i in flagged]
@@ -822,6 +847,9 @@ class MainWindow(QMainWindow):
             return False
         self.search_box.clear()
         self.problems_only.setChecked(False)
+        day, dated = rows[material_id].date, self.view_dates()
+        if day is not None and dated is not None and not dated[0] <= day <= dated[1]:
+            self.choose_view_year(None)  # another year's material: shown among all years
         standards = [s for s in rows[material_id].standards if s in self.checklist_panel.standards]
         if not (standards and self.select_standard(standards[0])):
             self.show_unfiled()
@@ -955,6 +983,7 @@ class MainWindow(QMainWindow):
             return
         self.detail.editor.set_units(mat.units(self.lib))
         self.unit_panel.fill(self.lib)
+        self.fill_years()  # the import may have brought another year's material
         QTimer.singleShot(0, self, lambda: None if self.closing else self.show_selection())
 
     # ---------------------------------------------------------------- badges
@@ -992,19 +1021,70 @@ class MainWindow(QMainWindow):
                                                 show_errors=False)
         self._badge_job.ended.connect(ended)
 
-    def fill_periods(self) -> None:
-        """The status bar's chooser (after a checklist switch or a period edit)."""
+    def fill_periods(self, reset_year: bool = False) -> None:
+        """The status bar's chooser and the list's year chooser (after a checklist switch or a
+        period edit); ``reset_year``: back to the current year."""
         cid = self.checklist_panel.checklist_id
         periods = cl.get_checklist(self.lib, cid).periods if cid is not None else ()
         self.period_chooser.fill(periods, self.period_year)
+        self._view_periods = periods
+        self.fill_years(reset_year)
 
     def choose_period(self, year: int | None) -> None:
+        """The checks' 测评周期; the list follows to that year (unless it shows all years)."""
         self.period_year = year
-        choose_year(self.lib, year)
         self.fill_periods()
         self.update_badges()
+        if year is not None and self.view_year is not None and year != self.view_year:
+            self.choose_view_year(year)
         if self.check_dashboard is not None and self.check_dashboard.isVisible():
             self.check_dashboard.run()
+
+    # ------------------------------------------------------------------ years
+    def fill_years(self, reset: bool = False) -> None:
+        """The year chooser above the list: shown while the library has material of more than
+        one year (or the chosen year hides some)."""
+        periods = self._view_periods
+        years = material_years(self.lib)
+        self.default_view_year = default_year(periods, years)
+        if reset:
+            self.view_year = self.default_view_year
+        shown = set(years) | {p.year for p in periods}
+        if self.view_year is not None:
+            shown.add(self.view_year)
+        self.year_filter.blockSignals(True)
+        self.year_filter.clear()
+        for y in sorted(shown, reverse=True):
+            self.year_filter.addItem(f"{y}年" + ("（当前）" if y == self.default_view_year else ""), y)
+        self.year_filter.addItem("全部年份", None)
+        self.year_filter.setCurrentIndex(max(self.year_filter.findData(self.view_year), 0)
+                                         if self.view_year is not None else self.year_filter.count() - 1)
+        self.year_filter.blockSignals(False)
+        self.year_bar.setVisible(bool(years) and not (len(years) == 1 and self.view_year in (None, years[0])))
+
+    def choose_view_year(self, year: int | None) -> None:
+        """Show one year's material in the list (None: all years); the checks follow to that
+        year's 测评周期 when the checklist has one."""
+        self.view_year = year
+        if year is not None and year != self.period_year and any(p.year == year for p in self._view_periods):
+            self.choose_period(year)  # fills the choosers too
+        else:
+            self.fill_years()
+        self.show_selection()
+
+    def view_dates(self) -> tuple | None:
+        """(first, last day) of the year the list shows, None for all years."""
+        return year_span(self.view_year, self._view_periods).dates if self.view_year is not None else None
+
+    def _year_text(self, n: int) -> str:
+        if self.view_year is None:
+            back = self.default_view_year
+            link = f"；<a href='current'>只看 {back}年</a>" if back is not None else ""
+            return f"全部年份 · 共 {n} 件{link}"
+        span = year_span(self.view_year, self._view_periods)
+        dates = f"（{span.start:%Y-%m-%d}～{span.end:%Y-%m-%d}）" if span.is_period else ""
+        return (f"<b>{span.label}</b>{dates} · 共 {n} 件（未标注日期的也列出）；"
+                f"<a href='all'>显示全部年份</a>")
 
     # ----------------------------------------------------------------- import
     def import_files(self) -> None:
@@ -1106,6 +1186,7 @@ class MainWindow(QMainWindow):
                                {r.material_id: r.marked() for r in results})
             self.centre_title.setText(f"<b>搜索「{query}」</b>：{len(results)} 件材料"
                                       + ("（当前条目内）" if standards else ""))
+            self.year_note.setText("搜索结果不分年份")
             self.last_results = results
             if results:
                 self.select_material(results[0].material_id)

@@ -1,38 +1,23 @@
 """Which 测评周期 the window checks against: a chooser for the status bar and the F9 dashboard.
 
-The choice is the library's (settings key ``window``, ``period_year``), so it follows the
-library to another PC; without a choice the latest period of the checklist is used.
+Without a choice the current period is used (the one containing today, else today's year's,
+else the latest: :func:`civdesk.checklist.store.current_period`); a choice lasts while the
+library is open, so the next day starts again at the current year.
 """
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox
 
-from civdesk import library_settings
 from civdesk.checklist import store as cl
-
-SETTINGS_KEY = "window"
-
-
-def chosen_year(lib) -> int | None:  # noqa: ANN001
-    with lib.session() as s:
-        year = library_settings.read(s, SETTINGS_KEY).get("period_year")
-    return year if isinstance(year, int) else None
-
-
-def choose_year(lib, year: int | None) -> None:  # noqa: ANN001
-    with lib.session() as s:
-        value = library_settings.read(s, SETTINGS_KEY)
-        value["period_year"] = year
-        library_settings.write(s, SETTINGS_KEY, value)
 
 
 def effective_period(periods: tuple[cl.PeriodView, ...], year: int | None) -> cl.PeriodView | None:
-    """The chosen year's period, else the latest one."""
+    """The chosen year's period, else the current one."""
     chosen = [p for p in periods if p.year == year]
     if chosen:
         return chosen[0]
-    return max(periods, key=lambda p: p.year) if periods else None
+    return cl.current_period(periods)
 
 
 def period_label(p: cl.PeriodView | None) -> str:
