@@ -39,6 +39,7 @@ from civdesk.checks.model import (
 from civdesk.checks.rules import (
     MATERIAL_RULES,
     STANDARD_RULES,
+    ContentKey,
     Context,
     Issue,
     StandardFacts,
@@ -68,8 +69,8 @@ class _State:
     texts: Mapping[int, str]
     std_materials: Mapping[int, tuple[int, ...]]
     mat_standards: Mapping[int, tuple[int, ...]]
-    content_keys: Mapping[int, str]
-    key_standards: Mapping[str, frozenset[int]]
+    content_keys: Mapping[int, ContentKey]
+    key_standards: Mapping[ContentKey, frozenset[int]]
     mat_issues: Mapping[int, tuple[Issue, ...]]
     unit_names: Mapping[int, str]
     statuses: Mapping[int, StandardStatus]
@@ -235,9 +236,10 @@ def _context(state: _State) -> Context:
                    codes={sid: st.code for sid, st in state.standards.items()})
 
 
-def _key_standards(keys: Mapping[int, str], mat_stds: Mapping[int, Iterable[int]]) -> dict[str, frozenset[int]]:
-    one: dict[str, Iterable[int]] = {}  # fingerprint of one material → its standards
-    many: dict[str, list[int]] = {}  # of several → all their standards
+def _key_standards(keys: Mapping[int, ContentKey],
+                   mat_stds: Mapping[int, Iterable[int]]) -> dict[ContentKey, frozenset[int]]:
+    one: dict[ContentKey, Iterable[int]] = {}  # fingerprint of one material → its standards
+    many: dict[ContentKey, list[int]] = {}  # of several → all their standards
     for mid, k in keys.items():
         stds = mat_stds.get(mid)
         if not stds:
@@ -253,11 +255,12 @@ def _key_standards(keys: Mapping[int, str], mat_stds: Mapping[int, Iterable[int]
     return out
 
 
-def _refresh_keys(key_stds: dict[str, frozenset[int]], touched: set[str], keys: Mapping[int, str],
+def _refresh_keys(key_stds: dict[ContentKey, frozenset[int]], touched: set[ContentKey],
+                  keys: Mapping[int, ContentKey],
                   mat_stds: Mapping[int, Iterable[int]]) -> None:
     if not touched:
         return
-    groups: dict[str, set[int]] = {k: set() for k in touched}
+    groups: dict[ContentKey, set[int]] = {k: set() for k in touched}
     for mid, k in keys.items():  # one pass over the fingerprints
         if k in groups:
             groups[k].update(mat_stds.get(mid, ()))
@@ -313,19 +316,28 @@ def _standard_status(state: _State, ctx: Context, sid: int) -> StandardStatus:
     materials, mat_issues, keys = state.materials, state.mat_issues, state.content_keys
     mats = [materials[m] for m in state.std_materials.get(sid, ()) if m in materials]
     settings = state.settings
+    code, unit_names = st.code, state.unit_names
+    count_copies = "duplicate" not in settings.disabled
+    # one pass over the materials: which count for nothing (an error of their own, or a second
+    # copy of the same content), and their own findings by severity
     invalid: set[int] = set()
+    seen: set[ContentKey] = set()
+    own: dict[str, list[Finding]] = {sev: [] for sev in _SEV_ORDER}
     for m in mats:
-        for i in mat_issues.get(m.id, ()):
-            if i.severity == ERROR:
-                invalid.add(m.id)
-                break
-    if "duplicate" not in settings.disabled:
-        seen: set[str] = set()
-        for m in mats:  # a second copy of the same content counts for nothing
-            k = keys.get(m.id)
+        mid = m.id
+        found = mat_issues.get(mid)
+        if found:
+            label = m.title or m.original_name
+            unit = unit_names.get(m.unit_id, "") if m.unit_id is not None else ""
+            for i in found:
+                if i.severity == ERROR:
+                    invalid.add(mid)
+                own[i.severity].append(Finding(i.rule, i.severity, i.message, i.fix, code, sid, mid, label, unit))
+        if count_copies:
+            k = keys.get(mid)
             if k is not None:
                 if k in seen:
-                    invalid.add(m.id)
+                    invalid.add(mid)
                 seen.add(k)
     facts = StandardFacts(st, state.node_titles.get(sid, ""), tuple(mats), frozenset(invalid),
                           _counts(st, mats, invalid))
@@ -335,20 +347,13 @@ def _standard_status(state: _State, ctx: Context, sid: int) -> StandardStatus:
             issues.extend(rule.fn(facts, ctx))
     issues = apply_severity(issues, settings)
     by_id = {m.id: m for m in mats}
-    code, unit_names = st.code, state.unit_names
     # findings by severity (errors first), each in the order: requirement, materials', the rest
     by_sev: dict[str, list[Finding]] = {sev: [] for sev in _SEV_ORDER}
     for i in issues:
         if i.rule == "requirement":
             by_sev[i.severity].append(_finding(i, st, by_id, unit_names))
-    for m in mats:
-        own = mat_issues.get(m.id)
-        if own:
-            label = m.title or m.original_name
-            unit = unit_names.get(m.unit_id, "") if m.unit_id is not None else ""
-            for i in own:
-                by_sev[i.severity].append(Finding(i.rule, i.severity, i.message, i.fix, code, sid,
-                                                  i.material_id, label, unit))
+    for sev, group in own.items():
+        by_sev[sev].extend(group)
     for i in issues:
         if i.rule != "requirement":
             by_sev[i.severity].append(_finding(i, st, by_id, unit_names))
