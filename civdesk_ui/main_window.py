@@ -831,6 +831,9 @@ class MainWindow(QMainWindow):
 
     def select_material(self, material_id: int) -> bool:
         row = self.model.row_of.get(material_id)
+        if row is None and self._outside_year([material_id]):
+            self.choose_view_year(None)  # another year's material (a 期外 finding): all years
+            row = self.model.row_of.get(material_id)
         if row is None:
             return False
         view = self.current_view()
@@ -847,8 +850,7 @@ class MainWindow(QMainWindow):
             return False
         self.search_box.clear()
         self.problems_only.setChecked(False)
-        day, dated = rows[material_id].date, self.view_dates()
-        if day is not None and dated is not None and not dated[0] <= day <= dated[1]:
+        if self._outside_year([material_id]):
             self.choose_view_year(None)  # another year's material: shown among all years
         standards = [s for s in rows[material_id].standards if s in self.checklist_panel.standards]
         if not (standards and self.select_standard(standards[0])):
@@ -978,12 +980,17 @@ class MainWindow(QMainWindow):
         self.show_selection()
         self.update_badges()
 
-    def _after_import(self) -> None:
+    def _after_import(self, new_ids: list[int] | None = None) -> None:
         if self.closing:
             return
         self.detail.editor.set_units(mat.units(self.lib))
         self.unit_panel.fill(self.lib)
         self.fill_years()  # the import may have brought another year's material
+        outside = self._outside_year(new_ids or [])
+        if outside:  # what was just imported is never hidden by the year shown
+            label = year_span(self.view_year, self._view_periods).label
+            self.choose_view_year(None)
+            self.statusBar().showMessage(f"导入的材料中有 {len(outside)} 件不属于{label}，已改为显示全部年份", 10000)
         QTimer.singleShot(0, self, lambda: None if self.closing else self.show_selection())
 
     # ---------------------------------------------------------------- badges
@@ -1072,6 +1079,14 @@ class MainWindow(QMainWindow):
             self.fill_years()
         self.show_selection()
 
+    def _outside_year(self, ids: list[int]) -> list[int]:
+        """Those of ``ids`` the list's year hides (formed in another year)."""
+        dated = self.view_dates()
+        if dated is None or not ids:
+            return []
+        rows = mat.get_rows(self.lib, ids)
+        return [i for i in ids if i in rows and rows[i].date is not None and not dated[0] <= rows[i].date <= dated[1]]
+
     def view_dates(self) -> tuple | None:
         """(first, last day) of the year the list shows, None for all years."""
         return year_span(self.view_year, self._view_periods).dates if self.view_year is not None else None
@@ -1148,7 +1163,8 @@ class MainWindow(QMainWindow):
             dialog = ImportReportDialog(self, report, existing)
             dialog.setAttribute(Qt.WA_DeleteOnClose)
             self.report_dialog = dialog
-            QTimer.singleShot(0, self, self._after_import)
+            new = [e.material_id for e in report.entries if e.material_id and e.status != "duplicate"]
+            QTimer.singleShot(0, self, lambda: self._after_import(new))
             QTimer.singleShot(0, dialog.open)
 
         return self.jobs.run("导入材料", work, on_done=done)

@@ -63,6 +63,32 @@ def test_revealing_another_years_material_shows_all_years(years_window):
     assert win.view_year is None and win.selected_ids() == [ids["old"]]
 
 
+def test_a_finding_on_another_years_material_opens_it(years_window, qtbot):
+    win, ids = years_window
+    win.open_checks()
+    _wait(qtbot, win)
+    dash = win.check_dashboard
+    finding = next(f for f in dash.result.findings if f.material_id == ids["old"] and f.rule == "period")
+    dash.open_finding(finding)  # 期外: not in the year the list shows
+    assert win.view_year is None and win.selected_ids() == [ids["old"]]
+    dash.close()
+
+
+def test_an_import_of_another_years_photo_shows_all_years(years_window, qtbot):
+    from civdesk.importer import ImportOptions
+    from tests.conftest import FIXTURES
+
+    win, ids = years_window
+    photo = FIXTURES / "corpus" / "photos" / "jpg__mobile__jolla.jpg"  # taken 2014
+    win.start_import([photo], ImportOptions(), ask=False)
+    _wait(qtbot, win)
+    win.report_dialog.close()
+    (new,) = [e.material_id for e in win.last_report.entries]
+    assert win.view_year is None
+    win.show_unfiled()
+    assert new in win.model.ids and "全部年份" in win.year_note.text()
+
+
 def test_one_year_of_material_needs_no_chooser(window, qtbot):
     add_doc(window.lib, "Ⅲ-5:1", date=dt.date(2021, 5, 1))
     window.fill_periods(reset_year=True)
