@@ -114,16 +114,27 @@ def load_materials(s: Session, checklist_id: int | None = None,
     return {r[0]: make(r) for r in s.connection().execute(q).fetchall()}
 
 
-def load_texts(s: Session, materials: dict[int, MaterialRow]) -> dict[int, str]:
-    """The head of each document's text (first pages), for relevance and duplicates."""
-    wanted = [m.id for m in materials.values() if m.text_status in TEXT_STATUSES and not m.is_photo]
+def load_texts(s: Session, materials: dict[int, MaterialRow], checklist_id: int | None = None) -> dict[int, str]:
+    """The head of each document's text (first pages), for relevance and duplicates.
+
+    With ``checklist_id`` (``materials`` being the checklist's) one query reads them all;
+    otherwise they are read by id, 900 at a time."""
+    wanted = {m.id for m in materials.values() if m.text_status in TEXT_STATUSES and not m.is_photo}
+    if not wanted:
+        return {}
+    head = select(MaterialText.material_id, func.substr(MaterialText.text, 1, TEXT_HEAD)).where(
+        MaterialText.page <= TEXT_PAGES)
+    if checklist_id is not None:
+        linked = select(Link.material_id).where(Link.standard_id.in_(standard_ids_query(checklist_id)))
+        queries = [head.join(Material, Material.id == MaterialText.material_id)
+                   .where(Material.text_status.in_(TEXT_STATUSES), Material.id.in_(linked))]
+    else:
+        queries = [head.where(MaterialText.material_id.in_(chunk)) for chunk in _chunks(sorted(wanted), 900)]
     out: dict[int, list[str]] = {}
-    for chunk in _chunks(wanted, 900):
-        q = (select(MaterialText.material_id, func.substr(MaterialText.text, 1, TEXT_HEAD))
-             .where(MaterialText.material_id.in_(chunk), MaterialText.page <= TEXT_PAGES)
-             .order_by(MaterialText.material_id, MaterialText.page))
-        for mid, text in s.connection().execute(q).fetchall():
-            out.setdefault(mid, []).append(text or "")
+    for q in queries:
+        for mid, text in s.connection().execute(q.order_by(MaterialText.material_id, MaterialText.page)).fetchall():
+            if mid in wanted:
+                out.setdefault(mid, []).append(text or "")
     return {mid: "\n".join(parts) for mid, parts in out.items()}
 
 
