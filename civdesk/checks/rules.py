@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 from typing import NamedTuple
 
 from civdesk.checklist.merge import STALE_DEADLINE
@@ -132,9 +133,15 @@ def _caption_missing(missing: tuple[str, ...]) -> str:
     return f"图片说明不完整，缺少：{'、'.join(missing)}"
 
 
+_captions = attrgetter(*CAPTION_REQUIRED)  # the four as a tuple
+
+
 def caption_rule(m: MaterialRow, ctx: Context) -> Iterable[Issue]:
     if not m.is_photo:
         return NO_ISSUES
+    values = _captions(m)
+    if all(values) and not any(v.isspace() for v in values):
+        return NO_ISSUES  # the usual case: all four filled in
     missing = tuple(CAPTION_LABELS[attr] for attr in CAPTION_REQUIRED if not (getattr(m, attr) or "").strip()
                     and not (attr == "caption_time" and m.taken_at))  # the EXIF time counts as 时间
     if missing:
