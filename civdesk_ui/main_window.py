@@ -467,6 +467,7 @@ class MainWindow(QMainWindow):
         self.year_note = QLabel()
         self.year_note.setObjectName("yearNote")
         self.year_note.setTextFormat(Qt.RichText)
+        self.year_note.setToolTip("只列出这一年度形成的材料；未标注形成日期的材料在每个年度都列出")
         self.year_note.linkActivated.connect(
             lambda href: self.choose_view_year(None if href == "all" else self.default_view_year))
         self.year_bar = QWidget()
@@ -1098,8 +1099,7 @@ class MainWindow(QMainWindow):
             return f"全部年份 · 共 {n} 件{link}"
         span = year_span(self.view_year, self._view_periods)
         dates = f"（{span.start:%Y-%m-%d}～{span.end:%Y-%m-%d}）" if span.is_period else ""
-        return (f"<b>{span.label}</b>{dates} · 共 {n} 件（未标注日期的也列出）；"
-                f"<a href='all'>显示全部年份</a>")
+        return f"<b>{span.label}</b>{dates} · 共 {n} 件；<a href='all'>显示全部年份</a>"
 
     # ----------------------------------------------------------------- import
     def import_files(self) -> None:
