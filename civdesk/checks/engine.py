@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 from civdesk.checklist.store import ChecklistTree, NodeView, StandardView, checklist_tree, current_period
@@ -285,21 +286,27 @@ def _material_issues(m: MaterialRow, ctx: Context) -> tuple[Issue, ...]:
 
 
 def _all_material_issues(materials: Iterable[MaterialRow], ctx: Context) -> dict[int, tuple[Issue, ...]]:
-    """Each material's own issues (materials without any are left out)."""
+    """Each material's own issues (materials without any are left out).
+
+    Rule by rule over all photos, then over all other files (``map`` calls the rule: no
+    Python loop per material and rule); each material's issues stay in rule order."""
     settings = ctx.settings
-    photo_fns = _material_fns(settings.disabled, True)
-    other_fns = _material_fns(settings.disabled, False)
-    severities = settings.severities
-    out: dict[int, tuple[Issue, ...]] = {}
-    for m in materials:
-        found: list[Issue] = []
-        for fn in photo_fns if m.is_photo else other_fns:
-            issues = fn(m, ctx)
-            if issues:
-                found.extend(issues)
-        if found:
-            out[m.id] = tuple(apply_severity(found, settings)) if severities else tuple(found)
-    return out
+    mats = list(materials)
+    photos = [m for m in mats if m.is_photo]
+    others = [m for m in mats if not m.is_photo]
+    found: dict[int, list[Issue]] = {}
+    for group, photo in ((photos, True), (others, False)):
+        for fn in _material_fns(settings.disabled, photo):
+            for m, issues in zip(group, map(fn, group, repeat(ctx))):
+                if issues:
+                    got = found.get(m.id)
+                    if got is None:
+                        found[m.id] = list(issues)
+                    else:
+                        got.extend(issues)
+    if settings.severities:
+        return {mid: tuple(apply_severity(v, settings)) for mid, v in found.items() if v}
+    return {mid: tuple(v) for mid, v in found.items() if v}
 
 
 def _counts(st: StandardView, mats: list[MaterialRow], invalid: set[int]) -> tuple[KindCount, ...]:
