@@ -104,6 +104,9 @@ def test_checks_default_to_the_period_containing_today_not_the_latest(years_wind
     cl.set_period(win.lib, cid, dt.date(THIS_YEAR + 1, 1, 1), dt.date(THIS_YEAR + 1, 12, 31), THIS_YEAR + 1)
     win.fill_periods(reset_year=True)
     assert f"{THIS_YEAR} 年度测评周期" in win.period_chooser.currentText()
+    win.update_badges()
+    _wait(qtbot, win)
+    assert win.badge_summary.period.year == THIS_YEAR  # the badges' 期外 too
     assert win.year_filter.currentData() == THIS_YEAR
     win.show_selection()
     assert f"{THIS_YEAR} 年度测评周期" in win.year_note.text()
