@@ -207,7 +207,6 @@ def import_bench(cluster, tmp: Path, n: int) -> dict:  # noqa: ANN001
                 ends[key] = time.perf_counter() - t
         time.sleep(0.05)
     with Library.open(tmp / "clerk-a") as lib, lib.session() as s:
-
         total = s.scalar(select(func.count()).select_from(Material))
     return {"photos_each": n, "one_clerk_alone_s": round(alone, 1), "clerk_a_while_b_s": round(ends["a"], 1),
             "clerk_b_while_a_s": round(ends["b"], 1), "materials_after": total, "expected": 3 * n}
