@@ -122,8 +122,12 @@ def load_texts(s: Session, materials: dict[int, MaterialRow], checklist_id: int 
     wanted = {m.id for m in materials.values() if m.text_status in TEXT_STATUSES and not m.is_photo}
     if not wanted:
         return {}
-    head = select(MaterialText.material_id, MaterialText.page,
-                  func.substr(MaterialText.text, 1, TEXT_HEAD)).where(MaterialText.page <= TEXT_PAGES)
+    cut = func.substr(MaterialText.text, 1, TEXT_HEAD)
+    if s.get_bind().dialect.name == "postgresql":
+        # substr() on a compressed (TOASTed) text costs more than sending it: a page of at most
+        # 4 × TEXT_HEAD bytes comes whole and is cut to TEXT_HEAD characters below
+        cut = case((func.octet_length(MaterialText.text) <= 4 * TEXT_HEAD, MaterialText.text), else_=cut)
+    head = select(MaterialText.material_id, MaterialText.page, cut).where(MaterialText.page <= TEXT_PAGES)
     if checklist_id is not None:
         linked = select(Link.material_id).where(Link.standard_id.in_(standard_ids_query(checklist_id)))
         queries = [head.join(Material, Material.id == MaterialText.material_id)
@@ -136,7 +140,7 @@ def load_texts(s: Session, materials: dict[int, MaterialRow], checklist_id: int 
     rows.sort(key=lambda r: (r[0], r[1]))
     out: dict[int, list[str]] = {}
     for mid, _page, text in rows:
-        out.setdefault(mid, []).append(text or "")
+        out.setdefault(mid, []).append(text[:TEXT_HEAD] if text else "")
     return {mid: "\n".join(parts) for mid, parts in out.items()}
 
 

@@ -1,0 +1,22 @@
+"""The checks read the head of each document's text: the same on both back ends."""
+from __future__ import annotations
+
+from civdesk.checks import data
+from tests.core.checks_helpers import add_doc
+
+
+def test_the_text_head_is_the_first_characters_of_the_first_pages(sample_lib):
+    chinese = add_doc(sample_lib, "Ⅲ-5:1", text="甲" * 3500 + "乙" * 501)  # 12,003 bytes: cut by the server
+    latin = add_doc(sample_lib, "Ⅲ-5:1", text="a" * 2999 + "bc" + "d" * 6000)  # 9,001 bytes: cut here
+    short = add_doc(sample_lib, "Ⅲ-5:1", text="文明城市创建工作情况说明" * 10)
+    photo_like = add_doc(sample_lib, "Ⅲ-5:1", text="不读", text_status="none")
+    from civdesk.checklist.store import get_checklist
+
+    checklist = get_checklist(sample_lib).id
+    with sample_lib.session() as s:
+        rows = data.load_materials(s, checklist)
+        for texts in (data.load_texts(s, rows, checklist), data.load_texts(s, rows)):
+            assert texts[chinese] == "甲" * data.TEXT_HEAD
+            assert texts[latin] == "a" * 2999 + "b"
+            assert texts[short] == "文明城市创建工作情况说明" * 10
+            assert photo_like not in texts
