@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from civdesk.checklist.codes import code_forms
 from civdesk.fsnames import readable
@@ -153,11 +153,13 @@ class IndexKeeper:
         if self._local is not None:
             self._local.mark([(d.material_id, d.version) for d in docs])
             return
+        table = Material.__table__
+        stmt = (table.update().where(table.c.id == bindparam("mid"), table.c.version == bindparam("v"))
+                .values(indexed_version=bindparam("v")))
+        rows = [{"mid": d.material_id, "v": d.version} for d in docs]
         with self.lib.session() as s:
-            for d in docs:
-                s.execute(update(Material).where(Material.id == d.material_id,
-                                                 Material.version == d.version)
-                          .values(indexed_version=d.version))
+            for k in range(0, len(rows), 5000):  # one executemany per chunk, not a statement per material
+                s.connection().execute(stmt, rows[k:k + 5000])
 
     def _docs(self, ids: list[int]) -> Iterator[IndexDoc]:
         with self.lib.session() as s:
