@@ -1114,15 +1114,20 @@ def _display(orig: str, a: int, b: int) -> tuple[str, list[int]]:
 
 
 def _snippet_from(orig: str, folded: str, starts: list[int], ends: list[int],
-                  words: tuple[str, ...], ws: int, we: int) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """Snippet of ``orig`` covering folded window [ws, we), with spans of ``words``."""
+                  words: tuple[str, ...], ws: int, we: int, *, more_before: bool | None = None,
+                  more_after: bool | None = None) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Snippet of ``orig`` covering folded window [ws, we), with spans of ``words``.
+
+    It starts (ends) with "…" when ``folded`` goes on before (after) the window, or as
+    ``more_before`` (``more_after``) says when given.
+    """
     ws, we = max(0, ws), min(len(folded), we)
     if we <= ws:
         return "", ()
     a, b = starts[ws], ends[we - 1]
     text, where = _display(orig, a, b)
-    prefix = "…" if ws > 0 else ""
-    suffix = "…" if we < len(folded) else ""
+    prefix = "…" if (ws > 0 if more_before is None else more_before) else ""
+    suffix = "…" if (we < len(folded) if more_after is None else more_after) else ""
     spans = []
     for s, e in _occurrences(folded, words, ws, we):
         s, e = max(s, ws), min(e, we)
@@ -1153,6 +1158,12 @@ def _body_snippet(entry: _Entry, pages: tuple[str, ...], words: tuple[str, ...],
     ps = entry.page_starts
     first = max(0, bisect.bisect_right(ps, ws) - 1)
     last = max(first, bisect.bisect_right(ps, max(ws, we - 1)) - 1)
+    if first == last and first < len(pages):
+        start = ps[first] if ps else 0
+        page_len = (ps[first + 1] if first + 1 < len(ps) else body_len) - start
+        found = _page_window_snippet(entry, pages[first], words, ws, we, start, page_len, body_len)
+        if found is not None:
+            return found
     orig = "\n".join(pages[first:last + 1])
     folded, starts, ends = fold_with_map(orig)
     offset = ps[first] if ps else 0
@@ -1167,3 +1178,33 @@ def _body_snippet(entry: _Entry, pages: tuple[str, ...], words: tuple[str, ...],
     if we < body_len and not snippet.endswith("…"):
         snippet += "…"
     return snippet, spans
+
+
+def _page_window_snippet(entry: _Entry, page: str, words: tuple[str, ...], ws: int, we: int,
+                         offset: int, page_len: int,
+                         body_len: int) -> tuple[str, tuple[tuple[int, int], ...]] | None:
+    """The snippet of body window [ws, we) from one page, folding only a stretch of it.
+
+    Folding is local (a character's fold depends on its neighbours only), so the stretch
+    of ``page`` around the window's estimated place folds, away from its ends, to the same
+    text as the whole page.  The window's folded text is looked up in it; None (fold the
+    whole page) unless it is found exactly once, clear of the stretch's ends.
+    """
+    body_start = entry.bounds[5]
+    ratio = len(page) / max(1, page_len)
+    ws_rel, we_rel = ws - offset, we - offset
+    pad = 48 + max(map(len, words), default=0) + int(0.15 * ws_rel * ratio)
+    a0 = max(0, int(ws_rel * ratio) - pad)
+    b0 = min(len(page), int(we_rel * ratio) + pad)
+    if a0 == 0 and b0 == len(page):
+        return None  # the whole page anyway
+    expected = entry.folded[body_start + ws:body_start + we]
+    folded, starts, ends = fold_with_map(page[a0:b0])
+    o = folded.find(expected)
+    if o < 0 or folded.find(expected, o + 1) >= 0:
+        return None
+    margin = 8 + max(map(len, words), default=0)
+    if (a0 > 0 and o < margin) or (b0 < len(page) and len(folded) - (o + len(expected)) < margin):
+        return None
+    return _snippet_from(page[a0:b0], folded, starts, ends, words, o, o + len(expected),
+                         more_before=ws > 0, more_after=we < body_len)

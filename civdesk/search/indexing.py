@@ -17,11 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Engine, bindparam, event, func, select, update
 
 from civdesk.checklist.codes import code_forms
 from civdesk.fsnames import readable
@@ -34,6 +35,36 @@ if TYPE_CHECKING:
     from civdesk.library import Library
 
 BATCH = 500
+#: How long a shared library's index trusts its last look at the catalog when this process wrote
+#: nothing since: other clerks' changes appear within this time (searches skip a catalog scan).
+SHARED_RECHECK_S = 1.0
+
+
+class _Writes:
+    """Counts catalog writes made by this process (any library), for :meth:`IndexKeeper.catch_up`.
+
+    Bumped when a write statement runs and again when its connection goes back to the pool
+    (after the commit), so a stale check that overlaps a write's transaction sees a new count.
+    """
+
+    count = 0
+
+    @classmethod
+    def watch(cls, engine: Engine) -> None:
+        if not event.contains(engine, "after_cursor_execute", cls._executed):
+            event.listen(engine, "after_cursor_execute", cls._executed)
+            event.listen(engine, "checkin", cls._checked_in)
+
+    @classmethod
+    def _executed(cls, conn, _cursor, statement, _params, _context, _many) -> None:  # noqa: ANN001
+        if not statement.lstrip()[:6].upper().startswith("SELECT"):
+            conn.info["civdesk_wrote"] = True
+            cls.count += 1
+
+    @classmethod
+    def _checked_in(cls, _dbapi_conn, record) -> None:  # noqa: ANN001
+        if record.info.pop("civdesk_wrote", False):
+            cls.count += 1
 
 
 class IndexKeeper:
@@ -46,6 +77,10 @@ class IndexKeeper:
         self._lock = threading.RLock()
         self.message: str = ""
         self._local = LocalMarks(lib.index_dir / "marks.sqlite") if lib.is_shared else None
+        # (writes counted, monotonic time) of the last catch-up that left nothing stale
+        self._clean: tuple[int, float] | None = None
+        if lib.engine is not None:
+            _Writes.watch(lib.engine)
 
     @property
     def index(self) -> SearchIndex:
@@ -81,6 +116,7 @@ class IndexKeeper:
             return bool(s.scalar(select(Material.id).where(Material.indexed_version > 0).limit(1)))
 
     def _reset_marks(self) -> None:
+        self._clean = None
         if self._local is not None:
             self._local.reset()
             return
@@ -105,12 +141,24 @@ class IndexKeeper:
             return list(s.scalars(select(Material.id).where(Material.indexed_version != Material.version)
                                   .order_by(Material.id)))
 
+    def _known_clean(self) -> bool:
+        """Nothing can be stale: no write by this process since the last complete catch-up
+        (a library folder has no other writer; on a shared library, looked less than
+        :data:`SHARED_RECHECK_S` ago)."""
+        if self._clean is None or self._clean[0] != _Writes.count:
+            return False
+        return self._local is None or time.monotonic() - self._clean[1] < SHARED_RECHECK_S
+
     def catch_up(self, progress: Progress | None = None) -> int:
         """Index every material whose current version is not indexed yet."""
         progress = progress or NullProgress()
         with self._lock:
             if self.needs_rebuild:
+                self._clean = None
                 return self.rebuild(progress)
+            if self._known_clean():
+                return 0
+            seen = (_Writes.count, time.monotonic())
             ids = self.stale_ids()
             done = 0
             for start in range(0, len(ids), BATCH):
@@ -121,6 +169,7 @@ class IndexKeeper:
                 self._mark(docs)
                 done += len(chunk)
                 progress.update(done, len(ids), "更新搜索索引")
+            self._clean = seen if not done else None  # our own marks count as a write: look once more
             return done
 
     def rebuild(self, progress: Progress | None = None, procs: int | None = None) -> int:
