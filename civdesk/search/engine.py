@@ -88,6 +88,7 @@ WEIGHTS: dict[str, float] = {
 BODY_CAP = 199  # body occurrences counted for ranking, at most
 
 _CURRENT = "CURRENT"
+_POSTINGS_BUDGET = 2_000_000  # document numbers of decoded gram postings kept in memory
 _SNIPPET_BEFORE = 24
 _SNIPPET_AFTER = 56
 _SHORT_FIELD = 80
@@ -436,8 +437,13 @@ def _segment_ids(segreader, term: bytes) -> list[int]:
         return list(m.all_ids())
     ids: list[int] = []
     while m.is_active():  # whole posting blocks at a time: much faster than per id
-        m._read_ids()
-        ids.extend(m._ids[m._i:])
+        if m._i == 0 and not m._byteids:
+            if m._data is None:
+                m._read_data()
+            ids.extend(itertools.accumulate(m._data[0]))  # a block's ids are delta-encoded from 0
+        else:
+            m._read_ids()
+            ids.extend(m._ids[m._i:])
         m._next_block()
     return ids
 
@@ -470,6 +476,10 @@ class SearchIndex:
         self._catalog: dict[int, _Entry] | None = None
         self._docmid: list[int] = []
         self._middoc: dict[int, int] = {}
+        self._reader_token = 0  # changes with every new reader
+        self._by_doc: tuple[object, int, list[_Entry | None]] | None = None
+        self._postings: dict[bytes, frozenset[int]] = {}  # gram → live+deleted docnums, this reader
+        self._postings_size = 0
 
     # ------------------------------------------------------------ opening
 
@@ -614,6 +624,9 @@ class SearchIndex:
         self._docmid = docmid
         live = self._reader.all_doc_ids()
         self._middoc = {docmid[d]: d for d in live}
+        self._reader_token += 1
+        self._by_doc = None
+        self._postings, self._postings_size = {}, 0
 
     def _sync(self) -> None:
         """Follow commits or a rebuild made by another process (state lock held)."""
@@ -633,6 +646,32 @@ class SearchIndex:
                 catalog[self._docmid[_docnum]] = _Entry.from_stored(data)
             self._catalog = catalog
         return self._catalog
+
+    def _entries_by_doc(self, catalog: dict[int, _Entry]) -> list[_Entry | None]:
+        """The catalog entry of each live document number (None for deleted ones)."""
+        cached = self._by_doc
+        if cached is not None and cached[0] is catalog and cached[1] == self._reader_token:
+            return cached[2]
+        entries: list[_Entry | None] = [None] * len(self._docmid)
+        get = catalog.get
+        for mid, d in self._middoc.items():
+            entries[d] = get(mid)
+        self._by_doc = (catalog, self._reader_token, entries)
+        return entries
+
+    def _gram_docs(self, tb: bytes, leaves) -> frozenset[int]:
+        """Document numbers (whole index) of a gram, kept for this reader (up to a budget)."""
+        found = self._postings.get(tb)
+        if found is None:
+            found = frozenset(itertools.chain.from_iterable(
+                map(base.__add__, _segment_ids(seg, tb)) if base else _segment_ids(seg, tb)
+                for seg, base in leaves))
+            while self._postings and self._postings_size + len(found) > _POSTINGS_BUDGET:
+                self._postings_size -= len(self._postings.pop(next(iter(self._postings))))
+            if len(found) <= _POSTINGS_BUDGET:
+                self._postings[tb] = found
+                self._postings_size += len(found)
+        return found
 
     def warm(self) -> None:
         """Load the in-memory catalog now (it is otherwise loaded by the first search)."""
@@ -869,16 +908,14 @@ class SearchIndex:
         with self._state_lock:
             self._sync()
             catalog = self._ensure_catalog()
-            scored = self._score(parsed, filt, catalog)
-            if limit:
-                top = heapq.nsmallest(limit, scored, key=_rank_key)
-            else:
-                top = sorted(scored, key=_rank_key)
-            return [self._hit(mid, score, parsed.include, catalog[mid], snippets)
-                    for score, mid in top]
+            scored = self._score(parsed, filt, self._entries_by_doc(catalog))
+            # (-score, -mid): best first, newer first among equals
+            top = heapq.nsmallest(limit, scored) if limit else sorted(scored)
+            return [self._hit(-nmid, -nscore, parsed.include, catalog[-nmid], snippets)
+                    for nscore, nmid in top]
 
-    def _candidates(self, word: str, within: set[int] | None) -> set[int] | None:
-        """Material ids that may contain ``word`` (a superset), or None for "all".
+    def _candidates(self, word: str, within: set[int] | frozenset[int] | None) -> set[int] | frozenset[int] | None:
+        """Document numbers that may contain ``word`` (a superset), or None for "all".
 
         A one-character word has no bigram; checking each material's folded
         text in memory costs about what reading a unigram posting list of
@@ -892,38 +929,56 @@ class SearchIndex:
         keyed = []
         for t in terms:
             tb = t.encode("utf-8")
-            df = sum(seg.doc_frequency("grams", tb) for seg, _ in leaves)
+            cached = self._postings.get(tb)
+            df = len(cached) if cached is not None else sum(seg.doc_frequency("grams", tb) for seg, _ in leaves)
             if df == 0:
                 return set()
             keyed.append((df, tb))
         keyed.sort()
         result = within
-        docmid = self._docmid
         for k, (_df, tb) in enumerate(keyed):
             if result is not None and len(result) <= 200 and k > 0:
                 break  # few enough: checking the text is cheaper than more postings
-            ids = {docmid[base + d] for seg, base in leaves for d in _segment_ids(seg, tb)}
+            ids = self._gram_docs(tb, leaves)
             result = ids if result is None else result & ids
             if not result:
                 break
         return result
 
     def _score(self, parsed: ParsedQuery, filt: _Filter,
-               catalog: dict[int, _Entry]) -> list[tuple[float, int]]:
-        cands: set[int] | None = None
+               entries: list[_Entry | None]) -> list[tuple[float, int]]:
+        """``(-score, -material id)`` of every match (exact: each candidate's text is checked)."""
+        cands: set[int] | frozenset[int] | None = None
         for word in sorted(parsed.include, key=len, reverse=True):
             cands = self._candidates(word, cands)
             if cands is not None and not cands:
                 return []
-        pool: Iterable[int] = catalog.keys() if cands is None else cands
+        pool: Iterable[int] = range(len(entries)) if cands is None else cands
         out: list[tuple[float, int]] = []
         include, exclude = parsed.include, parsed.exclude
-        for mid in pool:
-            entry = catalog.get(mid)
-            if entry is None or not filt.accepts(entry):
+        accepts = None if filt.is_empty else filt.accepts
+        docmid = self._docmid
+        append = out.append
+        if len(include) == 1 and not exclude and accepts is None:  # the usual query: one word
+            word = include[0]
+            for d in pool:
+                entry = entries[d]
+                if entry is None:
+                    continue
+                folded = entry.folded
+                body = entry.bounds[5]
+                n = folded.count(word, body)
+                if body > 5 and folded.find(word, 0, body) >= 0:
+                    append((-_word_score(entry, word), -docmid[d]))
+                elif n:
+                    append((-float(min(n, BODY_CAP)), -docmid[d]))
+            return out
+        for d in pool:
+            entry = entries[d]
+            if entry is None or (accepts is not None and not accepts(entry)):
                 continue
             folded = entry.folded
-            if any(x in folded for x in exclude):
+            if exclude and any(x in folded for x in exclude):
                 continue
             score = 0.0
             for word in include:
@@ -932,7 +987,7 @@ class SearchIndex:
                     break
                 score += s
             else:
-                out.append((score, mid))
+                append((-score, -docmid[d]))
         return out
 
     def _hit(self, mid: int, score: float, words: tuple[str, ...], entry: _Entry,
@@ -961,10 +1016,6 @@ class SearchIndex:
         if self._origcol is None:
             self._origcol = self._reader.column_reader("orig")
         return self._origcol[docnum]
-
-
-def _rank_key(item: tuple[float, int]) -> tuple[float, int]:
-    return (-item[0], -item[1])
 
 
 # ---------------------------------------------------------------- filters
@@ -1193,18 +1244,21 @@ def _page_window_snippet(entry: _Entry, page: str, words: tuple[str, ...], ws: i
     body_start = entry.bounds[5]
     ratio = len(page) / max(1, page_len)
     ws_rel, we_rel = ws - offset, we - offset
-    pad = 48 + max(map(len, words), default=0) + int(0.15 * ws_rel * ratio)
-    a0 = max(0, int(ws_rel * ratio) - pad)
-    b0 = min(len(page), int(we_rel * ratio) + pad)
-    if a0 == 0 and b0 == len(page):
-        return None  # the whole page anyway
     expected = entry.folded[body_start + ws:body_start + we]
-    folded, starts, ends = fold_with_map(page[a0:b0])
-    o = folded.find(expected)
-    if o < 0 or folded.find(expected, o + 1) >= 0:
-        return None
-    margin = 8 + max(map(len, words), default=0)
-    if (a0 > 0 and o < margin) or (b0 < len(page) and len(folded) - (o + len(expected)) < margin):
-        return None
-    return _snippet_from(page[a0:b0], folded, starts, ends, words, o, o + len(expected),
-                         more_before=ws > 0, more_after=we < body_len)
+    longest = max(map(len, words), default=0)
+    margin = 8 + longest
+    for drift in (0.04, 0.25):  # how far folding may have moved the window (a second, wider try)
+        pad = 24 + margin + int(drift * ws_rel * ratio)
+        a0 = max(0, int(ws_rel * ratio) - pad)
+        b0 = min(len(page), int(we_rel * ratio) + pad)
+        if a0 == 0 and b0 == len(page):
+            return None  # the whole page anyway
+        folded, starts, ends = fold_with_map(page[a0:b0])
+        o = folded.find(expected)
+        if o < 0 or folded.find(expected, o + 1) >= 0:
+            continue
+        if (a0 > 0 and o < margin) or (b0 < len(page) and len(folded) - (o + len(expected)) < margin):
+            continue
+        return _snippet_from(page[a0:b0], folded, starts, ends, words, o, o + len(expected),
+                             more_before=ws > 0, more_after=we < body_len)
+    return None
