@@ -302,14 +302,17 @@ def _write_gram_blocks(fieldwriter, fieldobj, pool: _GramPool) -> None:
 
 
 def _schema() -> fields.Schema:
+    # Numbers are indexed as one term each (shift_step=0): no range queries are made on them
+    # (filters run on the catalog), and Whoosh's default writes 16 terms per 64-bit number.
+    # An index written with the default keeps its own schema and works as before.
     return fields.Schema(
-        mid=fields.NUMERIC(int, bits=64, unique=True, sortable=True),
-        version=fields.NUMERIC(int, bits=64, sortable=True),
+        mid=fields.NUMERIC(int, bits=64, unique=True, sortable=True, shift_step=0),
+        version=fields.NUMERIC(int, bits=64, sortable=True, shift_step=0),
         grams=GramField(),
         unit=fields.ID(),
         kind=fields.ID(),
         date=fields.ID(),
-        year=fields.NUMERIC(int),
+        year=fields.NUMERIC(int, shift_step=0),
         standards=fields.KEYWORD(commas=True),
         filed=fields.BOOLEAN(),
         data=fields.STORED(),

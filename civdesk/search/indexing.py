@@ -48,6 +48,7 @@ class _Writes:
     """
 
     count = 0
+    own = threading.local()  # ``quiet`` while this thread writes the index's own marks
 
     @classmethod
     def watch(cls, engine: Engine) -> None:
@@ -57,7 +58,7 @@ class _Writes:
 
     @classmethod
     def _executed(cls, conn, _cursor, statement, _params, _context, _many) -> None:  # noqa: ANN001
-        if not statement.lstrip()[:6].upper().startswith("SELECT"):
+        if not statement.lstrip()[:6].upper().startswith("SELECT") and not getattr(cls.own, "quiet", False):
             conn.info["civdesk_wrote"] = True
             cls.count += 1
 
@@ -120,8 +121,12 @@ class IndexKeeper:
         if self._local is not None:
             self._local.reset()
             return
-        with self.lib.session() as s:
-            s.execute(update(Material).values(indexed_version=0))
+        _Writes.own.quiet = True
+        try:
+            with self.lib.session() as s:
+                s.execute(update(Material).values(indexed_version=0))
+        finally:
+            _Writes.own.quiet = False
 
     # ---------------------------------------------------------------- writes
     def stale_ids(self) -> list[int]:
@@ -153,12 +158,13 @@ class IndexKeeper:
         """Index every material whose current version is not indexed yet."""
         progress = progress or NullProgress()
         with self._lock:
+            seen = (_Writes.count, time.monotonic())
             if self.needs_rebuild:
-                self._clean = None
-                return self.rebuild(progress)
+                done = self.rebuild(progress)
+                self._clean = seen
+                return done
             if self._known_clean():
                 return 0
-            seen = (_Writes.count, time.monotonic())
             ids = self.stale_ids()
             done = 0
             for start in range(0, len(ids), BATCH):
@@ -169,7 +175,7 @@ class IndexKeeper:
                 self._mark(docs)
                 done += len(chunk)
                 progress.update(done, len(ids), "更新搜索索引")
-            self._clean = seen if not done else None  # our own marks count as a write: look once more
+            self._clean = seen
             return done
 
     def rebuild(self, progress: Progress | None = None, procs: int | None = None) -> int:
@@ -206,9 +212,13 @@ class IndexKeeper:
         stmt = (table.update().where(table.c.id == bindparam("mid"), table.c.version == bindparam("v"))
                 .values(indexed_version=bindparam("v")))
         rows = [{"mid": d.material_id, "v": d.version} for d in docs]
-        with self.lib.session() as s:
-            for k in range(0, len(rows), 5000):  # one executemany per chunk, not a statement per material
-                s.connection().execute(stmt, rows[k:k + 5000])
+        _Writes.own.quiet = True  # marks change nothing a search reads
+        try:
+            with self.lib.session() as s:
+                for k in range(0, len(rows), 5000):  # one executemany per chunk, not a statement per material
+                    s.connection().execute(stmt, rows[k:k + 5000])
+        finally:
+            _Writes.own.quiet = False
 
     def _docs(self, ids: list[int]) -> Iterator[IndexDoc]:
         with self.lib.session() as s:
