@@ -38,13 +38,14 @@ import bisect
 import heapq
 import itertools
 import json
+import math
 import operator
 import os
 import shutil
 import threading
 from array import array
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -59,7 +60,7 @@ from whoosh.util.filelock import try_for
 
 from ..progress import Progress
 from .query import ParsedQuery, parse_query
-from .text import FIELD_SEP, fold, fold_with_map, grams, is_cjk, join_pages
+from .text import FIELD_SEP, fold, fold_with_map, is_cjk, join_pages
 
 __all__ = [
     "FORMAT_VERSION",
@@ -72,7 +73,7 @@ __all__ = [
 
 #: Bump when the schema or the stored layout changes: old indexes then report
 #: ``needs_rebuild``.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: gram postings carry score bounds (weights)
 
 #: Searchable fields, in the order they are joined in the folded text.
 FIELDS: tuple[str, ...] = ("title", "caption", "doc_number", "original_name", "standards", "text")
@@ -88,6 +89,7 @@ WEIGHTS: dict[str, float] = {
 BODY_CAP = 199  # body occurrences counted for ranking, at most
 
 _CURRENT = "CURRENT"
+_EXACT_F32 = float(2 ** 24)  # weights are stored as 32-bit floats: larger bounds become infinite
 _POSTINGS_BUDGET = 2_000_000  # document numbers of decoded gram postings kept in memory
 _SNIPPET_BEFORE = 24
 _SNIPPET_AFTER = 56
@@ -150,11 +152,12 @@ class Hit:
 class GramField(fields.FieldType):
     """Indexes the distinct character bigrams of an already folded string.
 
-    No positions, no frequencies: the posting list of a gram is just the
-    documents that contain it.
+    No positions: a gram's posting is a document and a weight, the most a word
+    containing that gram can score in that document (:func:`gram_bounds`).
     """
 
     def __init__(self) -> None:
+        # Existence: no per-posting values; the blocks still hold each posting's weight
         self.format = formats.Existence()
         self.analyzer = None
         # "Scorable" only so that Whoosh writes a length column: without one,
@@ -165,8 +168,8 @@ class GramField(fields.FieldType):
         self.vector = None
 
     def index(self, value, **kwargs):  # type: ignore[override]
-        for gram in grams(value):
-            yield gram.encode("utf-8"), 1, 1.0, b""
+        for gram, bound in gram_bounds(value).items():
+            yield gram.encode("utf-8"), 1, bound, b""
 
 
 class _GramCodec(W3Codec):
@@ -211,17 +214,21 @@ class _GramPool:
 
     def __init__(self, pool) -> None:
         self._pool = pool
-        self.terms: defaultdict[str, array] = defaultdict(_new_ids)
+        self.terms: defaultdict[str, tuple[array, array]] = defaultdict(_new_postings)
         self.unordered = False  # merged postings may come after higher document numbers
 
-    def add_doc(self, docnum: int, doc_grams: Iterable[str]) -> None:
+    def add_doc(self, docnum: int, bounds: dict[str, float]) -> None:
         terms = self.terms
-        for gram in doc_grams:
-            terms[gram].append(docnum)
+        for gram, bound in bounds.items():
+            ids, weights = terms[gram]
+            ids.append(docnum)
+            weights.append(bound)
 
     def add(self, item) -> None:
         if item[0] == "grams":
-            self.terms[item[1].decode("utf-8")].append(item[2])
+            ids, weights = self.terms[item[1].decode("utf-8")]
+            ids.append(item[2])
+            weights.append(item[3])
             self.unordered = True
         else:
             self._pool.add(item)
@@ -233,8 +240,8 @@ class _GramPool:
         return getattr(self._pool, name)
 
 
-def _new_ids() -> array:
-    return array("I")
+def _new_postings() -> tuple[array, array]:
+    return array("I"), array("f")
 
 
 class _Postings:
@@ -247,9 +254,9 @@ class _Postings:
 
     def __iter__(self):  # a plain iteration (not through the codec): everything, in order
         yield from self.others_before()
-        for tb, ids in _sorted_grams(self.pool):
-            for d in ids:
-                yield "grams", tb, d, 1.0, b""
+        for tb, (ids, weights) in _sorted_grams(self.pool):
+            for d, w in zip(ids, weights):
+                yield "grams", tb, d, w, b""
         yield from self.others_after()
 
     def others_before(self):
@@ -266,36 +273,45 @@ class _Postings:
         yield from self._others
 
 
-def _sorted_grams(pool: _GramPool) -> list[tuple[bytes, array]]:
-    out = sorted((gram.encode("utf-8"), ids) for gram, ids in pool.terms.items())
+def _sorted_grams(pool: _GramPool) -> list[tuple[bytes, tuple[array, array]]]:
+    out = sorted((gram.encode("utf-8"), pair) for gram, pair in pool.terms.items())
     if pool.unordered:
-        out = [(tb, array("I", sorted(ids))) for tb, ids in out]
+        out = [(tb, _in_order(ids, weights)) for tb, (ids, weights) in out]
     return out
+
+
+def _in_order(ids: array, weights: array) -> tuple[array, array]:
+    pairs = sorted(zip(ids, weights))
+    return array("I", [d for d, _ in pairs]), array("f", [w for _, w in pairs])
 
 
 def _write_gram_blocks(fieldwriter, fieldobj, pool: _GramPool) -> None:
     """Write the pool's gram postings as Whoosh ``W3`` posting blocks (what
-    ``add_posting`` per document would write: weights 1.0, no values, no lengths)."""
+    ``add_posting`` per document would write: no values, no lengths)."""
     fieldwriter.start_field("grams", fieldobj)
     pw = fieldwriter._postwriter
     limit = pw._blocklimit
-    ones = array("f", [1.0]) * limit
 
     def mini_ids() -> tuple:  # Whoosh's delta encoding, without a generator step per id
         ids = pw._ids
         return tuple(map(operator.sub, ids, itertools.chain((0,), ids)))
 
+    def mini_weights():  # Whoosh's minified weights, without a generator step per weight
+        ws = pw._weights
+        if ws.count(1.0) == len(ws):
+            return None
+        return ws[0] if ws.count(ws[0]) == len(ws) else tuple(ws)
+
     pw._mini_ids = mini_ids
-    pw._mini_weights = lambda: None  # every weight is 1.0
-    for tb, ids in _sorted_grams(pool):
+    pw._mini_weights = mini_weights
+    for tb, (ids, weights) in _sorted_grams(pool):
         fieldwriter.start_term(tb)
         for k in range(0, len(ids), limit):
             if k:
                 pw._write_block()
-            chunk = ids[k:k + limit]
-            pw._ids = chunk
-            pw._weights = ones[:len(chunk)]
-            pw._maxweight = 1.0
+            pw._ids = ids[k:k + limit]
+            pw._weights = chunk = weights[k:k + limit]
+            pw._maxweight = max(chunk)
         fieldwriter.finish_term()
     fieldwriter.finish_field()
     pool.terms.clear()
@@ -429,26 +445,44 @@ def _segment_ids(segreader, term: bytes) -> list[int]:
     Deleted documents do no harm: every candidate is checked against the
     catalog, which only holds live materials.
     """
+    return _segment_postings(segreader, term)[0]
+
+
+def _segment_postings(segreader, term: bytes) -> tuple[list[int], list[float]]:
+    """Document numbers and weights (score bounds) of a ``grams`` term in one segment."""
     try:
         m = segreader.postings("grams", term)
     except TermNotFound:
-        return []
+        return [], []
     if isinstance(m, FilterMatcher):  # the deletion filter; not needed here
         m = m.child
         m.reset()
-    if not (hasattr(m, "_read_ids") and hasattr(m, "_next_block")):
-        return list(m.all_ids())
     ids: list[int] = []
+    weights: list[float] = []
+    if not (hasattr(m, "_read_ids") and hasattr(m, "_next_block")):
+        while m.is_active():
+            ids.append(m.id())
+            weights.append(m.weight())
+            m.next()
+        return ids, weights
     while m.is_active():  # whole posting blocks at a time: much faster than per id
         if m._i == 0 and not m._byteids:
             if m._data is None:
                 m._read_data()
+            n = len(ids)
             ids.extend(itertools.accumulate(m._data[0]))  # a block's ids are delta-encoded from 0
+            w = m._data[1]
+            if w is None or isinstance(w, float):
+                weights.extend(itertools.repeat(1.0 if w is None else w, len(ids) - n))
+            else:
+                weights.extend(w)
         else:
             m._read_ids()
+            m._read_weights()
             ids.extend(m._ids[m._i:])
+            weights.extend(m._weights[m._i:])
         m._next_block()
-    return ids
+    return ids, weights
 
 
 # ---------------------------------------------------------------- the index
@@ -481,7 +515,7 @@ class SearchIndex:
         self._middoc: dict[int, int] = {}
         self._reader_token = 0  # changes with every new reader
         self._by_doc: tuple[object, int, list[_Entry | None]] | None = None
-        self._postings: dict[bytes, frozenset[int]] = {}  # gram → live+deleted docnums, this reader
+        self._postings: dict[bytes, dict[int, float]] = {}  # gram → {docnum: bound}, this reader
         self._postings_size = 0
 
     # ------------------------------------------------------------ opening
@@ -662,13 +696,15 @@ class SearchIndex:
         self._by_doc = (catalog, self._reader_token, entries)
         return entries
 
-    def _gram_docs(self, tb: bytes, leaves) -> frozenset[int]:
-        """Document numbers (whole index) of a gram, kept for this reader (up to a budget)."""
+    def _gram_docs(self, tb: bytes, leaves) -> dict[int, float]:
+        """``{docnum: bound}`` (whole index, deleted documents included) of a gram, kept for
+        this reader (up to a budget)."""
         found = self._postings.get(tb)
         if found is None:
-            found = frozenset(itertools.chain.from_iterable(
-                map(base.__add__, _segment_ids(seg, tb)) if base else _segment_ids(seg, tb)
-                for seg, base in leaves))
+            found = {}
+            for seg, base in leaves:
+                ids, weights = _segment_postings(seg, tb)
+                found.update(zip(map(base.__add__, ids) if base else ids, weights))
             while self._postings and self._postings_size + len(found) > _POSTINGS_BUDGET:
                 self._postings_size -= len(self._postings.pop(next(iter(self._postings))))
             if len(found) <= _POSTINGS_BUDGET:
@@ -767,7 +803,7 @@ class SearchIndex:
                     writer.delete_by_term("mid", mid)
                 for doc, entry, orig in prepared:
                     writer.update_document(**_fields_for(doc, entry, orig))
-                    writer.pool.add_doc(writer.docnum - 1, grams(entry.folded))
+                    writer.pool.add_doc(writer.docnum - 1, gram_bounds(entry.folded))
                 writer.commit()
             except BaseException:
                 writer.cancel()
@@ -843,7 +879,7 @@ class SearchIndex:
                 if mid in catalog:
                     raise ValueError(f"material {mid} appears twice in the rebuild")
                 writer.add_document(**_fields_for(doc, entry, orig))
-                writer.pool.add_doc(writer.docnum - 1, grams(entry.folded))
+                writer.pool.add_doc(writer.docnum - 1, gram_bounds(entry.folded))
                 catalog[mid] = entry
                 done += 1
                 if progress is not None and done % 100 == 0:
@@ -911,14 +947,15 @@ class SearchIndex:
         with self._state_lock:
             self._sync()
             catalog = self._ensure_catalog()
-            scored = self._score(parsed, filt, self._entries_by_doc(catalog))
+            scored = self._score(parsed, filt, self._entries_by_doc(catalog), limit)
             # (-score, -mid): best first, newer first among equals
             top = heapq.nsmallest(limit, scored) if limit else sorted(scored)
             return [self._hit(-nmid, -nscore, parsed.include, catalog[-nmid], snippets)
                     for nscore, nmid in top]
 
-    def _candidates(self, word: str, within: set[int] | frozenset[int] | None) -> set[int] | frozenset[int] | None:
-        """Document numbers that may contain ``word`` (a superset), or None for "all".
+    def _candidates(self, word: str, within) -> tuple[Collection[int] | None, dict[int, float] | None]:
+        """Document numbers that may contain ``word`` (a superset), or None for "all"; and
+        when ``within`` is None, ``{docnum: bound}`` of the rarest gram of ``word``.
 
         A one-character word has no bigram; checking each material's folded
         text in memory costs about what reading a unigram posting list of
@@ -926,7 +963,7 @@ class SearchIndex:
         """
         assert self._reader is not None
         if len(word) == 1:
-            return within  # one character: every material is checked in memory
+            return within, None  # one character: every material is checked in memory
         terms = list(dict.fromkeys(word[i:i + 2] for i in range(len(word) - 1)))
         leaves = list(self._reader.leaf_readers())
         keyed = []
@@ -935,31 +972,39 @@ class SearchIndex:
             cached = self._postings.get(tb)
             df = len(cached) if cached is not None else sum(seg.doc_frequency("grams", tb) for seg, _ in leaves)
             if df == 0:
-                return set()
+                return set(), None
             keyed.append((df, tb))
         keyed.sort()
         result = within
+        bounds = None
         for k, (_df, tb) in enumerate(keyed):
             if result is not None and len(result) <= 200 and k > 0:
                 break  # few enough: checking the text is cheaper than more postings
             ids = self._gram_docs(tb, leaves)
-            result = ids if result is None else result & ids
+            if result is None:
+                result, bounds = ids.keys(), ids
+            else:
+                result = result & ids.keys()
             if not result:
                 break
-        return result
+        return result, bounds
 
-    def _score(self, parsed: ParsedQuery, filt: _Filter,
-               entries: list[_Entry | None]) -> list[tuple[float, int]]:
-        """``(-score, -material id)`` of every match (exact: each candidate's text is checked)."""
-        cands: set[int] | frozenset[int] | None = None
+    def _score(self, parsed: ParsedQuery, filt: _Filter, entries: list[_Entry | None],
+               limit: int | None = None) -> list[tuple[float, int]]:
+        """``(-score, -material id)`` of every match, or of at least the best ``limit``
+        (exact either way: each candidate's text is checked)."""
+        cands: Collection[int] | None = None
+        bounds = None
         for word in sorted(parsed.include, key=len, reverse=True):
-            cands = self._candidates(word, cands)
+            cands, bounds = self._candidates(word, cands)
             if cands is not None and not cands:
                 return []
-        pool: Iterable[int] = range(len(entries)) if cands is None else cands
-        out: list[tuple[float, int]] = []
         include, exclude = parsed.include, parsed.exclude
         accepts = None if filt.is_empty else filt.accepts
+        if limit and bounds is not None and len(include) == 1 and cands is not None and len(cands) > limit:
+            return self._best_bounded(include[0], cands, bounds, entries, accepts, exclude, limit)
+        pool: Iterable[int] = range(len(entries)) if cands is None else cands
+        out: list[tuple[float, int]] = []
         docmid = self._docmid
         append = out.append
         if len(include) == 1 and not exclude and accepts is None:  # the usual query: one word
@@ -992,6 +1037,46 @@ class SearchIndex:
             else:
                 append((-score, -docmid[d]))
         return out
+
+    def _best_bounded(self, word: str, cands: Collection[int], bounds: dict[int, float],
+                      entries: list[_Entry | None], accepts: Callable | None,
+                      exclude: tuple[str, ...], limit: int) -> list[tuple[float, int]]:
+        """The best ``limit`` matches of one word, checking candidates best bound first.
+
+        A gram's weight bounds what any word containing it can score in a document
+        (:func:`gram_bounds`), so once ``limit`` matches are known, a candidate whose
+        (bound, material id) ranks below the worst of them cannot enter: it and every
+        candidate after it are left unchecked.
+        """
+        docmid = self._docmid
+        by_bound: defaultdict[float, list[int]] = defaultdict(list)
+        for d in cands:
+            by_bound[bounds[d]].append(d)
+        best: list[tuple[float, int]] = []  # (score, mid), worst first
+        for bound in sorted(by_bound, reverse=True):
+            if len(best) >= limit and bound < best[0][0]:
+                break
+            group = sorted(by_bound[bound], key=docmid.__getitem__, reverse=True)
+            for d in group:
+                mid = docmid[d]
+                if len(best) >= limit and (bound, mid) < best[0]:
+                    break
+                entry = entries[d]
+                if entry is None or (accepts is not None and not accepts(entry)):
+                    continue
+                if exclude and any(x in entry.folded for x in exclude):
+                    continue
+                score = _word_score(entry, word)
+                if score <= 0.0:
+                    continue
+                if len(best) < limit:
+                    heapq.heappush(best, (score, mid))
+                elif (score, mid) > best[0]:
+                    heapq.heapreplace(best, (score, mid))
+            else:
+                continue
+            break
+        return [(-score, -mid) for score, mid in best]
 
     def _hit(self, mid: int, score: float, words: tuple[str, ...], entry: _Entry,
              snippets: bool) -> Hit:
@@ -1075,6 +1160,23 @@ class _Filter:
 
 
 # ---------------------------------------------------------------- scoring & snippets
+
+
+def gram_bounds(folded: str) -> dict[str, float]:
+    """Each distinct bigram of a folded text (fields joined by ``FIELD_SEP``), with the most
+    any word containing it can score in that text (see :func:`_word_score`): its weighted
+    occurrences in the short fields plus its body occurrences, capped as body scores are.
+    (A word occurs no more often than any of its bigrams.)
+    """
+    parts = folded.split(FIELD_SEP)
+    body = parts[-1]
+    out = {g: float(min(n, BODY_CAP)) for g, n in Counter(map(str.__add__, body, body[1:])).items()}
+    for name, part in zip(FIELDS, parts[:-1]):
+        if len(part) > 1:
+            weight = WEIGHTS[name]
+            for g, n in Counter(map(str.__add__, part, part[1:])).items():
+                out[g] = out.get(g, 0.0) + weight * n
+    return {g: (b if b < _EXACT_F32 else math.inf) for g, b in out.items()}
 
 
 def _word_score(entry: _Entry, word: str) -> float:

@@ -434,3 +434,15 @@ def test_snippet_from_a_stretch_of_the_page_equals_folding_the_whole_page(corpus
             assert engine._body_snippet(entry, doc.pages, (word,), pos) == want
             checked += 1
     assert checked > 200
+
+
+def test_best_n_by_score_bounds_equals_the_head_of_the_full_ranking(index, corpus) -> None:
+    """Top-N searches check candidates best bound first and stop early: same hits, same order,
+    same scores as the head of the full ranking, with filters and excluded words too."""
+    words = ["文明", "工作", "城市", "志愿服务", "活动", "建设", "QQ群", "2021", "宣发"]
+    for q in words + ["文明 -城市", "工作 -志愿"]:
+        everything = [(h.material_id, h.score) for h in index.search(q, limit=None)]
+        for limit in (1, 3, 10):
+            assert [(h.material_id, h.score) for h in index.search(q, limit=limit)] == everything[:limit], q
+        filtered = [(h.material_id, h.score) for h in index.search(q, unit="民政局", limit=None)]
+        assert [(h.material_id, h.score) for h in index.search(q, unit="民政局", limit=4)] == filtered[:4], q
