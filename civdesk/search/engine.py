@@ -41,6 +41,7 @@ import json
 import math
 import operator
 import os
+import re
 import shutil
 import threading
 from array import array
@@ -94,6 +95,7 @@ _POSTINGS_BUDGET = 2_000_000  # document numbers of decoded gram postings kept i
 _SNIPPET_BEFORE = 24
 _SNIPPET_AFTER = 56
 _SHORT_FIELD = 80
+_PLAIN = re.compile(r"[^\s\x00-\x1f]*")
 
 
 class IndexBusyError(RuntimeError):
@@ -1243,6 +1245,8 @@ def _display(orig: str, a: int, b: int) -> tuple[str, list[int]]:
     A line break between CJK characters (PDF wrapping) disappears; other
     whitespace runs become one space; control characters are dropped.
     """
+    if _PLAIN.fullmatch(orig, a, b):  # no whitespace, no control characters: shown as it is
+        return orig[a:b], list(range(b - a + 1))
     out: list[str] = []
     where = [0] * (b - a + 1)
     i = a
