@@ -4,14 +4,22 @@ How a search works (see MEASUREMENTS.md for why):
 
 1. every searchable field of a material is folded (:mod:`civdesk.search.text`)
    and joined into one string; Whoosh indexes its *distinct* character
-   bigrams (no positions, no frequencies) in the ``grams`` field;
+   bigrams (no positions) in the ``grams`` field, each posting weighted with
+   the most a word containing that bigram can score in that material
+   (:func:`gram_bounds`);
 2. a typed word's bigrams are looked up and intersected, rarest first: the
    result holds every material that contains the word, and possibly a few
    more (a one-character word skips this step: every material is a candidate);
 3. each candidate is checked against its folded text (``str.count``), which
    also gives the occurrence counts used for ranking.  Recall and precision are
    therefore exact: a material is returned iff every folded word is a
-   substring of one of its folded fields and no excluded word is.
+   substring of one of its folded fields and no excluded word is.  For the
+   best ``limit`` matches of one word, candidates are checked best bound
+   first and the check stops once no unchecked candidate can enter.
+
+Speed: the gram postings are written a block at a time from arrays held per
+gram (:class:`_GramPool`), not through Whoosh's per-posting external sort;
+decoded postings are kept per reader; snippets fold only a stretch of a page.
 
 The folded texts and filter values of all materials are held in memory (the
 *catalog*, about 2 bytes per character of text), loaded from Whoosh's stored

@@ -80,7 +80,8 @@ class IndexKeeper:
         self._local = LocalMarks(lib.index_dir / "marks.sqlite") if lib.is_shared else None
         # (writes counted, monotonic time) of the last catch-up that left nothing stale
         self._clean: tuple[int, float] | None = None
-        if lib.engine is not None:
+        self._watched = lib.engine is not None
+        if self._watched:
             _Writes.watch(lib.engine)
 
     @property
@@ -150,7 +151,7 @@ class IndexKeeper:
         """Nothing can be stale: no write by this process since the last complete catch-up
         (a library folder has no other writer; on a shared library, looked less than
         :data:`SHARED_RECHECK_S` ago)."""
-        if self._clean is None or self._clean[0] != _Writes.count:
+        if not self._watched or self._clean is None or self._clean[0] != _Writes.count:
             return False
         return self._local is None or time.monotonic() - self._clean[1] < SHARED_RECHECK_S
 
