@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, bindparam, event, func, select, update
+from sqlalchemy.pool import Pool
 
 from civdesk.checklist.codes import code_forms
 from civdesk.fsnames import readable
@@ -41,7 +42,7 @@ SHARED_RECHECK_S = 1.0
 
 
 class _Writes:
-    """Counts catalog writes made by this process (any library), for :meth:`IndexKeeper.catch_up`.
+    """Counts database writes made by this process (any library), for :meth:`IndexKeeper.catch_up`.
 
     Bumped when a write statement runs and again when its connection goes back to the pool
     (after the commit), so a stale check that overlaps a write's transaction sees a new count.
@@ -51,10 +52,12 @@ class _Writes:
     own = threading.local()  # ``quiet`` while this thread writes the index's own marks
 
     @classmethod
-    def watch(cls, engine: Engine) -> None:
-        if not event.contains(engine, "after_cursor_execute", cls._executed):
-            event.listen(engine, "after_cursor_execute", cls._executed)
-            event.listen(engine, "checkin", cls._checked_in)
+    def watch(cls) -> None:
+        """Count on every engine of the process: another library object (a second clerk in one
+        process, as in tests) writes the same catalog through its own engine."""
+        if not event.contains(Engine, "after_cursor_execute", cls._executed):
+            event.listen(Engine, "after_cursor_execute", cls._executed)
+            event.listen(Pool, "checkin", cls._checked_in)
 
     @classmethod
     def _executed(cls, conn, _cursor, statement, _params, _context, _many) -> None:  # noqa: ANN001
@@ -80,9 +83,7 @@ class IndexKeeper:
         self._local = LocalMarks(lib.index_dir / "marks.sqlite") if lib.is_shared else None
         # (writes counted, monotonic time) of the last catch-up that left nothing stale
         self._clean: tuple[int, float] | None = None
-        self._watched = lib.engine is not None
-        if self._watched:
-            _Writes.watch(lib.engine)
+        _Writes.watch()
 
     @property
     def index(self) -> SearchIndex:
@@ -151,7 +152,7 @@ class IndexKeeper:
         """Nothing can be stale: no write by this process since the last complete catch-up
         (a library folder has no other writer; on a shared library, looked less than
         :data:`SHARED_RECHECK_S` ago)."""
-        if not self._watched or self._clean is None or self._clean[0] != _Writes.count:
+        if self._clean is None or self._clean[0] != _Writes.count:
             return False
         return self._local is None or time.monotonic() - self._clean[1] < SHARED_RECHECK_S
 
