@@ -99,7 +99,7 @@ BODY_CAP = 199  # body occurrences counted for ranking, at most
 
 _CURRENT = "CURRENT"
 _EXACT_F32 = float(2 ** 24)  # weights are stored as 32-bit floats: larger bounds become infinite
-_POSTINGS_BUDGET = 2_000_000  # document numbers of decoded gram postings kept in memory
+_POSTINGS_BUDGET = 500_000  # decoded gram postings kept in memory (about 90 bytes each)
 _SNIPPET_BEFORE = 24
 _SNIPPET_AFTER = 56
 _SHORT_FIELD = 80
