@@ -963,9 +963,11 @@ class SearchIndex:
             return [self._hit(-nmid, -nscore, parsed.include, catalog[-nmid], snippets)
                     for nscore, nmid in top]
 
-    def _candidates(self, word: str, within) -> tuple[Collection[int] | None, dict[int, float] | None]:
+    def _candidates(self, word: str, within, rarest_only: bool = False,
+                    ) -> tuple[Collection[int] | None, dict[int, float] | None]:
         """Document numbers that may contain ``word`` (a superset), or None for "all"; and
         when ``within`` is None, ``{docnum: bound}`` of the rarest gram of ``word``.
+        ``rarest_only``: only the rarest gram's postings are read (a looser superset).
 
         A one-character word has no bigram; checking each material's folded
         text in memory costs about what reading a unigram posting list of
@@ -988,7 +990,7 @@ class SearchIndex:
         result = within
         bounds = None
         for k, (_df, tb) in enumerate(keyed):
-            if result is not None and len(result) <= 200 and k > 0:
+            if k > 0 and (rarest_only or (result is not None and len(result) <= 200)):
                 break  # few enough: checking the text is cheaper than more postings
             ids = self._gram_docs(tb, leaves)
             if result is None:
@@ -1005,11 +1007,13 @@ class SearchIndex:
         (exact either way: each candidate's text is checked)."""
         cands: Collection[int] | None = None
         bounds = None
-        for word in sorted(parsed.include, key=len, reverse=True):
-            cands, bounds = self._candidates(word, cands)
+        include, exclude = parsed.include, parsed.exclude
+        # one word, best ``limit``: the rarest gram's bounds order the check, which stops early
+        rarest_only = bool(limit) and len(include) == 1
+        for word in sorted(include, key=len, reverse=True):
+            cands, bounds = self._candidates(word, cands, rarest_only)
             if cands is not None and not cands:
                 return []
-        include, exclude = parsed.include, parsed.exclude
         accepts = None if filt.is_empty else filt.accepts
         if limit and bounds is not None and len(include) == 1 and cands is not None and len(cands) > limit:
             return self._best_bounded(include[0], cands, bounds, entries, accepts, exclude, limit)
