@@ -181,14 +181,9 @@ class IndexKeeper:
             return done
 
     def rebuild(self, progress: Progress | None = None, procs: int | None = None) -> int:
-        """Rebuild the whole index from the database.
-
-        Whoosh's parallel writer forks; a process that already runs threads
-        (the window) must not fork, so it builds in one process there.
-        """
+        """Rebuild the whole index from the database (in this process: ``procs`` is ignored,
+        kept for older callers; see :meth:`SearchIndex.rebuild`)."""
         progress = progress or NullProgress()
-        if procs is None:
-            procs = 2 if threading.active_count() == 1 else 1
         with self._lock:
             with self.lib.session() as s:
                 ids = list(s.scalars(select(Material.id).order_by(Material.id)))
@@ -202,7 +197,7 @@ class IndexKeeper:
                         indexed.append(d)
                         yield d
 
-            self.index.rebuild(docs(), total=len(ids), progress=progress, procs=procs)
+            self.index.rebuild(docs(), total=len(ids), progress=progress)
             self._mark(indexed)
             return len(indexed)
 
