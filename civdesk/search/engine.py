@@ -4,14 +4,22 @@ How a search works (see MEASUREMENTS.md for why):
 
 1. every searchable field of a material is folded (:mod:`civdesk.search.text`)
    and joined into one string; Whoosh indexes its *distinct* character
-   bigrams (no positions, no frequencies) in the ``grams`` field;
+   bigrams (no positions) in the ``grams`` field, each posting weighted with
+   the most a word containing that bigram can score in that material
+   (:func:`gram_bounds`);
 2. a typed word's bigrams are looked up and intersected, rarest first: the
    result holds every material that contains the word, and possibly a few
    more (a one-character word skips this step: every material is a candidate);
 3. each candidate is checked against its folded text (``str.count``), which
    also gives the occurrence counts used for ranking.  Recall and precision are
    therefore exact: a material is returned iff every folded word is a
-   substring of one of its folded fields and no excluded word is.
+   substring of one of its folded fields and no excluded word is.  For the
+   best ``limit`` matches of one word, candidates are checked best bound
+   first and the check stops once no unchecked candidate can enter.
+
+Speed: the gram postings are written a block at a time from arrays held per
+gram (:class:`_GramPool`), not through Whoosh's per-posting external sort;
+decoded postings are kept per reader; snippets fold only a stretch of a page.
 
 The folded texts and filter values of all materials are held in memory (the
 *catalog*, about 2 bytes per character of text), loaded from Whoosh's stored
@@ -36,11 +44,17 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import json
+import math
+import operator
 import os
+import re
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -55,7 +69,7 @@ from whoosh.util.filelock import try_for
 
 from ..progress import Progress
 from .query import ParsedQuery, parse_query
-from .text import FIELD_SEP, fold, fold_with_map, grams, is_cjk, join_pages
+from .text import FIELD_SEP, fold, fold_with_map, is_cjk, join_pages
 
 __all__ = [
     "FORMAT_VERSION",
@@ -68,7 +82,7 @@ __all__ = [
 
 #: Bump when the schema or the stored layout changes: old indexes then report
 #: ``needs_rebuild``.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: gram postings carry score bounds (weights)
 
 #: Searchable fields, in the order they are joined in the folded text.
 FIELDS: tuple[str, ...] = ("title", "caption", "doc_number", "original_name", "standards", "text")
@@ -84,9 +98,12 @@ WEIGHTS: dict[str, float] = {
 BODY_CAP = 199  # body occurrences counted for ranking, at most
 
 _CURRENT = "CURRENT"
+_EXACT_F32 = float(2 ** 24)  # weights are stored as 32-bit floats: larger bounds become infinite
+_POSTINGS_BUDGET = 500_000  # decoded gram postings kept in memory (about 90 bytes each)
 _SNIPPET_BEFORE = 24
 _SNIPPET_AFTER = 56
 _SHORT_FIELD = 80
+_PLAIN = re.compile(r"[^\s\x00-\x1f]*")
 
 
 class IndexBusyError(RuntimeError):
@@ -145,11 +162,12 @@ class Hit:
 class GramField(fields.FieldType):
     """Indexes the distinct character bigrams of an already folded string.
 
-    No positions, no frequencies: the posting list of a gram is just the
-    documents that contain it.
+    No positions: a gram's posting is a document and a weight, the most a word
+    containing that gram can score in that document (:func:`gram_bounds`).
     """
 
     def __init__(self) -> None:
+        # Existence: no per-posting values; the blocks still hold each posting's weight
         self.format = formats.Existence()
         self.analyzer = None
         # "Scorable" only so that Whoosh writes a length column: without one,
@@ -160,43 +178,167 @@ class GramField(fields.FieldType):
         self.vector = None
 
     def index(self, value, **kwargs):  # type: ignore[override]
-        for gram in grams(value):
-            yield gram.encode("utf-8"), 1, 1.0, b""
+        for gram, bound in gram_bounds(value).items():
+            yield gram.encode("utf-8"), 1, bound, b""
 
 
 class _GramCodec(W3Codec):
-    """Whoosh's own format, written without per-posting field-length lookups.
+    """Whoosh's own format, with the ``grams`` postings written a block at a time.
 
-    Whoosh's posting writer asks each posting's document for its field length
-    (to record block statistics used only by BM25 scoring, which this index
-    never does); that is a column read, or a ``stat()`` when the field has no
-    length column, for every posting.  Segments record the plain ``W3Codec``,
-    so any Whoosh can read the index.
+    Whoosh adds each posting to an external sort (a pickle per posting, written to
+    temporary runs and read back) and writes it with a Python call per posting;
+    with a few hundred distinct bigrams per material that was most of the indexing
+    time.  Here the writer's pool is a :class:`_GramPool`, which keeps each gram's
+    document numbers in an array, and the field writer writes those arrays as
+    Whoosh's own posting blocks.  Other fields go through Whoosh unchanged, without
+    the per-posting field-length lookups (block statistics only BM25 would use).
+    Segments record the plain ``W3Codec``, so any Whoosh can read the index.
     """
 
     def field_writer(self, storage, segment):
         writer = super().field_writer(storage, segment)
         add_postings = writer.add_postings
 
-        def without_lengths(schema, lengths, items):
-            return add_postings(schema, None, items)
+        def fast_add_postings(schema, lengths, items):
+            if not isinstance(items, _Postings):
+                return add_postings(schema, None, items)
+            add_postings(schema, None, items.others_before())
+            if items.pool.terms:
+                _write_gram_blocks(writer, schema["grams"], items.pool)
+            return add_postings(schema, None, items.others_after())
 
-        writer.add_postings = without_lengths
+        writer.add_postings = fast_add_postings
         return writer
 
     def new_segment(self, storage, indexname):
         return W3Segment(W3Codec(), indexname)
 
 
+class _GramPool:
+    """A Whoosh writer's posting pool that keeps ``grams`` postings in memory, per gram.
+
+    :meth:`add_doc` takes a document's distinct grams at once; postings of merged
+    segments arrive one at a time through :meth:`add`.  Everything else is passed
+    to Whoosh's own pool.
+    """
+
+    def __init__(self, pool) -> None:
+        self._pool = pool
+        self.terms: defaultdict[str, tuple[array, array]] = defaultdict(_new_postings)
+        self.unordered = False  # merged postings may come after higher document numbers
+
+    def add_doc(self, docnum: int, bounds: dict[str, float]) -> None:
+        terms = self.terms
+        for gram, bound in bounds.items():
+            ids, weights = terms[gram]
+            ids.append(docnum)
+            weights.append(bound)
+
+    def add(self, item) -> None:
+        if item[0] == "grams":
+            ids, weights = self.terms[item[1].decode("utf-8")]
+            ids.append(item[2])
+            weights.append(item[3])
+            self.unordered = True
+        else:
+            self._pool.add(item)
+
+    def iter_postings(self) -> _Postings:
+        return _Postings(self, self._pool.iter_postings())
+
+    def __getattr__(self, name: str):
+        return getattr(self._pool, name)
+
+
+def _new_postings() -> tuple[array, array]:
+    return array("I"), array("f")
+
+
+class _Postings:
+    """Whoosh's sorted postings of the other fields, split around ``grams``."""
+
+    def __init__(self, pool: _GramPool, others: Iterable) -> None:
+        self.pool = pool
+        self._others = iter(others)
+        self._pending = None
+
+    def __iter__(self):  # a plain iteration (not through the codec): everything, in order
+        yield from self.others_before()
+        for tb, (ids, weights) in _sorted_grams(self.pool):
+            for d, w in zip(ids, weights):
+                yield "grams", tb, d, w, b""
+        yield from self.others_after()
+
+    def others_before(self):
+        for item in self._others:
+            if item[0] > "grams":
+                self._pending = item
+                return
+            yield item
+
+    def others_after(self):
+        if self._pending is not None:
+            item, self._pending = self._pending, None
+            yield item
+        yield from self._others
+
+
+def _sorted_grams(pool: _GramPool) -> list[tuple[bytes, tuple[array, array]]]:
+    out = sorted((gram.encode("utf-8"), pair) for gram, pair in pool.terms.items())
+    if pool.unordered:
+        out = [(tb, _in_order(ids, weights)) for tb, (ids, weights) in out]
+    return out
+
+
+def _in_order(ids: array, weights: array) -> tuple[array, array]:
+    pairs = sorted(zip(ids, weights))
+    return array("I", [d for d, _ in pairs]), array("f", [w for _, w in pairs])
+
+
+def _write_gram_blocks(fieldwriter, fieldobj, pool: _GramPool) -> None:
+    """Write the pool's gram postings as Whoosh ``W3`` posting blocks (what
+    ``add_posting`` per document would write: no values, no lengths)."""
+    fieldwriter.start_field("grams", fieldobj)
+    pw = fieldwriter._postwriter
+    limit = pw._blocklimit
+
+    def mini_ids() -> tuple:  # Whoosh's delta encoding, without a generator step per id
+        ids = pw._ids
+        return tuple(map(operator.sub, ids, itertools.chain((0,), ids)))
+
+    def mini_weights():  # Whoosh's minified weights, without a generator step per weight
+        ws = pw._weights
+        if ws.count(1.0) == len(ws):
+            return None
+        return ws[0] if ws.count(ws[0]) == len(ws) else tuple(ws)
+
+    pw._mini_ids = mini_ids
+    pw._mini_weights = mini_weights
+    for tb, (ids, weights) in _sorted_grams(pool):
+        fieldwriter.start_term(tb)
+        for k in range(0, len(ids), limit):
+            if k:
+                pw._write_block()
+            pw._ids = ids[k:k + limit]
+            pw._weights = chunk = weights[k:k + limit]
+            pw._maxweight = max(chunk)
+        fieldwriter.finish_term()
+    fieldwriter.finish_field()
+    pool.terms.clear()
+
+
 def _schema() -> fields.Schema:
+    # Numbers are indexed as one term each (shift_step=0): no range queries are made on them
+    # (filters run on the catalog), and Whoosh's default writes 16 terms per 64-bit number.
+    # An index written with the default keeps its own schema and works as before.
     return fields.Schema(
-        mid=fields.NUMERIC(int, bits=64, unique=True, sortable=True),
-        version=fields.NUMERIC(int, bits=64, sortable=True),
+        mid=fields.NUMERIC(int, bits=64, unique=True, sortable=True, shift_step=0),
+        version=fields.NUMERIC(int, bits=64, sortable=True, shift_step=0),
         grams=GramField(),
         unit=fields.ID(),
         kind=fields.ID(),
         date=fields.ID(),
-        year=fields.NUMERIC(int),
+        year=fields.NUMERIC(int, shift_step=0),
         standards=fields.KEYWORD(commas=True),
         filed=fields.BOOLEAN(),
         data=fields.STORED(),
@@ -289,7 +431,7 @@ def _prepare(doc: IndexDoc) -> tuple[_Entry, tuple]:
 
 def _fields_for(doc: IndexDoc, entry: _Entry, orig: tuple) -> dict:
     out = dict(
-        mid=int(doc.material_id), version=int(doc.version), grams=entry.folded,
+        mid=int(doc.material_id), version=int(doc.version),
         filed=entry.filed, data=entry.stored(), orig=orig,
     )
     if entry.unit:
@@ -313,21 +455,44 @@ def _segment_ids(segreader, term: bytes) -> list[int]:
     Deleted documents do no harm: every candidate is checked against the
     catalog, which only holds live materials.
     """
+    return _segment_postings(segreader, term)[0]
+
+
+def _segment_postings(segreader, term: bytes) -> tuple[list[int], list[float]]:
+    """Document numbers and weights (score bounds) of a ``grams`` term in one segment."""
     try:
         m = segreader.postings("grams", term)
     except TermNotFound:
-        return []
+        return [], []
     if isinstance(m, FilterMatcher):  # the deletion filter; not needed here
         m = m.child
         m.reset()
-    if not (hasattr(m, "_read_ids") and hasattr(m, "_next_block")):
-        return list(m.all_ids())
     ids: list[int] = []
+    weights: list[float] = []
+    if not (hasattr(m, "_read_ids") and hasattr(m, "_next_block")):
+        while m.is_active():
+            ids.append(m.id())
+            weights.append(m.weight())
+            m.next()
+        return ids, weights
     while m.is_active():  # whole posting blocks at a time: much faster than per id
-        m._read_ids()
-        ids.extend(m._ids[m._i:])
+        if m._i == 0 and not m._byteids:
+            if m._data is None:
+                m._read_data()
+            n = len(ids)
+            ids.extend(itertools.accumulate(m._data[0]))  # a block's ids are delta-encoded from 0
+            w = m._data[1]
+            if w is None or isinstance(w, float):
+                weights.extend(itertools.repeat(1.0 if w is None else w, len(ids) - n))
+            else:
+                weights.extend(w)
+        else:
+            m._read_ids()
+            m._read_weights()
+            ids.extend(m._ids[m._i:])
+            weights.extend(m._weights[m._i:])
         m._next_block()
-    return ids
+    return ids, weights
 
 
 # ---------------------------------------------------------------- the index
@@ -358,6 +523,10 @@ class SearchIndex:
         self._catalog: dict[int, _Entry] | None = None
         self._docmid: list[int] = []
         self._middoc: dict[int, int] = {}
+        self._reader_token = 0  # changes with every new reader
+        self._by_doc: tuple[object, int, list[_Entry | None]] | None = None
+        self._postings: dict[bytes, dict[int, float]] = {}  # gram → {docnum: bound}, this reader
+        self._postings_size = 0
 
     # ------------------------------------------------------------ opening
 
@@ -502,6 +671,9 @@ class SearchIndex:
         self._docmid = docmid
         live = self._reader.all_doc_ids()
         self._middoc = {docmid[d]: d for d in live}
+        self._reader_token += 1
+        self._by_doc = None
+        self._postings, self._postings_size = {}, 0
 
     def _sync(self) -> None:
         """Follow commits or a rebuild made by another process (state lock held)."""
@@ -521,6 +693,34 @@ class SearchIndex:
                 catalog[self._docmid[_docnum]] = _Entry.from_stored(data)
             self._catalog = catalog
         return self._catalog
+
+    def _entries_by_doc(self, catalog: dict[int, _Entry]) -> list[_Entry | None]:
+        """The catalog entry of each live document number (None for deleted ones)."""
+        cached = self._by_doc
+        if cached is not None and cached[0] is catalog and cached[1] == self._reader_token:
+            return cached[2]
+        entries: list[_Entry | None] = [None] * len(self._docmid)
+        get = catalog.get
+        for mid, d in self._middoc.items():
+            entries[d] = get(mid)
+        self._by_doc = (catalog, self._reader_token, entries)
+        return entries
+
+    def _gram_docs(self, tb: bytes, leaves) -> dict[int, float]:
+        """``{docnum: bound}`` (whole index, deleted documents included) of a gram, kept for
+        this reader (up to a budget)."""
+        found = self._postings.get(tb)
+        if found is None:
+            found = {}
+            for seg, base in leaves:
+                ids, weights = _segment_postings(seg, tb)
+                found.update(zip(map(base.__add__, ids) if base else ids, weights))
+            while self._postings and self._postings_size + len(found) > _POSTINGS_BUDGET:
+                self._postings_size -= len(self._postings.pop(next(iter(self._postings))))
+            if len(found) <= _POSTINGS_BUDGET:
+                self._postings[tb] = found
+                self._postings_size += len(found)
+        return found
 
     def warm(self) -> None:
         """Load the in-memory catalog now (it is otherwise loaded by the first search)."""
@@ -566,11 +766,13 @@ class SearchIndex:
 
     # ------------------------------------------------------------ writing
 
-    def _writer(self, ix: index.FileIndex, **kwargs):
+    def _writer(self, ix: index.FileIndex):
         try:
-            return ix.writer(timeout=self.lock_timeout, delay=0.1, codec=_GramCodec(), **kwargs)
+            writer = ix.writer(timeout=self.lock_timeout, delay=0.1, codec=_GramCodec())
         except LockError as exc:
             raise IndexBusyError("搜索索引正被另一个程序写入，请稍后再试。") from exc
+        writer.pool = _GramPool(writer.pool)
+        return writer
 
     def update(self, docs: Iterable[IndexDoc]) -> int:
         """Add or replace materials (by ``material_id``); commits every ``batch_size``.
@@ -611,6 +813,7 @@ class SearchIndex:
                     writer.delete_by_term("mid", mid)
                 for doc, entry, orig in prepared:
                     writer.update_document(**_fields_for(doc, entry, orig))
+                    writer.pool.add_doc(writer.docnum - 1, gram_bounds(entry.folded))
                 writer.commit()
             except BaseException:
                 writer.cancel()
@@ -626,8 +829,11 @@ class SearchIndex:
         return len(prepared)
 
     def rebuild(self, docs: Iterable[IndexDoc], total: int = 0,
-                progress: Progress | None = None, *, procs: int = 2) -> int:
+                progress: Progress | None = None, *, procs: int = 1) -> int:
         """Index ``docs`` from scratch in a new directory, then swap it in atomically.
+
+        ``procs`` is accepted for older callers and ignored: one process writes the
+        gram postings a block at a time, faster than Whoosh's two-process writer was.
 
         ``progress.update(done, total, message)`` is called every 100
         documents and ``progress.check_cancelled()`` between documents; on
@@ -642,7 +848,7 @@ class SearchIndex:
             new_ix = _create_in(str(tmp), _schema())
             old_lock = self._hold_old_lock()
             try:
-                catalog = self._build(new_ix, docs, total, progress, procs)
+                catalog = self._build(new_ix, docs, total, progress)
                 new_ix.close()
                 os.replace(tmp, self.path / name)
                 self._swap_current(name)
@@ -670,9 +876,8 @@ class SearchIndex:
         return lock
 
     def _build(self, ix: index.FileIndex, docs: Iterable[IndexDoc], total: int,
-               progress: Progress | None, procs: int) -> dict[int, _Entry]:
-        kwargs = {"procs": procs, "multisegment": True, "limitmb": 128} if procs > 1 else {}
-        writer = self._writer(ix, **kwargs)
+               progress: Progress | None) -> dict[int, _Entry]:
+        writer = self._writer(ix)
         catalog: dict[int, _Entry] = {}
         done = 0
         try:
@@ -684,6 +889,7 @@ class SearchIndex:
                 if mid in catalog:
                     raise ValueError(f"material {mid} appears twice in the rebuild")
                 writer.add_document(**_fields_for(doc, entry, orig))
+                writer.pool.add_doc(writer.docnum - 1, gram_bounds(entry.folded))
                 catalog[mid] = entry
                 done += 1
                 if progress is not None and done % 100 == 0:
@@ -751,16 +957,17 @@ class SearchIndex:
         with self._state_lock:
             self._sync()
             catalog = self._ensure_catalog()
-            scored = self._score(parsed, filt, catalog)
-            if limit:
-                top = heapq.nsmallest(limit, scored, key=_rank_key)
-            else:
-                top = sorted(scored, key=_rank_key)
-            return [self._hit(mid, score, parsed.include, catalog[mid], snippets)
-                    for score, mid in top]
+            scored = self._score(parsed, filt, self._entries_by_doc(catalog), limit)
+            # (-score, -mid): best first, newer first among equals
+            top = heapq.nsmallest(limit, scored) if limit else sorted(scored)
+            return [self._hit(-nmid, -nscore, parsed.include, catalog[-nmid], snippets)
+                    for nscore, nmid in top]
 
-    def _candidates(self, word: str, within: set[int] | None) -> set[int] | None:
-        """Material ids that may contain ``word`` (a superset), or None for "all".
+    def _candidates(self, word: str, within, rarest_only: bool = False,
+                    ) -> tuple[Collection[int] | None, dict[int, float] | None]:
+        """Document numbers that may contain ``word`` (a superset), or None for "all"; and
+        when ``within`` is None, ``{docnum: bound}`` of the rarest gram of ``word``.
+        ``rarest_only``: only the rarest gram's postings are read (a looser superset).
 
         A one-character word has no bigram; checking each material's folded
         text in memory costs about what reading a unigram posting list of
@@ -768,44 +975,72 @@ class SearchIndex:
         """
         assert self._reader is not None
         if len(word) == 1:
-            return within  # one character: every material is checked in memory
+            return within, None  # one character: every material is checked in memory
         terms = list(dict.fromkeys(word[i:i + 2] for i in range(len(word) - 1)))
         leaves = list(self._reader.leaf_readers())
         keyed = []
         for t in terms:
             tb = t.encode("utf-8")
-            df = sum(seg.doc_frequency("grams", tb) for seg, _ in leaves)
+            cached = self._postings.get(tb)
+            df = len(cached) if cached is not None else sum(seg.doc_frequency("grams", tb) for seg, _ in leaves)
             if df == 0:
-                return set()
+                return set(), None
             keyed.append((df, tb))
         keyed.sort()
         result = within
-        docmid = self._docmid
+        bounds = None
         for k, (_df, tb) in enumerate(keyed):
-            if result is not None and len(result) <= 200 and k > 0:
+            if k > 0 and (rarest_only or (result is not None and len(result) <= 200)):
                 break  # few enough: checking the text is cheaper than more postings
-            ids = {docmid[base + d] for seg, base in leaves for d in _segment_ids(seg, tb)}
-            result = ids if result is None else result & ids
+            ids = self._gram_docs(tb, leaves)
+            if result is None:
+                result, bounds = ids.keys(), ids
+            else:
+                result = result & ids.keys()
             if not result:
                 break
-        return result
+        return result, bounds
 
-    def _score(self, parsed: ParsedQuery, filt: _Filter,
-               catalog: dict[int, _Entry]) -> list[tuple[float, int]]:
-        cands: set[int] | None = None
-        for word in sorted(parsed.include, key=len, reverse=True):
-            cands = self._candidates(word, cands)
+    def _score(self, parsed: ParsedQuery, filt: _Filter, entries: list[_Entry | None],
+               limit: int | None = None) -> list[tuple[float, int]]:
+        """``(-score, -material id)`` of every match, or of at least the best ``limit``
+        (exact either way: each candidate's text is checked)."""
+        cands: Collection[int] | None = None
+        bounds = None
+        include, exclude = parsed.include, parsed.exclude
+        # one word, best ``limit``: the rarest gram's bounds order the check, which stops early
+        rarest_only = bool(limit) and len(include) == 1
+        for word in sorted(include, key=len, reverse=True):
+            cands, bounds = self._candidates(word, cands, rarest_only)
             if cands is not None and not cands:
                 return []
-        pool: Iterable[int] = catalog.keys() if cands is None else cands
+        accepts = None if filt.is_empty else filt.accepts
+        if limit and bounds is not None and len(include) == 1 and cands is not None and len(cands) > limit:
+            return self._best_bounded(include[0], cands, bounds, entries, accepts, exclude, limit)
+        pool: Iterable[int] = range(len(entries)) if cands is None else cands
         out: list[tuple[float, int]] = []
-        include, exclude = parsed.include, parsed.exclude
-        for mid in pool:
-            entry = catalog.get(mid)
-            if entry is None or not filt.accepts(entry):
+        docmid = self._docmid
+        append = out.append
+        if len(include) == 1 and not exclude and accepts is None:  # the usual query: one word
+            word = include[0]
+            for d in pool:
+                entry = entries[d]
+                if entry is None:
+                    continue
+                folded = entry.folded
+                body = entry.bounds[5]
+                n = folded.count(word, body)
+                if body > 5 and folded.find(word, 0, body) >= 0:
+                    append((-_word_score(entry, word), -docmid[d]))
+                elif n:
+                    append((-float(min(n, BODY_CAP)), -docmid[d]))
+            return out
+        for d in pool:
+            entry = entries[d]
+            if entry is None or (accepts is not None and not accepts(entry)):
                 continue
             folded = entry.folded
-            if any(x in folded for x in exclude):
+            if exclude and any(x in folded for x in exclude):
                 continue
             score = 0.0
             for word in include:
@@ -814,8 +1049,48 @@ class SearchIndex:
                     break
                 score += s
             else:
-                out.append((score, mid))
+                append((-score, -docmid[d]))
         return out
+
+    def _best_bounded(self, word: str, cands: Collection[int], bounds: dict[int, float],
+                      entries: list[_Entry | None], accepts: Callable | None,
+                      exclude: tuple[str, ...], limit: int) -> list[tuple[float, int]]:
+        """The best ``limit`` matches of one word, checking candidates best bound first.
+
+        A gram's weight bounds what any word containing it can score in a document
+        (:func:`gram_bounds`), so once ``limit`` matches are known, a candidate whose
+        (bound, material id) ranks below the worst of them cannot enter: it and every
+        candidate after it are left unchecked.
+        """
+        docmid = self._docmid
+        by_bound: defaultdict[float, list[int]] = defaultdict(list)
+        for d in cands:
+            by_bound[bounds[d]].append(d)
+        best: list[tuple[float, int]] = []  # (score, mid), worst first
+        for bound in sorted(by_bound, reverse=True):
+            if len(best) >= limit and bound < best[0][0]:
+                break
+            group = sorted(by_bound[bound], key=docmid.__getitem__, reverse=True)
+            for d in group:
+                mid = docmid[d]
+                if len(best) >= limit and (bound, mid) < best[0]:
+                    break
+                entry = entries[d]
+                if entry is None or (accepts is not None and not accepts(entry)):
+                    continue
+                if exclude and any(x in entry.folded for x in exclude):
+                    continue
+                score = _word_score(entry, word)
+                if score <= 0.0:
+                    continue
+                if len(best) < limit:
+                    heapq.heappush(best, (score, mid))
+                elif (score, mid) > best[0]:
+                    heapq.heapreplace(best, (score, mid))
+            else:
+                continue
+            break
+        return [(-score, -mid) for score, mid in best]
 
     def _hit(self, mid: int, score: float, words: tuple[str, ...], entry: _Entry,
              snippets: bool) -> Hit:
@@ -843,10 +1118,6 @@ class SearchIndex:
         if self._origcol is None:
             self._origcol = self._reader.column_reader("orig")
         return self._origcol[docnum]
-
-
-def _rank_key(item: tuple[float, int]) -> tuple[float, int]:
-    return (-item[0], -item[1])
 
 
 # ---------------------------------------------------------------- filters
@@ -903,6 +1174,23 @@ class _Filter:
 
 
 # ---------------------------------------------------------------- scoring & snippets
+
+
+def gram_bounds(folded: str) -> dict[str, float]:
+    """Each distinct bigram of a folded text (fields joined by ``FIELD_SEP``), with the most
+    any word containing it can score in that text (see :func:`_word_score`): its weighted
+    occurrences in the short fields plus its body occurrences, capped as body scores are.
+    (A word occurs no more often than any of its bigrams.)
+    """
+    parts = folded.split(FIELD_SEP)
+    body = parts[-1]
+    out = {g: float(min(n, BODY_CAP)) for g, n in Counter(map(str.__add__, body, body[1:])).items()}
+    for name, part in zip(FIELDS, parts[:-1]):
+        if len(part) > 1:
+            weight = WEIGHTS[name]
+            for g, n in Counter(map(str.__add__, part, part[1:])).items():
+                out[g] = out.get(g, 0.0) + weight * n
+    return {g: (b if b < _EXACT_F32 else math.inf) for g, b in out.items()}
 
 
 def _word_score(entry: _Entry, word: str) -> float:
@@ -969,6 +1257,8 @@ def _display(orig: str, a: int, b: int) -> tuple[str, list[int]]:
     A line break between CJK characters (PDF wrapping) disappears; other
     whitespace runs become one space; control characters are dropped.
     """
+    if _PLAIN.fullmatch(orig, a, b):  # no whitespace, no control characters: shown as it is
+        return orig[a:b], list(range(b - a + 1))
     out: list[str] = []
     where = [0] * (b - a + 1)
     i = a
@@ -996,15 +1286,20 @@ def _display(orig: str, a: int, b: int) -> tuple[str, list[int]]:
 
 
 def _snippet_from(orig: str, folded: str, starts: list[int], ends: list[int],
-                  words: tuple[str, ...], ws: int, we: int) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """Snippet of ``orig`` covering folded window [ws, we), with spans of ``words``."""
+                  words: tuple[str, ...], ws: int, we: int, *, more_before: bool | None = None,
+                  more_after: bool | None = None) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Snippet of ``orig`` covering folded window [ws, we), with spans of ``words``.
+
+    It starts (ends) with "…" when ``folded`` goes on before (after) the window, or as
+    ``more_before`` (``more_after``) says when given.
+    """
     ws, we = max(0, ws), min(len(folded), we)
     if we <= ws:
         return "", ()
     a, b = starts[ws], ends[we - 1]
     text, where = _display(orig, a, b)
-    prefix = "…" if ws > 0 else ""
-    suffix = "…" if we < len(folded) else ""
+    prefix = "…" if (ws > 0 if more_before is None else more_before) else ""
+    suffix = "…" if (we < len(folded) if more_after is None else more_after) else ""
     spans = []
     for s, e in _occurrences(folded, words, ws, we):
         s, e = max(s, ws), min(e, we)
@@ -1035,6 +1330,12 @@ def _body_snippet(entry: _Entry, pages: tuple[str, ...], words: tuple[str, ...],
     ps = entry.page_starts
     first = max(0, bisect.bisect_right(ps, ws) - 1)
     last = max(first, bisect.bisect_right(ps, max(ws, we - 1)) - 1)
+    if first == last and first < len(pages):
+        start = ps[first] if ps else 0
+        page_len = (ps[first + 1] if first + 1 < len(ps) else body_len) - start
+        found = _page_window_snippet(entry, pages[first], words, ws, we, start, page_len, body_len)
+        if found is not None:
+            return found
     orig = "\n".join(pages[first:last + 1])
     folded, starts, ends = fold_with_map(orig)
     offset = ps[first] if ps else 0
@@ -1049,3 +1350,36 @@ def _body_snippet(entry: _Entry, pages: tuple[str, ...], words: tuple[str, ...],
     if we < body_len and not snippet.endswith("…"):
         snippet += "…"
     return snippet, spans
+
+
+def _page_window_snippet(entry: _Entry, page: str, words: tuple[str, ...], ws: int, we: int,
+                         offset: int, page_len: int,
+                         body_len: int) -> tuple[str, tuple[tuple[int, int], ...]] | None:
+    """The snippet of body window [ws, we) from one page, folding only a stretch of it.
+
+    Folding is local (a character's fold depends on its neighbours only), so the stretch
+    of ``page`` around the window's estimated place folds, away from its ends, to the same
+    text as the whole page.  The window's folded text is looked up in it; None (fold the
+    whole page) unless it is found exactly once, clear of the stretch's ends.
+    """
+    body_start = entry.bounds[5]
+    ratio = len(page) / max(1, page_len)
+    ws_rel, we_rel = ws - offset, we - offset
+    expected = entry.folded[body_start + ws:body_start + we]
+    longest = max(map(len, words), default=0)
+    margin = 8 + longest
+    for drift in (0.04, 0.25):  # how far folding may have moved the window (a second, wider try)
+        pad = 24 + margin + int(drift * ws_rel * ratio)
+        a0 = max(0, int(ws_rel * ratio) - pad)
+        b0 = min(len(page), int(we_rel * ratio) + pad)
+        if a0 == 0 and b0 == len(page):
+            return None  # the whole page anyway
+        folded, starts, ends = fold_with_map(page[a0:b0])
+        o = folded.find(expected)
+        if o < 0 or folded.find(expected, o + 1) >= 0:
+            continue
+        if (a0 > 0 and o < margin) or (b0 < len(page) and len(folded) - (o + len(expected)) < margin):
+            continue
+        return _snippet_from(page[a0:b0], folded, starts, ends, words, o, o + len(expected),
+                             more_before=ws > 0, more_after=we < body_len)
+    return None

@@ -17,11 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Engine, bindparam, event, func, select, update
+from sqlalchemy.pool import Pool
 
 from civdesk.checklist.codes import code_forms
 from civdesk.fsnames import readable
@@ -34,6 +36,39 @@ if TYPE_CHECKING:
     from civdesk.library import Library
 
 BATCH = 500
+#: How long a shared library's index trusts its last look at the catalog when this process wrote
+#: nothing since: other clerks' changes appear within this time (searches skip a catalog scan).
+SHARED_RECHECK_S = 1.0
+
+
+class _Writes:
+    """Counts database writes made by this process (any library), for :meth:`IndexKeeper.catch_up`.
+
+    Bumped when a write statement runs and again when its connection goes back to the pool
+    (after the commit), so a stale check that overlaps a write's transaction sees a new count.
+    """
+
+    count = 0
+    own = threading.local()  # ``quiet`` while this thread writes the index's own marks
+
+    @classmethod
+    def watch(cls) -> None:
+        """Count on every engine of the process: another library object (a second clerk in one
+        process, as in tests) writes the same catalog through its own engine."""
+        if not event.contains(Engine, "after_cursor_execute", cls._executed):
+            event.listen(Engine, "after_cursor_execute", cls._executed)
+            event.listen(Pool, "checkin", cls._checked_in)
+
+    @classmethod
+    def _executed(cls, conn, _cursor, statement, _params, _context, _many) -> None:  # noqa: ANN001
+        if not statement.lstrip()[:6].upper().startswith("SELECT") and not getattr(cls.own, "quiet", False):
+            conn.info["civdesk_wrote"] = True
+            cls.count += 1
+
+    @classmethod
+    def _checked_in(cls, _dbapi_conn, record) -> None:  # noqa: ANN001
+        if record.info.pop("civdesk_wrote", False):
+            cls.count += 1
 
 
 class IndexKeeper:
@@ -46,6 +81,9 @@ class IndexKeeper:
         self._lock = threading.RLock()
         self.message: str = ""
         self._local = LocalMarks(lib.index_dir / "marks.sqlite") if lib.is_shared else None
+        # (writes counted, monotonic time) of the last catch-up that left nothing stale
+        self._clean: tuple[int, float] | None = None
+        _Writes.watch()
 
     @property
     def index(self) -> SearchIndex:
@@ -81,11 +119,16 @@ class IndexKeeper:
             return bool(s.scalar(select(Material.id).where(Material.indexed_version > 0).limit(1)))
 
     def _reset_marks(self) -> None:
+        self._clean = None
         if self._local is not None:
             self._local.reset()
             return
-        with self.lib.session() as s:
-            s.execute(update(Material).values(indexed_version=0))
+        _Writes.own.quiet = True
+        try:
+            with self.lib.session() as s:
+                s.execute(update(Material).values(indexed_version=0))
+        finally:
+            _Writes.own.quiet = False
 
     # ---------------------------------------------------------------- writes
     def stale_ids(self) -> list[int]:
@@ -105,12 +148,25 @@ class IndexKeeper:
             return list(s.scalars(select(Material.id).where(Material.indexed_version != Material.version)
                                   .order_by(Material.id)))
 
+    def _known_clean(self) -> bool:
+        """Nothing can be stale: no write by this process since the last complete catch-up
+        (a library folder has no other writer; on a shared library, looked less than
+        :data:`SHARED_RECHECK_S` ago)."""
+        if self._clean is None or self._clean[0] != _Writes.count:
+            return False
+        return self._local is None or time.monotonic() - self._clean[1] < SHARED_RECHECK_S
+
     def catch_up(self, progress: Progress | None = None) -> int:
         """Index every material whose current version is not indexed yet."""
         progress = progress or NullProgress()
         with self._lock:
+            seen = (_Writes.count, time.monotonic())
             if self.needs_rebuild:
-                return self.rebuild(progress)
+                done = self.rebuild(progress)
+                self._clean = seen
+                return done
+            if self._known_clean():
+                return 0
             ids = self.stale_ids()
             done = 0
             for start in range(0, len(ids), BATCH):
@@ -121,17 +177,13 @@ class IndexKeeper:
                 self._mark(docs)
                 done += len(chunk)
                 progress.update(done, len(ids), "更新搜索索引")
+            self._clean = seen
             return done
 
     def rebuild(self, progress: Progress | None = None, procs: int | None = None) -> int:
-        """Rebuild the whole index from the database.
-
-        Whoosh's parallel writer forks; a process that already runs threads
-        (the window) must not fork, so it builds in one process there.
-        """
+        """Rebuild the whole index from the database (in this process: ``procs`` is ignored,
+        kept for older callers; see :meth:`SearchIndex.rebuild`)."""
         progress = progress or NullProgress()
-        if procs is None:
-            procs = 2 if threading.active_count() == 1 else 1
         with self._lock:
             with self.lib.session() as s:
                 ids = list(s.scalars(select(Material.id).order_by(Material.id)))
@@ -145,7 +197,7 @@ class IndexKeeper:
                         indexed.append(d)
                         yield d
 
-            self.index.rebuild(docs(), total=len(ids), progress=progress, procs=procs)
+            self.index.rebuild(docs(), total=len(ids), progress=progress)
             self._mark(indexed)
             return len(indexed)
 
@@ -153,11 +205,17 @@ class IndexKeeper:
         if self._local is not None:
             self._local.mark([(d.material_id, d.version) for d in docs])
             return
-        with self.lib.session() as s:
-            for d in docs:
-                s.execute(update(Material).where(Material.id == d.material_id,
-                                                 Material.version == d.version)
-                          .values(indexed_version=d.version))
+        table = Material.__table__
+        stmt = (table.update().where(table.c.id == bindparam("mid"), table.c.version == bindparam("v"))
+                .values(indexed_version=bindparam("v")))
+        rows = [{"mid": d.material_id, "v": d.version} for d in docs]
+        _Writes.own.quiet = True  # marks change nothing a search reads
+        try:
+            with self.lib.session() as s:
+                for k in range(0, len(rows), 5000):  # one executemany per chunk, not a statement per material
+                    s.connection().execute(stmt, rows[k:k + 5000])
+        finally:
+            _Writes.own.quiet = False
 
     def _docs(self, ids: list[int]) -> Iterator[IndexDoc]:
         with self.lib.session() as s:

@@ -218,3 +218,30 @@ def test_bulk_statements_on_units_bump_versions(empty_lib, tmp_path):
     assert empty_lib.search("志愿服务", unit="市民政局（新）") == []
     # the indexer's own bookkeeping is no change (on a shared library it is kept beside the index)
     assert empty_lib.search_index.stale_ids() == []
+
+
+def test_search_skips_the_stale_scan_until_something_is_written(empty_lib, tmp_path):
+    """A search after a search reads no material versions (a scan of every row at 100,000
+    materials); any write, even one made straight on the connection, is seen at once."""
+    from sqlalchemy import event, text
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "台账.txt").write_text("志愿服务活动台账", encoding="utf-8")
+    mid = empty_lib.import_paths([src], ImportOptions(workers=1)).entries[0].material_id
+    assert [r.material_id for r in empty_lib.search("志愿服务")] == [mid]
+    scans = []
+
+    def seen(_conn, _cursor, statement, *_args):  # noqa: ANN001, ANN202
+        if "indexed_version" in statement:
+            scans.append(statement)
+
+    event.listen(empty_lib.engine, "before_cursor_execute", seen)
+    empty_lib.search("志愿服务")
+    empty_lib.search("活动台账")
+    assert scans == []
+    with empty_lib.session() as s:
+        s.execute(text("UPDATE materials SET title = '文明实践站台账', version = version + 1 WHERE id = :i"),
+                  {"i": mid})
+    assert [r.material_id for r in empty_lib.search("文明实践站")] == [mid]
+    assert scans

@@ -333,3 +333,116 @@ def test_half_written_rebuild_is_discarded_and_clear_empties(tmp_path, corpus) -
     assert ix.status == "needs_rebuild" and ix.indexed_versions() == {}
     assert ix.search("文明") == []
     ix.close()
+
+
+# ------------------------------------------------------------------ speed paths, same answers
+
+
+QUERIES = ["文明", "工作", "2021年", "QQ群", "Ⅲ-3", "志愿", "的", "创建 -文明", "城市 活动"]
+
+
+def test_small_batches_merges_and_rewrites_give_the_same_index_as_a_rebuild(tmp_path, corpus, index) -> None:
+    """Commits of a few documents each (Whoosh merges their segments, gram postings and all),
+    rewrites and deletions: the same hits, in the same order, as one rebuild of the result."""
+    from whoosh.reading import TermNotFound
+
+    ix = SearchIndex.open(tmp_path / "ix", batch_size=4)
+    for k in range(0, len(corpus), 7):
+        ix.update(corpus[k:k + 7])
+    rewritten = [IndexDoc(d.material_id, d.version + 1, title=d.title + "改写", pages=d.pages[::-1])
+                 for d in corpus[::5]]
+    ix.update(rewritten)
+    ix.delete([d.material_id for d in corpus[1::9]])
+    final = {d.material_id: d for d in corpus}
+    final.update({d.material_id: d for d in rewritten})
+    for d in corpus[1::9]:
+        final.pop(d.material_id)
+    fresh = SearchIndex.open(tmp_path / "fresh")
+    fresh.rebuild(list(final.values()), len(final))
+    for q in QUERIES + ["改写"]:
+        got = [(h.material_id, h.score, h.snippet) for h in ix.search(q, limit=None)]
+        assert got == [(h.material_id, h.score, h.snippet) for h in fresh.search(q, limit=None)], q
+        assert {h[0] for h in got} == truth(list(final.values()), q), q
+    # the postings are plain Whoosh: Whoosh's own matcher reads the same documents
+    with ix._state_lock:
+        reader = ix._reader
+        for gram in ["文明", "工作", "志愿"]:
+            try:
+                found = {ix._docmid[d]
+                         for d in reader.postings("grams", gram.encode()).all_ids()}
+            except TermNotFound:
+                found = set()
+            want = {mid for mid, d in final.items() if any(gram in t for t in field_texts(d))}
+            assert found == want, gram
+    ix.close()
+    fresh.close()
+
+
+def test_index_with_whooshs_default_number_terms_still_updates_in_place(tmp_path, corpus, monkeypatch) -> None:
+    """Indexes written before numbers became one term each keep working (their own schema)."""
+    from whoosh import fields
+
+    from civdesk.search import engine
+
+    new_schema = engine._schema
+
+    def old_schema():
+        schema = new_schema()
+        for name, bits in (("mid", 64), ("version", 64)):
+            schema.remove(name)
+            schema.add(name, fields.NUMERIC(int, bits=bits, unique=name == "mid", sortable=True))
+        return schema
+
+    monkeypatch.setattr(engine, "_schema", old_schema)
+    ix = SearchIndex.open(tmp_path / "ix")
+    ix.rebuild(corpus[:20], 20)
+    ix.close()
+    monkeypatch.setattr(engine, "_schema", new_schema)
+    ix = SearchIndex.open(tmp_path / "ix")
+    assert ix.status == "ok"
+    ix.update([IndexDoc(3, 9, title="旧索引里改过的标题")])
+    ix.delete([4])
+    assert ids(ix.search("旧索引里改过")) == {3}
+    assert ix.indexed_versions()[3] == 9 and 4 not in ix.indexed_versions()
+    assert len(ix.indexed_versions()) == 19
+    ix.close()
+
+
+def test_snippet_from_a_stretch_of_the_page_equals_folding_the_whole_page(corpus, monkeypatch) -> None:
+    from civdesk.search import engine
+
+    rng = random.Random(3)
+    docs = corpus + [IndexDoc(900 + i, 1, pages=(
+        "".join(rng.choice(["文明", "城市", "，", " ", "\n", "\n\n", "III-5", "Ⅲ", "ＡＢＣ", "２０２３", "\u200b", "x"])
+                for _ in range(rng.randrange(50, 400))),)) for i in range(40)]
+    whole = engine._page_window_snippet
+    checked = 0
+    for doc in docs:
+        entry, _orig = engine._prepare(doc)
+        body = entry.folded[entry.bounds[5]:]
+        for _ in range(5):
+            if len(body) < 6:
+                break
+            a = rng.randrange(len(body) - 4)
+            word = body[a:a + rng.randrange(2, 5)].strip()
+            if not word:
+                continue
+            pos = engine._first_body_pos(entry, (word,))
+            monkeypatch.setattr(engine, "_page_window_snippet", lambda *a, **k: None)
+            want = engine._body_snippet(entry, doc.pages, (word,), pos)
+            monkeypatch.setattr(engine, "_page_window_snippet", whole)
+            assert engine._body_snippet(entry, doc.pages, (word,), pos) == want
+            checked += 1
+    assert checked > 200
+
+
+def test_best_n_by_score_bounds_equals_the_head_of_the_full_ranking(index, corpus) -> None:
+    """Top-N searches check candidates best bound first and stop early: same hits, same order,
+    same scores as the head of the full ranking, with filters and excluded words too."""
+    words = ["文明", "工作", "城市", "志愿服务", "活动", "建设", "QQ群", "2021", "宣发"]
+    for q in words + ["文明 -城市", "工作 -志愿"]:
+        everything = [(h.material_id, h.score) for h in index.search(q, limit=None)]
+        for limit in (1, 3, 10):
+            assert [(h.material_id, h.score) for h in index.search(q, limit=limit)] == everything[:limit], q
+        filtered = [(h.material_id, h.score) for h in index.search(q, unit="民政局", limit=None)]
+        assert [(h.material_id, h.score) for h in index.search(q, unit="民政局", limit=4)] == filtered[:4], q
