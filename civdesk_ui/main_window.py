@@ -66,7 +66,8 @@ ROLE_KIND = Qt.UserRole + 1
 UNFILED = "unfiled"
 SEARCH_DELAY_MS = 300
 BADGES_AFTER_MS = 300
-BIG_NODE = 3000  # a node with more materials is listed on a worker thread
+BIG_NODE = 300  # a node with more materials is listed on a worker thread (~1 ms per 100 ids in SQL)
+READING_HINT_MS = 300  # "正在读取……" only when a listing takes this long (no flash on each click)
 CLOSE_WAIT_MS = 30_000  # how long closing waits for running jobs to notice their cancellation
 
 
@@ -726,38 +727,45 @@ class MainWindow(QMainWindow):
             kind = item.data(0, ROLE_KIND)
             self._set_empty(EMPTY[kind])
             if kind == UNFILED:
-                ids = mat.list_ids(self.lib, unfiled=True, sort=sort, descending=descending)
-                self.centre_title.setText(f"<b>未归类材料</b>（{len(ids)} 件）")
+                self.centre_title.setText(f"<b>未归类材料</b>（{item.text(2)} 件）")
                 self.detail.standard.setHtml("<p>这些材料还没有归档到任何测评标准。"
                                              "把它们拖到左侧的测评标准上，或在「归档」页接受建议。</p>")
+                query = {"unfiled": True}
             else:
-                standard_ids = self.checklist_panel.standard_ids_under(item)
                 self._show_standard_info(item)
-                if int(item.text(2) or 0) > BIG_NODE:
-                    self._list_later(standard_ids, sort, descending)
-                    return
-                ids = mat.list_ids(self.lib, standard_ids=standard_ids, sort=sort,
-                                   descending=descending)
+                query = {"standard_ids": self.checklist_panel.standard_ids_under(item)}
+            if int(item.text(2) or 0) > BIG_NODE:
+                self._list_later(query, sort, descending, EMPTY[kind])
+                return
+            ids = mat.list_ids(self.lib, sort=sort, descending=descending, **query)
+            if kind == UNFILED:
+                self.centre_title.setText(f"<b>未归类材料</b>（{len(ids)} 件）")
         self._listing = None
         self._show_ids(ids)
 
-    def _list_later(self, standard_ids: list[int], sort: str, descending: bool) -> None:
-        """A node with thousands of materials: its ids are read on a worker thread (the newest
-        request wins); the centre says it is reading meanwhile."""
+    def _list_later(self, query: dict, sort: str, descending: bool, empty: str) -> None:
+        """A node with hundreds of materials: its ids are read on a worker thread (the newest
+        request wins); the centre says it is reading if that takes a while."""
         lib = self.lib
-        self._set_empty("正在读取……")
+        self._set_empty("")
         self.model.set_ids([])
 
         def shown(ids: list[int]) -> None:
             if job is self._listing:
                 self._listing = None
-                self._set_empty(EMPTY["node"])
+                self._set_empty(empty)
+                if query.get("unfiled"):
+                    self.centre_title.setText(f"<b>未归类材料</b>（{len(ids)} 件）")
                 self._show_ids(ids)
 
+        def reading() -> None:
+            if job is self._listing:
+                self._set_empty("正在读取……")
+
         job = self.jobs.run("读取材料列表", lambda _p: mat.list_ids(
-            lib, standard_ids=standard_ids, sort=sort, descending=descending),
-            on_done=shown, dialog=False)
+            lib, sort=sort, descending=descending, **query), on_done=shown, dialog=False)
         self._listing = job
+        QTimer.singleShot(READING_HINT_MS, self, reading)
 
     def _show_ids(self, ids: list[int]) -> None:
         if self.problems_only.isChecked():
@@ -1081,6 +1089,7 @@ class MainWindow(QMainWindow):
     def run_search(self) -> None:
         query = self.search_box.text().strip()
         self.search_query = query
+        self._listing = None  # a node's listing still on its way is not shown over the results
         if not query:
             self.search_pages = {}
             self.show_selection()
