@@ -248,8 +248,10 @@ class ChecklistPanel(QWidget):
             visit(self.tree.topLevelItem(i))
 
     def set_problems(self, problems: dict[int, int]) -> None:
-        """The 问题 column: materials with a badge, per standard and summed per node."""
+        """The 问题 column: materials with a badge, per standard and summed per node.  Only the
+        counts that changed are set (each set repaints the tree: after an edit, one or two)."""
         self.problems = dict(problems)
+        red = QBrush(QColor("#b00020"))
 
         def visit(item: QTreeWidgetItem) -> int:
             kind, ident = item.data(0, ROLE_KIND), item.data(0, ROLE_ID)
@@ -259,8 +261,11 @@ class ChecklistPanel(QWidget):
                 return 0
             else:
                 n = sum(visit(item.child(i)) for i in range(item.childCount()))
-            item.setText(3, str(n) if n else "")
-            item.setForeground(3, QBrush(QColor("#b00020")))
+            text = str(n) if n else ""
+            if item.text(3) != text:
+                if not item.text(3):
+                    item.setForeground(3, red)
+                item.setText(3, text)
             return n
 
         for i in range(self.tree.topLevelItemCount()):
