@@ -411,6 +411,7 @@ class MainWindow(QMainWindow):
         self._listing = None
         self.closing = False
         self._panes_restored = False
+        self._frozen = False  # start-up objects out of the garbage collector's sight (showEvent)
         self.period_year: int | None = None
         self.undo_stack = QUndoStack(self)
         self.thumbs = ThumbnailCache(lib, self)
@@ -1309,7 +1310,13 @@ class MainWindow(QMainWindow):
             self._panes_restored = True
             w = self.width()
             self.splitter.setSizes([int(w * 0.27), int(w * 0.45), int(w * 0.28)])
-        QTimer.singleShot(0, self, _freeze_start_objects)
+        if not self._frozen:
+            # the objects made so far (modules, classes, Qt wrappers, the checklist) live as long
+            # as the window: out of the garbage collector's sight.  A full collection scanned
+            # them all holding the interpreter lock: started on an import's thread it froze the
+            # UI thread for 0.2-0.9 s (bench_ui's import stall).  Closing gives them back.
+            self._frozen = True
+            QTimer.singleShot(0, self, gc.freeze)
 
     def closeEvent(self, event) -> None:  # noqa: N802, ANN001
         self.closing = True
@@ -1326,6 +1333,7 @@ class MainWindow(QMainWindow):
         self._stop_background(closing=True)
         self.thumbs.pool.clear()
         self.thumbs.pool.waitForDone(CLOSE_WAIT_MS)
+        gc.unfreeze()  # what the window made can be collected again (see showEvent)
         super().closeEvent(event)
 
     def show_usage(self):  # noqa: ANN201
@@ -1349,20 +1357,6 @@ class MainWindow(QMainWindow):
         dialog = about_dialog(self, __version__, self.lib.path.resolve())
         dialog.show()
         return dialog
-
-
-_frozen = False
-
-
-def _freeze_start_objects() -> None:
-    """Once the first window is up: the objects made so far (modules, classes, Qt wrappers)
-    live as long as the program, so they leave the garbage collector's sight.  A full
-    collection scanned them all, holding the interpreter lock meanwhile: started on an
-    import's thread it froze the UI thread 0.2–0.9 s (bench_ui's import stall)."""
-    global _frozen
-    if not _frozen:
-        _frozen = True
-        gc.freeze()
 
 
 def standard_html(st: cl.StandardView, state: str | None) -> str:
