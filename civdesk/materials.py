@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import and_, asc, desc, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from civdesk.models import (
@@ -35,8 +35,8 @@ FIELD_LABELS = {"title": "题名", "date": "形成日期", "unit_id": "责任单
                 "doc_number": "文号", "secrecy": "密级", "notes": "备注", **CAPTION_LABELS}
 CATEGORIES = ("正式发文", "说明报告", "图片", "数据表格", "视频", "评价意见", "台账", "其他")
 SECRECY = ("", "公开", "内部", "秘密", "机密")
-SORTS = {"date": Material.date, "name": Material.original_name, "kind": Material.kind,
-         "unit": Unit.name, "title": Material.title, "imported": Material.id}
+SORTS = {"date": "m.date", "name": "m.original_name", "kind": "m.kind", "unit": "u.name",  # sort key → SQL
+         "title": "m.title", "imported": "m.id"}
 
 
 class MaterialRow(NamedTuple):
@@ -105,24 +105,41 @@ def list_ids(lib: Library, *, standard_ids: Iterable[int] | None = None, unfiled
     """Material ids for a view, filtered and sorted in SQL.
 
     ``dated`` (first, last day): only materials formed then, and those without a date (they
-    belong to no year, so a year's view never hides them)."""
-    q = select(Material.id).outerjoin(Unit, Unit.id == Material.unit_id)
-    if standard_ids is not None:
-        ids = list(standard_ids)
-        q = q.where(Material.id.in_(select(Link.material_id).where(Link.standard_id.in_(ids))))
-    if unfiled:
-        q = q.where(~Material.id.in_(select(Link.material_id)))
-    if unit_id is not None:
-        q = q.where(Material.unit_id == unit_id)
-    if kind is not None:
-        q = q.where(Material.kind == kind)
-    if dated is not None:
-        q = q.where(or_(Material.date.is_(None), Material.date.between(*dated)))
-    col = SORTS.get(sort, Material.date)
-    order = desc(col) if descending else asc(col)
-    q = q.order_by(order.nulls_last(), Material.id)
+    belong to no year, so a year's view never hides them).
+
+    One plain DB-API query (no ORM rows, no statement compiling): the window lists a node's
+    ids on the UI thread when it is small, so every millisecond here is a stall there."""
     with lib.session() as s:
-        return list(s.scalars(q))
+        conn = s.connection().connection.driver_connection
+        mark = "?" if s.get_bind().dialect.paramstyle == "qmark" else "%s"
+        where: list[str] = []
+        params: list[Any] = []
+        if standard_ids is not None:
+            ids = list(standard_ids)
+            if not ids:
+                return []
+            marks = ",".join([mark] * len(ids))
+            where.append(f"m.id IN (SELECT material_id FROM links WHERE standard_id IN ({marks}))")
+            params += ids
+        if unfiled:
+            where.append("NOT EXISTS (SELECT 1 FROM links l WHERE l.material_id = m.id)")
+        if unit_id is not None:
+            where.append(f"m.unit_id = {mark}")
+            params.append(unit_id)
+        if kind is not None:
+            where.append(f"m.kind = {mark}")
+            params.append(kind)
+        if dated is not None:
+            where.append(f"(m.date IS NULL OR m.date BETWEEN {mark} AND {mark})")
+            # sqlite3 compares the ISO text SQLAlchemy stores; psycopg sends real dates
+            params += [d.isoformat() for d in dated] if mark == "?" else list(dated)
+        col = SORTS.get(sort, "m.date")
+        join = " LEFT JOIN units u ON u.id = m.unit_id" if col.startswith("u.") else ""
+        sql = (f"SELECT m.id FROM materials m{join}" + (" WHERE " + " AND ".join(where) if where else "")
+               + f" ORDER BY {col} {'DESC' if descending else 'ASC'} NULLS LAST, m.id")
+        cur = conn.cursor()
+        cur.execute(sql, params)
+        return [r[0] for r in cur.fetchall()]
 
 
 def get_rows(lib: Library, ids: Iterable[int]) -> dict[int, MaterialRow]:

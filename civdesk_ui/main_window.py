@@ -6,6 +6,7 @@ the undo stack and refresh only what they changed.
 """
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +66,8 @@ ROLE_KIND = Qt.UserRole + 1
 UNFILED = "unfiled"
 SEARCH_DELAY_MS = 300
 BADGES_AFTER_MS = 300
-BIG_NODE = 3000  # a node with more materials is listed on a worker thread
+BIG_NODE = 300  # a node with more materials is listed on a worker thread (~1 ms per 100 ids in SQL)
+READING_HINT_MS = 300  # "正在读取……" only when a listing takes this long (no flash on each click)
 CLOSE_WAIT_MS = 30_000  # how long closing waits for running jobs to notice their cancellation
 
 
@@ -246,8 +248,10 @@ class ChecklistPanel(QWidget):
             visit(self.tree.topLevelItem(i))
 
     def set_problems(self, problems: dict[int, int]) -> None:
-        """The 问题 column: materials with a badge, per standard and summed per node."""
+        """The 问题 column: materials with a badge, per standard and summed per node.  Only the
+        counts that changed are set (each set repaints the tree: after an edit, one or two)."""
         self.problems = dict(problems)
+        red = QBrush(QColor("#b00020"))
 
         def visit(item: QTreeWidgetItem) -> int:
             kind, ident = item.data(0, ROLE_KIND), item.data(0, ROLE_ID)
@@ -257,8 +261,11 @@ class ChecklistPanel(QWidget):
                 return 0
             else:
                 n = sum(visit(item.child(i)) for i in range(item.childCount()))
-            item.setText(3, str(n) if n else "")
-            item.setForeground(3, QBrush(QColor("#b00020")))
+            text = str(n) if n else ""
+            if item.text(3) != text:
+                if not item.text(3):
+                    item.setForeground(3, red)
+                item.setText(3, text)
             return n
 
         for i in range(self.tree.topLevelItemCount()):
@@ -403,6 +410,7 @@ class MainWindow(QMainWindow):
         self._listing = None
         self.closing = False
         self._panes_restored = False
+        self._frozen = False  # start-up objects out of the garbage collector's sight (showEvent)
         self.period_year: int | None = None  # the checks' 测评周期 (None: the current one)
         self.view_year: int | None = None  # the year the material list shows (None: all years)
         self.default_view_year: int | None = None
@@ -749,40 +757,46 @@ class MainWindow(QMainWindow):
             kind = item.data(0, ROLE_KIND)
             self._set_empty(EMPTY[kind])
             if kind == UNFILED:
-                ids = mat.list_ids(self.lib, unfiled=True, sort=sort, descending=descending,
-                                   dated=self.view_dates())
-                self.centre_title.setText(f"<b>未归类材料</b>（{len(ids)} 件）")
+                self.centre_title.setText("<b>未归类材料</b>")
                 self.detail.standard.setHtml("<p>这些材料还没有归档到任何测评标准。"
                                              "把它们拖到左侧的测评标准上，或在「归档」页接受建议。</p>")
+                query = {"unfiled": True}
             else:
-                standard_ids = self.checklist_panel.standard_ids_under(item)
                 self._show_standard_info(item)
-                if int(item.text(2) or 0) > BIG_NODE:
-                    self._list_later(standard_ids, sort, descending)
-                    return
-                ids = mat.list_ids(self.lib, standard_ids=standard_ids, sort=sort,
-                                   descending=descending, dated=self.view_dates())
+                query = {"standard_ids": self.checklist_panel.standard_ids_under(item)}
+            query["dated"] = self.view_dates()
+            if int(item.text(2) or 0) > BIG_NODE:
+                self._list_later(query, sort, descending, EMPTY[kind])
+                return
+            ids = mat.list_ids(self.lib, sort=sort, descending=descending, **query)
+            if kind == UNFILED:
+                self.centre_title.setText(f"<b>未归类材料</b>（{len(ids)} 件）")
         self._listing = None
         self._show_ids(ids)
 
-    def _list_later(self, standard_ids: list[int], sort: str, descending: bool) -> None:
-        """A node with thousands of materials: its ids are read on a worker thread (the newest
-        request wins); the centre says it is reading meanwhile."""
+    def _list_later(self, query: dict, sort: str, descending: bool, empty: str) -> None:
+        """A node with hundreds of materials: its ids are read on a worker thread (the newest
+        request wins); the centre says it is reading if that takes a while."""
         lib = self.lib
-        dated = self.view_dates()
-        self._set_empty("正在读取……")
+        self._set_empty("")
         self.model.set_ids([])
 
         def shown(ids: list[int]) -> None:
             if job is self._listing:
                 self._listing = None
-                self._set_empty(EMPTY["node"])
+                self._set_empty(empty)
+                if query.get("unfiled"):
+                    self.centre_title.setText(f"<b>未归类材料</b>（{len(ids)} 件）")
                 self._show_ids(ids)
 
+        def reading() -> None:
+            if job is self._listing:
+                self._set_empty("正在读取……")
+
         job = self.jobs.run("读取材料列表", lambda _p: mat.list_ids(
-            lib, standard_ids=standard_ids, sort=sort, descending=descending, dated=dated),
-            on_done=shown, dialog=False)
+            lib, sort=sort, descending=descending, **query), on_done=shown, dialog=False)
         self._listing = job
+        QTimer.singleShot(READING_HINT_MS, self, reading)
 
     def _show_ids(self, ids: list[int]) -> None:
         self.year_note.setText(self._year_text(len(ids)))
@@ -1177,6 +1191,7 @@ class MainWindow(QMainWindow):
     def run_search(self) -> None:
         query = self.search_box.text().strip()
         self.search_query = query
+        self._listing = None  # a node's listing still on its way is not shown over the results
         if not query:
             self.search_pages = {}
             self.show_selection()
@@ -1391,6 +1406,13 @@ class MainWindow(QMainWindow):
             self._panes_restored = True
             w = self.width()
             self.splitter.setSizes([int(w * 0.27), int(w * 0.45), int(w * 0.28)])
+        if not self._frozen:
+            # the objects made so far (modules, classes, Qt wrappers, the checklist) live as long
+            # as the window: out of the garbage collector's sight.  A full collection scanned
+            # them all holding the interpreter lock: started on an import's thread it froze the
+            # UI thread for 0.2-0.9 s (bench_ui's import stall).  Closing gives them back.
+            self._frozen = True
+            QTimer.singleShot(0, self, gc.freeze)
 
     def closeEvent(self, event) -> None:  # noqa: N802, ANN001
         self.closing = True
@@ -1407,6 +1429,7 @@ class MainWindow(QMainWindow):
         self._stop_background(closing=True)
         self.thumbs.pool.clear()
         self.thumbs.pool.waitForDone(CLOSE_WAIT_MS)
+        gc.unfreeze()  # what the window made can be collected again (see showEvent)
         super().closeEvent(event)
 
     def show_usage(self):  # noqa: ANN201

@@ -8,6 +8,7 @@ model is refilled with ids in the new order).
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -33,6 +34,11 @@ MIME_IDS = "application/x-civdesk-material-ids"
 THUMB = 160
 CHUNK = 48  # rows fetched at a time as the view paints (one short query on the UI thread)
 BATCH = 24
+#: thumbnails kept as pixmaps (~75 KB each), the least recently shown dropped first: all 20,000
+#: of a big library took 1.5 GB, and each was one more object for every garbage collection
+#: to scan (a full one held the interpreter lock, and so the UI thread, for ~0.4 s)
+KEEP_THUMBS = 2000
+KEEP_ICONS = 600  # thumbnails with their badges drawn on
 COLUMNS = (  # 问题 second: its badges stay in sight on a 1280-pixel screen
     ("title", "题名"), ("status", "问题 / 状态 / 搜索命中"), ("original_name", "文件名"), ("category", "类别"),
     ("date", "形成日期"), ("unit", "责任单位"), ("kind", "类型"), ("size_text", "页数/尺寸"),
@@ -74,7 +80,7 @@ class ThumbnailCache(QObject):
         self.lib = lib
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(2)
-        self.pixmaps: dict[str, QPixmap] = {}
+        self.pixmaps: OrderedDict[str, QPixmap] = OrderedDict()
         self.pending: set[str] = set()
         self.queue: list[tuple[str, Path]] = []
         self.signals = _ThumbSignals()
@@ -84,6 +90,7 @@ class ThumbnailCache(QObject):
     def get(self, row: mat.MaterialRow) -> QPixmap:
         pix = self.pixmaps.get(row.sha256)
         if pix is not None:
+            self.pixmaps.move_to_end(row.sha256)
             return pix
         if row.thumb and row.sha256 not in self.pending:
             self.pending.add(row.sha256)
@@ -101,6 +108,8 @@ class ThumbnailCache(QObject):
         for sha, image in batch:
             self.pending.discard(sha)
             self.pixmaps[sha] = QPixmap.fromImage(image) if not image.isNull() else self.placeholder
+        while len(self.pixmaps) > KEEP_THUMBS:
+            self.pixmaps.popitem(last=False)
         self.ready.emit([sha for sha, _ in batch])
 
 
@@ -122,10 +131,10 @@ class MaterialModel(QAbstractTableModel):
         self.snippets: dict[int, str] = {}
         self.row_of: dict[int, int] = {}
         thumbs.ready.connect(self._thumb_ready)
-        self._sha_rows: dict[str, list[int]] = {}
+        self._sha_row: dict[str, int] = {}  # a material is in the list once (the vault keeps one copy)
         self.summary = BadgeSummary()
         self.badges: dict[int, tuple[str, ...]] = {}
-        self._icons: dict[tuple[str, tuple[str, ...], int], QIcon] = {}
+        self._icons: OrderedDict[tuple[str, tuple[str, ...], int], QIcon] = OrderedDict()
 
     def set_badges(self, summary: BadgeSummary) -> None:
         """New badges for the library (one hand-over from the worker): one signal, the views
@@ -142,7 +151,7 @@ class MaterialModel(QAbstractTableModel):
         self.ids = list(ids)
         self.row_of = {mid: i for i, mid in enumerate(self.ids)}
         self.rows.clear()
-        self._sha_rows.clear()
+        self._sha_row.clear()
         self.snippets = snippets or {}
         self.endResetModel()
 
@@ -172,7 +181,7 @@ class MaterialModel(QAbstractTableModel):
             for i in chunk:
                 f = fetched.get(i)
                 if f is not None:
-                    self._sha_rows.setdefault(f.sha256, []).append(self.row_of[i])
+                    self._sha_row[f.sha256] = self.row_of[i]
             row = self.rows.get(mid)
         return row
 
@@ -180,7 +189,7 @@ class MaterialModel(QAbstractTableModel):
         return self.ids[r]
 
     def _thumb_ready(self, shas: list) -> None:
-        rows = [r for sha in shas for r in self._sha_rows.get(sha, ())]
+        rows = [r for sha in shas if (r := self._sha_row.get(sha)) is not None]
         if rows:  # one signal for the batch's span of rows
             self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), 0), [Qt.DecorationRole])
 
@@ -263,6 +272,10 @@ class MaterialModel(QAbstractTableModel):
         if icon is None:
             icon = QIcon(badged(pix, codes))
             self._icons[key] = icon
+            if len(self._icons) > KEEP_ICONS:
+                self._icons.popitem(last=False)
+        else:
+            self._icons.move_to_end(key)
         return icon
 
     def flags(self, index: QModelIndex) -> Qt.ItemFlags:

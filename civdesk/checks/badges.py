@@ -10,23 +10,27 @@ badge          when
 ``模糊``        a photo below the blur threshold
 ``分辨率低``    a photo below the platform's minimum resolution
 ``缺说明``      a photo whose caption lacks 时间、地点、人物 or 事由
-``重复``        another material has the same content (same picture re-saved)
+``重复``        an earlier material has the same content: the same picture re-saved, or a
+               document with the same pages and text (the check's fingerprint, ``content_key``)
 ``无法打开``    encrypted, damaged or unreadable
 =============  ==========================================================
 
 :func:`compute_badges` runs on a worker thread as two SQL queries (the rules' conditions
-written in SQL, a test keeps the two in agreement); the window receives one
+written in SQL, a test keeps the two in agreement) plus, for documents, the check's own
+content fingerprint (kept per material version, so only changed documents are read again);
+the window receives one
 :class:`BadgeSummary` (all badge codes, problem counts per standard) in one hand-over and
 asks :func:`explain` for the reasons of the one material under the mouse.
 """
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from civdesk.checks import data
 from civdesk.checks.model import ERROR, PeriodInfo
@@ -35,6 +39,7 @@ from civdesk.checks.rules import (
     Context,
     blur_rule,
     caption_rule,
+    content_key,
     period_rule,
     resolution_rule,
     unreadable_rule,
@@ -79,6 +84,8 @@ class BadgeSummary:
     problems_by_standard: Mapping[int, int] = field(default_factory=dict)
     period: PeriodInfo | None = None
     settings: CheckSettings | None = None
+    #: documents with the same content as an earlier material: id → that material
+    document_twins: Mapping[int, int] = field(default_factory=dict)
 
 
 _BITS = (UNREADABLE, OUT_OF_PERIOD, DUPLICATE, BLURRED, LOW_RESOLUTION, NO_CAPTION)  # bit i = 1 << i
@@ -93,7 +100,11 @@ def compute_badges(lib: Library, *, period: PeriodInfo | None = None,
     """
     settings = settings or get_check_settings(lib)
     dialect = lib.engine.dialect.name
-    flagged, params = _flag_sql(settings, period, dialect)
+    twins: dict[int, int] = {}
+    if settings.enabled("duplicate"):
+        with lib.session() as s:
+            twins = document_twins(lib, s)
+    flagged, params = _flag_sql(settings, period, dialect, twins)
     links = "SELECT standard_id, material_id FROM links"
     if checklist_id is not None:
         links += (" WHERE standard_id IN (SELECT s.id FROM standards s JOIN checklist_nodes n"
@@ -112,7 +123,7 @@ def compute_badges(lib: Library, *, period: PeriodInfo | None = None,
             counts = s.execute(text(q_counts), params).all()
     codes_of = _codes_of()
     badges = {mid: codes_of(flags) for mid, flags in rows}
-    return BadgeSummary(badges, dict(counts), period, settings)
+    return BadgeSummary(badges, dict(counts), period, settings, twins)
 
 
 def _codes_of():  # noqa: ANN202
@@ -130,8 +141,9 @@ NEVER = "1 = 0"  # a rule switched off (a boolean on both back ends)
 
 
 def _flag_sql(settings: CheckSettings, period: PeriodInfo | None,
-              dialect: str = "sqlite") -> tuple[str, dict]:
-    """The ``flagged(id, flags)`` CTE: the same conditions as the rules (tested to agree)."""
+              dialect: str = "sqlite", documents: Iterable[int] = ()) -> tuple[str, dict]:
+    """The ``flagged(id, flags)`` CTE: the same conditions as the rules (tested to agree);
+    ``documents`` are the duplicate documents (their fingerprint is worked out in Python)."""
     photo = "(kind IN ({}) OR category = '图片')".format(", ".join(f"'{k}'" for k in sorted(PHOTO_KINDS)))
     lim = settings.platform
     params: dict = {"blur_min": settings.blur_min, "long": max(lim.min_width, lim.min_height),
@@ -143,7 +155,9 @@ def _flag_sql(settings: CheckSettings, period: PeriodInfo | None,
                     f" AND NOT (problem LIKE '{MISLABEL_PREFIX}%' AND problem NOT LIKE '%；%')))"
                     if on("unreadable") else NEVER,
         OUT_OF_PERIOD: NEVER,
-        DUPLICATE: "id IN (SELECT id FROM dups)" if on("duplicate") else NEVER,
+        DUPLICATE: "(id IN (SELECT id FROM dups){})".format(
+            f" OR id IN ({', '.join(str(int(i)) for i in sorted(documents))})" if documents else "")
+        if on("duplicate") else NEVER,
         BLURRED: f"({photo} AND blur IS NOT NULL AND blur < :blur_min)" if on("blur") else NEVER,
         # max(w, h) < long or min(w, h) < short, written without SQLite's two-argument max/min
         LOW_RESOLUTION: f"({photo} AND width > 0 AND height > 0 AND ((width < :long AND height < :long)"
@@ -176,7 +190,10 @@ def explain(lib: Library, material_id: int, summary: BadgeSummary) -> tuple[Badg
                   texts={}, content_keys={}, key_standards={}, codes={})
     with lib.session() as s:
         rows = data.load_materials(s, ids=[material_id])
-        twins = _twins(s, rows) if DUPLICATE in summary.badges.get(material_id, ()) else {}
+        twins: dict[int, tuple[int, str]] = {}
+        if DUPLICATE in summary.badges.get(material_id, ()):
+            first = summary.document_twins.get(material_id)
+            twins = _twins(s, rows) if first is None else _labelled(s, {material_id: first})
     m = rows.get(material_id)
     return material_badges(m, ctx, twins) if m is not None else ()
 
@@ -217,3 +234,54 @@ def _twins(s, rows: Mapping[int, data.MaterialRow]) -> dict[int, tuple[int, str]
         if first is not None:
             out[mid] = (first[0], first[1] or first[2])
     return out
+
+
+def _labelled(s, firsts: Mapping[int, int]) -> dict[int, tuple[int, str]]:  # noqa: ANN001
+    """id → (the earlier material, its label)."""
+    labels = dict(s.execute(select(Material.id, func.coalesce(func.nullif(Material.title, ""),
+                                                              Material.original_name))
+                            .where(Material.id.in_(sorted(set(firsts.values()))))).all())
+    return {mid: (first, labels.get(first, "")) for mid, first in firsts.items()}
+
+
+#: per database: material id → (its version, its content fingerprint) of each document read so far
+_DOCUMENT_KEYS: dict[str, dict[int, tuple[int, str | None]]] = {}
+_DOCUMENT_KEYS_LOCK = threading.Lock()
+
+
+def document_twins(lib: Library, s) -> dict[int, int]:  # noqa: ANN001
+    """Documents with the same content as an earlier material: id → the earliest such material.
+
+    "The same content" is the duplicate check's fingerprint (:func:`~civdesk.checks.rules.content_key`:
+    the same number of pages and the same text on the first pages), so the badge and the
+    check call the same documents duplicates.  A document's fingerprint is kept while its
+    ``version`` stays the same (an edit, new OCR text, … bump it), so after an edit only that
+    document is read again.
+    """
+    photo = "(kind IN ({}) OR category = '图片')".format(", ".join(f"'{k}'" for k in sorted(PHOTO_KINDS)))
+    statuses = ", ".join(f"'{t}'" for t in data.TEXT_STATUSES)
+    versions = dict(s.execute(text(f"SELECT id, version FROM materials WHERE text_status IN ({statuses})"
+                                   f" AND NOT {photo}")).all())
+    cache_id = str(lib.engine.url)
+    with _DOCUMENT_KEYS_LOCK:
+        known = dict(_DOCUMENT_KEYS.get(cache_id, {}))
+    stale = [mid for mid, v in versions.items() if known.get(mid, (None,))[0] != v]
+    for i in range(0, len(stale), 500):
+        rows = data.load_materials(s, ids=stale[i:i + 500])
+        texts = data.load_texts(s, rows)
+        for mid, m in rows.items():
+            known[mid] = (versions[mid], content_key(m, texts.get(mid)))
+    keys = {mid: known[mid] for mid in versions if mid in known}
+    with _DOCUMENT_KEYS_LOCK:
+        _DOCUMENT_KEYS[cache_id] = keys
+    first: dict[str, int] = {}
+    twins: dict[int, int] = {}
+    for mid in sorted(keys):
+        key = keys[mid][1]
+        if key is None:
+            continue
+        if key in first:
+            twins[mid] = first[key]
+        else:
+            first[key] = mid
+    return twins

@@ -8,6 +8,7 @@ from PIL import Image, ImageFilter
 
 from civdesk import caption_proposals as cp
 from civdesk import materials as mat
+from civdesk.checks import run_checks
 from civdesk.checks.badges import (
     BLURRED,
     DUPLICATE,
@@ -18,8 +19,9 @@ from civdesk.checks.badges import (
     explain,
 )
 from civdesk.checks.model import PeriodInfo
+from civdesk.models import MaterialText
 from tests.conftest import FIXTURES
-from tests.core.checks_helpers import find_standard, import_real
+from tests.core.checks_helpers import add_doc, find_standard, import_real
 
 PHOTOS = FIXTURES / "corpus" / "photos"
 
@@ -69,6 +71,29 @@ def test_period_duplicate_and_unreadable_badges(sample_lib, tmp_path):
     (dup,) = [b for b in explain(sample_lib, copy, summary) if b.code == DUPLICATE]
     assert f"#{ids[0]}" in dup.reason
     assert DUPLICATE not in _codes(summary, ids[0])
+
+
+def test_a_document_with_the_same_text_is_badged_duplicate_as_the_check_finds_it(sample_lib):
+    text = "市委理论学习中心组2024年度学习计划执行情况说明，全年集体学习十二次，专题研讨四次。" * 2
+    first = add_doc(sample_lib, "Ⅲ-1:2", text=text, title="学习计划执行情况")
+    copy = add_doc(sample_lib, "Ⅲ-1:2", text=text)  # e.g. the PDF of the same Word file
+    other = add_doc(sample_lib, "Ⅲ-1:2", text=text + "补充一段不同的内容。")
+    summary = compute_badges(sample_lib)
+    assert DUPLICATE in _codes(summary, copy)
+    assert DUPLICATE not in _codes(summary, first) and DUPLICATE not in _codes(summary, other)
+    (dup,) = [b for b in explain(sample_lib, copy, summary) if b.code == DUPLICATE]
+    assert f"#{first}" in dup.reason and "学习计划执行情况" in dup.reason
+    # the check calls the same document a duplicate
+    checked = run_checks(sample_lib)
+    assert {f.material_id for f in checked.findings if f.rule == "duplicate"} == {copy}
+    # the third document's text becomes the same (new OCR text): it is a duplicate too, and
+    # an edit of the copy's title keeps its badge (its fingerprint is read again, not lost)
+    with sample_lib.session() as s:
+        s.get(MaterialText, (other, 1)).text = text
+    mat.update(sample_lib, [copy], title="副本")
+    summary = compute_badges(sample_lib)
+    assert DUPLICATE in _codes(summary, other) and DUPLICATE in _codes(summary, copy)
+    assert summary.problems_by_standard[find_standard(sample_lib, "Ⅲ-1:2").id] == 2
 
 
 def test_an_edit_updates_badges_and_the_standard_count(sample_lib):

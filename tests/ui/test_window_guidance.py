@@ -228,3 +228,26 @@ def test_the_period_chooser_decides_what_is_out_of_period(window, qtbot):
     assert "2014-01-01" in window.check_dashboard.summary.text()
     window.check_dashboard.close()
     assert dashboard is not None
+
+
+def test_a_document_saved_twice_shows_its_duplicate_badge(window, qtbot, tmp_path):
+    lines = ("关于开展2024年度文明单位创建工作的情况说明。", "全年组织志愿服务活动二十次，参与人数一千余人，",
+             "覆盖全部社区和窗口单位，群众满意度明显提升。")
+    for name, author in (("情况说明.pdf", "办公室"), ("情况说明（转存）.pdf", "宣传科")):
+        doc = pymupdf.open()
+        page = doc.new_page()
+        for i, line in enumerate(lines):
+            page.insert_text((72, 100 + 20 * i), line, fontname="china-s", fontsize=11)
+        doc.set_metadata({"author": author})  # other bytes, the same pages and text
+        doc.save(tmp_path / name)
+    first, copy = _import(qtbot, window, [tmp_path / "情况说明.pdf", tmp_path / "情况说明（转存）.pdf"])
+    _wait(qtbot, window)
+    _show_unfiled(window)
+
+    def status(mid):
+        return window.model.index(window.model.row_of[mid], STATUS_COLUMN).data()
+
+    qtbot.waitUntil(lambda: "重复" in status(copy))
+    assert "重复" not in status(first)
+    tip = window.model.index(window.model.row_of[copy], 0).data(0x03)  # ToolTipRole
+    assert "【重复】" in tip and f"#{first}" in tip
