@@ -36,11 +36,14 @@ def units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+_RESERVED_TABLE = str.maketrans(RESERVED_CHARS)
+
+
 def clean_component(name: str) -> str:
     """One legal Windows path component (not yet shortened)."""
     text = unicodedata.normalize("NFC", name)
     text = _CONTROL.sub("", text)
-    text = "".join(RESERVED_CHARS.get(ch, ch) for ch in text)
+    text = text.translate(_RESERVED_TABLE)
     text = _SPACES.sub(" ", text).strip()
     text = text.rstrip(". ")
     if not text:
