@@ -759,7 +759,6 @@ def test_altered_document_in_the_vault_stops_the_export(tmp_path):
     try:
         only_rules(lib)
         sids = [find_standard(lib, code).id for code in ("Ⅲ-1:1", "Ⅲ-1:2", "Ⅲ-2:1", "Ⅲ-9:2")]
-        shas = []
         for n in range(12):
             add_material(lib, b"%PDF-1.4\n" + os.urandom(3000 + n), f"文件{n}.pdf", "pdf", [sids[n % 4]])
         with lib.session() as s:
