@@ -430,7 +430,7 @@ class PackageWriter:
         return hashlib.sha256(data).hexdigest()
 
     def abort(self) -> None:
-        """Stop the background thread and close whatever is open (a full disk may fail each
+        """Stop the background threads and close whatever is open (a full disk may fail each
         step again)."""
         if self._threads:
             self._error = self._error or ExportError("已停止")  # the threads skip what is left
