@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import hashlib
 import os
 import queue
@@ -456,6 +457,28 @@ def export_package(lib: Library, out: Path, *, checklist_id: int | None = None,
     """Check, plan and write the 上报版 to ``out`` (a folder, or a zip with ``as_zip``) and the
     内部版 beside it.  Materials with errors are held back unless ``allow_errors`` (all of
     them) or their ids are in ``include``."""
+    with _gc_paused():
+        return _export(lib, out, checklist_id=checklist_id, item=item, unit=unit, as_zip=as_zip,
+                       allow_errors=allow_errors, include=include, options=options, progress=progress)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cycle collector off while an export runs (on again after, as it was): its passes
+    over the whole program's objects (the ORM, lxml, Qt) cost an export of 5,000 files
+    0.15–0.3 s, and an export leaves almost no reference cycles to collect."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _export(lib: Library, out: Path, *, checklist_id: int | None, item: str | None,
+            unit: str | None, as_zip: bool, allow_errors: bool, include: Iterable[int],
+            options: ExportOptions | None, progress: Progress | None) -> ExportResult:
     progress = progress or NullProgress()
     options = options or ExportOptions.from_library(lib)
     targets = Targets.of(Path(out), as_zip, options.keep_folder)

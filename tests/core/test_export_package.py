@@ -777,3 +777,24 @@ def test_altered_document_in_the_vault_stops_the_export(tmp_path):
                            for p in tmp_path.iterdir())
     finally:
         lib.close()
+
+
+def test_cycle_collector_is_on_again_after_an_export(corpus_lib, tmp_path, quiet):
+    """The export pauses the cycle collector for speed; the program gets it back, as it was,
+    whether the export succeeded or failed."""
+    import gc
+
+    from civdesk.export import ExportError
+
+    assert gc.isenabled()
+    export_package(corpus_lib, tmp_path / "包")
+    assert gc.isenabled()
+    with pytest.raises(ExportError):
+        export_package(corpus_lib, tmp_path / "包")  # exists already
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        export_package(corpus_lib, tmp_path / "包2")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
