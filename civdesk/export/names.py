@@ -36,11 +36,14 @@ def units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+_RESERVED_TABLE = str.maketrans(RESERVED_CHARS)
+
+
 def clean_component(name: str) -> str:
     """One legal Windows path component (not yet shortened)."""
     text = unicodedata.normalize("NFC", name)
     text = _CONTROL.sub("", text)
-    text = "".join(RESERVED_CHARS.get(ch, ch) for ch in text)
+    text = text.translate(_RESERVED_TABLE)
     text = _SPACES.sub(" ", text).strip()
     text = text.rstrip(". ")
     if not text:
@@ -72,9 +75,12 @@ def legal_name(text: str, limit: int) -> str:
     return clean_component(shorten(clean_component(text), limit))
 
 
+_EXT = re.compile(r"^(.*?)(\.[A-Za-z0-9]{1,8})?$")
+
+
 def split_ext(name: str) -> tuple[str, str]:
     """``("报告", ".pdf")``; an extension is a final dot and 1–8 ASCII letters/digits."""
-    m = re.match(r"^(.*?)(\.[A-Za-z0-9]{1,8})?$", name)
+    m = _EXT.match(name)
     assert m
     stem, ext = m.group(1), m.group(2) or ""
     if not stem:

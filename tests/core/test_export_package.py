@@ -720,3 +720,81 @@ def test_cli_export_disk_full_exits_1_with_the_message(corpus_lib, tmp_path, mon
     finally:
         corpus_lib._lock.acquire()
     assert corpus_lib.verify().ok
+
+
+# ------------------------------------------------- the writer's threads
+def test_writer_threads_write_every_folder_and_stop_on_a_repeated_name(tmp_path, monkeypatch):
+    """Each folder's files go to one of the writer's threads and the copy reads ahead only a
+    little: every file still lands once, in folder and zip alike, and a name given twice
+    (in any folder) stops the package."""
+    from civdesk.export import ExportError, package
+
+    monkeypatch.setattr(package, "BACKLOG_FILES", 3)  # the copy waits for the threads often
+    stamp = dt.datetime(2024, 5, 1, 8, 0)
+    files = {f"{top} 项目/{n % 4} 标准/{n:02d}.bin": os.urandom(50 + n) for top in "甲乙丙" for n in range(24)}
+    w = package.PackageWriter(tmp_path / "包", tmp_path / "包.zip", stamp)
+    for rel, data in files.items():
+        w.put_bytes(rel, data)
+    w.finish()
+    assert tree_files(tmp_path / "包") == sorted([*files, "manifest-sha256.txt"])
+    assert all((tmp_path / "包" / rel).read_bytes() == data for rel, data in files.items())
+    assert verify_package(tmp_path / "包").ok and verify_package(tmp_path / "包.zip").ok
+    with zipfile.ZipFile(tmp_path / "包.zip") as zf:  # the zip keeps the order given
+        assert [i.filename for i in zf.infolist()] == [*files, "manifest-sha256.txt"]
+
+    w = package.PackageWriter(tmp_path / "重", None, stamp)
+    with pytest.raises(ExportError, match="文件名重复：乙/2.bin"):
+        for rel in ("甲/1.bin", "乙/2.bin", "丙/3.bin", "甲/4.bin", "乙/2.bin", "丙/5.bin"):
+            w.put_bytes(rel, rel.encode())
+        w.finish()
+    w.abort()
+
+
+def test_altered_document_in_the_vault_stops_the_export(tmp_path):
+    """A document copied unchanged is checked against the vault's SHA-256 as it is copied
+    (folder and zip): altered, it stops the export and nothing is left behind."""
+    from civdesk.export import ExportError
+
+    lib = Library.create(tmp_path / "lib")
+    try:
+        only_rules(lib)
+        sids = [find_standard(lib, code).id for code in ("Ⅲ-1:1", "Ⅲ-1:2", "Ⅲ-2:1", "Ⅲ-9:2")]
+        for n in range(12):
+            add_material(lib, b"%PDF-1.4\n" + os.urandom(3000 + n), f"文件{n}.pdf", "pdf", [sids[n % 4]])
+        with lib.session() as s:
+            shas = sorted(s.scalars(select(Material.sha256)))
+        stored = lib.vault.path_for(shas[5])
+        stored.chmod(0o644)
+        data = bytearray(stored.read_bytes())
+        data[-10] ^= 0xFF
+        stored.write_bytes(bytes(data))
+        for as_zip, keep in ((False, False), (True, False), (True, True)):
+            out = tmp_path / f"包{int(as_zip)}{int(keep)}"
+            opts = ExportOptions.from_library(lib, keep_folder=keep)
+            with pytest.raises(ExportError, match="校验失败"):
+                export_package(lib, out, as_zip=as_zip, options=opts)
+            assert not any(p.name.startswith(out.name) or p.name.startswith("." + out.name)
+                           for p in tmp_path.iterdir())
+    finally:
+        lib.close()
+
+
+def test_cycle_collector_is_on_again_after_an_export(corpus_lib, tmp_path, quiet):
+    """The export pauses the cycle collector for speed; the program gets it back, as it was,
+    whether the export succeeded or failed."""
+    import gc
+
+    from civdesk.export import ExportError
+
+    assert gc.isenabled()
+    export_package(corpus_lib, tmp_path / "包")
+    assert gc.isenabled()
+    with pytest.raises(ExportError):
+        export_package(corpus_lib, tmp_path / "包")  # exists already
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        export_package(corpus_lib, tmp_path / "包2")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
