@@ -190,8 +190,10 @@ def photos(folder: Path, n: int, offset: int) -> list[Path]:
 def clerk_import(folder: Path, files_dir: Path, name: str) -> subprocess.Popen:
     env = dict(os.environ, CIVDESK_CLERK=name, CIVDESK_WORKSTATION=f"PC-{name}",
                PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return subprocess.Popen([sys.executable, "-m", "civdesk", "import", "--library", str(folder), str(files_dir),
-                             "--json"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    # the JSON report goes to a file: a pipe nobody reads fills at 64 KB and stalls the import
+    with open(files_dir.with_name(files_dir.name + "-report.json"), "wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "civdesk", "import", "--library", str(folder),
+                                 str(files_dir), "--json"], env=env, cwd=ROOT, stdout=out, stderr=subprocess.DEVNULL)
 
 
 def import_bench(cluster, tmp: Path, n: int) -> dict:  # noqa: ANN001
@@ -257,6 +259,7 @@ def main() -> None:
                     fts5_cpu = report["fts5_trigram_baseline"]["search_cpu_p95_ms"]  # CPU: fairer on a busy machine
                     cpu = report[key]["search_cpu_p95_ms"]
                     report[key]["search_cpu_p95_over_fts5"] = round(cpu / max(0.1, fts5_cpu), 2)
+            print(json.dumps(report, ensure_ascii=False), file=sys.stderr, flush=True)  # kept if the import stalls
             if not args.skip_import:
                 report["import"] = import_bench(cluster, tmp / "imp", args.photos)
     finally:
