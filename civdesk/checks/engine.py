@@ -7,10 +7,8 @@ files) and keeps the maps it built in ``CheckResult.state`` so that
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import heapq
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import repeat
@@ -48,6 +46,7 @@ from civdesk.checks.rules import (
     content_key,
 )
 from civdesk.checks.settings import CheckSettings, get_check_settings
+from civdesk.gcpause import gc_paused
 
 if TYPE_CHECKING:
     from civdesk.library import Library
@@ -87,7 +86,7 @@ def run_checks(lib: Library, checklist_id: int | None = None, unit: str | None =
     on or submitted material to; ``year`` picks the 测评周期 (default: the
     current one, see :func:`pick_period`).
     """
-    with _no_gc():
+    with gc_paused():
         return _run_checks(lib, checklist_id, unit, year, today, settings)
 
 
@@ -135,7 +134,7 @@ def recheck(lib: Library, previous: CheckResult, material_ids: Iterable[int]) ->
     old: _State = previous.state
     if old is None:
         raise ValueError("这个检查结果不能增量复查，请重新运行完整检查")
-    with _no_gc():
+    with gc_paused():
         return _recheck(lib, old, set(material_ids))
 
 
@@ -215,21 +214,6 @@ def pick_period(tree: ChecklistTree, year: int | None = None, today: dt.date | N
 
 
 # ---------------------------------------------------------------- helpers
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """A check makes hundreds of thousands of small objects and no reference cycles; the cyclic
-    garbage collector, woken every few hundred allocations, would walk the growing heap again
-    and again (a third of a full check at 100,000 materials).  Cycles made meanwhile elsewhere
-    are collected once it is back on."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def _context(state: _State) -> Context:
     return Context(settings=state.settings, period=state.period, today=state.today,
                    texts=state.texts, content_keys=state.content_keys,
