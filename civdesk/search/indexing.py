@@ -19,6 +19,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,6 +59,16 @@ class _Writes:
         if not event.contains(Engine, "after_cursor_execute", cls._executed):
             event.listen(Engine, "after_cursor_execute", cls._executed)
             event.listen(Pool, "checkin", cls._checked_in)
+
+    @classmethod
+    @contextmanager
+    def quiet(cls) -> Iterator[None]:
+        """Writes of the index's own marks on this thread: they change nothing a search reads."""
+        cls.own.quiet = True
+        try:
+            yield
+        finally:
+            cls.own.quiet = False
 
     @classmethod
     def _executed(cls, conn, _cursor, statement, _params, _context, _many) -> None:  # noqa: ANN001
@@ -123,12 +134,8 @@ class IndexKeeper:
         if self._local is not None:
             self._local.reset()
             return
-        _Writes.own.quiet = True
-        try:
-            with self.lib.session() as s:
-                s.execute(update(Material).values(indexed_version=0))
-        finally:
-            _Writes.own.quiet = False
+        with _Writes.quiet(), self.lib.session() as s:
+            s.execute(update(Material).values(indexed_version=0))
 
     # ---------------------------------------------------------------- writes
     def stale_ids(self) -> list[int]:
@@ -209,13 +216,9 @@ class IndexKeeper:
         stmt = (table.update().where(table.c.id == bindparam("mid"), table.c.version == bindparam("v"))
                 .values(indexed_version=bindparam("v")))
         rows = [{"mid": d.material_id, "v": d.version} for d in docs]
-        _Writes.own.quiet = True  # marks change nothing a search reads
-        try:
-            with self.lib.session() as s:
-                for k in range(0, len(rows), 5000):  # one executemany per chunk, not a statement per material
-                    s.connection().execute(stmt, rows[k:k + 5000])
-        finally:
-            _Writes.own.quiet = False
+        with _Writes.quiet(), self.lib.session() as s:
+            for k in range(0, len(rows), 5000):  # one executemany per chunk, not a statement per material
+                s.connection().execute(stmt, rows[k:k + 5000])
 
     def _docs(self, ids: list[int]) -> Iterator[IndexDoc]:
         with self.lib.session() as s:
