@@ -14,8 +14,10 @@ How a search works (see MEASUREMENTS.md for why):
    also gives the occurrence counts used for ranking.  Recall and precision are
    therefore exact: a material is returned iff every folded word is a
    substring of one of its folded fields and no excluded word is.  For the
-   best ``limit`` matches of one word, candidates are checked best bound
-   first and the check stops once no unchecked candidate can enter.
+   best ``limit`` matches of one word, only the rarest gram's posting blocks
+   that can hold one of them are read (each block's header carries its
+   highest bound), best first, and the check stops once no unchecked
+   candidate can enter (:meth:`SearchIndex._best_by_blocks`).
 
 Speed: the gram postings are written a block at a time from arrays held per
 gram (:class:`_GramPool`), not through Whoosh's per-posting external sort;
@@ -44,20 +46,25 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import io
 import itertools
 import json
 import math
 import operator
 import os
+import pickle
 import re
 import shutil
+import struct
 import threading
+import zlib
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from whoosh import columns, fields, formats, index
 from whoosh.codec.whoosh3 import W3Codec, W3Segment
@@ -104,6 +111,8 @@ _SNIPPET_BEFORE = 24
 _SNIPPET_AFTER = 56
 _SHORT_FIELD = 80
 _PLAIN = re.compile(r"[^\s\x00-\x1f]*")
+_BLOCKS_MAGIC = b"W3Bl"  # Whoosh 3's posting list header
+_INT = struct.Struct("!i")  # a posting block's length (negative for the last block)
 
 
 class IndexBusyError(RuntimeError):
@@ -495,6 +504,76 @@ def _segment_postings(segreader, term: bytes) -> tuple[list[int], list[float]]:
     return ids, weights
 
 
+class _Block(NamedTuple):
+    """One posting block of a gram in one segment, as its header describes it."""
+
+    maxweight: float  # the highest bound in the block
+    last: int  # its last (highest) document number, segment-local
+    base: int  # the segment's first document number in the reader
+    buf: bytes  # the term's posting bytes (shared by its blocks)
+    start: int  # where the block's data starts in ``buf``
+    end: int
+    compressed: bool
+    inlined: tuple | None  # (ids, weights) of a posting list kept in the term info
+
+
+def _gram_blocks(segreader, term: bytes, base: int) -> list[_Block] | None:
+    """The posting blocks of a ``grams`` term in one segment, from their headers only (the
+    ids and weights are decoded by :func:`_block_postings`, for the blocks that are needed).
+
+    The term's postings are read with one call and the headers parsed from memory (Whoosh's
+    matcher reads each header through a dozen small file reads).  None when this Whoosh
+    keeps its postings differently: the caller then reads them whole.
+    """
+    try:
+        info = segreader.term_info("grams", term)
+    except TermNotFound:
+        return []
+    try:
+        if info.is_inlined():
+            ids, weights, _values = info.inlined_postings()
+            if not ids:
+                return []
+            if weights is None or isinstance(weights, float):
+                weights = [1.0 if weights is None else weights] * len(ids)
+            return [_Block(max(weights), ids[-1], base, b"", 0, 0, False, (tuple(ids), tuple(weights)))]
+        offset, length = info.extent()
+        if isinstance(length, tuple):  # Whoosh reads the stored length back as a 1-tuple
+            (length,) = length
+        buf = segreader._terms._postfile.get(offset, length)
+    except AttributeError:
+        return None
+    if buf[:4] != _BLOCKS_MAGIC:
+        return None
+    blocks: list[_Block] = []
+    f = io.BytesIO(buf)
+    pos = 4
+    while pos < len(buf):
+        (size,) = _INT.unpack_from(buf, pos)
+        f.seek(pos + _INT.size)
+        count, last, maxweight, comp, _mn, _mx = pickle.load(f)
+        end = pos + _INT.size + abs(size)
+        blocks.append(_Block(maxweight, last, base, buf, f.tell(), end, bool(comp), None))
+        if size < 0:  # the last block
+            break
+        pos = end
+    return blocks
+
+
+def _block_postings(block: _Block) -> tuple[Iterable[int], Sequence[float]]:
+    """Segment-local document numbers and weights of one block."""
+    if block.inlined is not None:
+        return block.inlined
+    data = block.buf[block.start:block.end]
+    if block.compressed:
+        data = zlib.decompress(data)
+    deltas, weights, _values = pickle.loads(data)
+    ids = list(itertools.accumulate(deltas))  # a block's ids are delta-encoded from 0
+    if weights is None or isinstance(weights, float):
+        weights = [1.0 if weights is None else weights] * len(ids)
+    return ids, weights
+
+
 # ---------------------------------------------------------------- the index
 
 
@@ -527,6 +606,7 @@ class SearchIndex:
         self._by_doc: tuple[object, int, list[_Entry | None]] | None = None
         self._postings: dict[bytes, dict[int, float]] = {}  # gram → {docnum: bound}, this reader
         self._postings_size = 0
+        self._top_mid: list[int] | None = None  # prefix maximum of ``_docmid``, this reader
 
     # ------------------------------------------------------------ opening
 
@@ -674,6 +754,7 @@ class SearchIndex:
         self._reader_token += 1
         self._by_doc = None
         self._postings, self._postings_size = {}, 0
+        self._top_mid = None
 
     def _sync(self) -> None:
         """Follow commits or a rebuild made by another process (state lock held)."""
@@ -1008,13 +1089,17 @@ class SearchIndex:
         cands: Collection[int] | None = None
         bounds = None
         include, exclude = parsed.include, parsed.exclude
+        accepts = None if filt.is_empty else filt.accepts
+        if limit and len(include) == 1 and len(include[0]) > 1:
+            found = self._best_by_blocks(include[0], entries, accepts, exclude, limit)
+            if found is not None:
+                return found
         # one word, best ``limit``: the rarest gram's bounds order the check, which stops early
         rarest_only = bool(limit) and len(include) == 1
         for word in sorted(include, key=len, reverse=True):
             cands, bounds = self._candidates(word, cands, rarest_only)
             if cands is not None and not cands:
                 return []
-        accepts = None if filt.is_empty else filt.accepts
         if limit and bounds is not None and len(include) == 1 and cands is not None and len(cands) > limit:
             return self._best_bounded(include[0], cands, bounds, entries, accepts, exclude, limit)
         pool: Iterable[int] = range(len(entries)) if cands is None else cands
@@ -1051,6 +1136,71 @@ class SearchIndex:
             else:
                 append((-score, -docmid[d]))
         return out
+
+    def _best_by_blocks(self, word: str, entries: list[_Entry | None], accepts: Callable | None,
+                        exclude: tuple[str, ...], limit: int) -> list[tuple[float, int]] | None:
+        """The best ``limit`` matches of one word (of two characters or more), reading only
+        the posting blocks of its rarest gram that can hold one of them.
+
+        Each block's header carries the highest bound in it, and the prefix maximum of
+        material ids up to its last document bounds the ids in it; blocks are read in the
+        order of those (bound, id) keys, and once ``limit`` matches are known, a block whose
+        key ranks below the worst of them (and every block after it) is left unread.  A
+        common gram (a word in most titles) thus costs a few blocks, not its whole list.
+        None when the postings cannot be read block by block (the caller reads them whole).
+        """
+        assert self._reader is not None
+        leaves = list(self._reader.leaf_readers())
+        rarest: tuple[int, bytes] | None = None
+        for gram in dict.fromkeys(word[i:i + 2] for i in range(len(word) - 1)):
+            tb = gram.encode("utf-8")
+            df = sum(seg.doc_frequency("grams", tb) for seg, _ in leaves)
+            if df == 0:
+                return []
+            if rarest is None or df < rarest[0]:
+                rarest = (df, tb)
+        assert rarest is not None
+        blocks: list[_Block] = []
+        for seg, base in leaves:
+            found = _gram_blocks(seg, rarest[1], base)
+            if found is None:
+                return None
+            blocks.extend(found)
+        top_mid = self._prefix_max_mid()
+        keyed = sorted(((b.maxweight, top_mid[b.base + b.last], k) for k, b in enumerate(blocks)), reverse=True)
+        docmid = self._docmid
+        best: list[tuple[float, int]] = []  # (score, mid), worst first
+        for bound, most, k in keyed:
+            if len(best) >= limit and (bound, most) < best[0]:
+                break
+            ids, weights = _block_postings(blocks[k])
+            base = blocks[k].base
+            for d, w in zip(ids, weights):
+                if len(best) >= limit and w < best[0][0]:
+                    continue
+                d += base
+                mid = docmid[d]
+                if len(best) >= limit and (w, mid) < best[0]:
+                    continue
+                entry = entries[d]
+                if entry is None or (accepts is not None and not accepts(entry)):
+                    continue
+                if exclude and any(x in entry.folded for x in exclude):
+                    continue
+                score = _word_score(entry, word)
+                if score <= 0.0:
+                    continue
+                if len(best) < limit:
+                    heapq.heappush(best, (score, mid))
+                elif (score, mid) > best[0]:
+                    heapq.heapreplace(best, (score, mid))
+        return [(-score, -mid) for score, mid in best]
+
+    def _prefix_max_mid(self) -> list[int]:
+        """For each document number, the highest material id at or before it (kept per reader)."""
+        if self._top_mid is None:
+            self._top_mid = list(itertools.accumulate(self._docmid, max))
+        return self._top_mid
 
     def _best_bounded(self, word: str, cands: Collection[int], bounds: dict[int, float],
                       entries: list[_Entry | None], accepts: Callable | None,

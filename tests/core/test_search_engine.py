@@ -446,3 +446,47 @@ def test_best_n_by_score_bounds_equals_the_head_of_the_full_ranking(index, corpu
             assert [(h.material_id, h.score) for h in index.search(q, limit=limit)] == everything[:limit], q
         filtered = [(h.material_id, h.score) for h in index.search(q, unit="民政局", limit=None)]
         assert [(h.material_id, h.score) for h in index.search(q, unit="民政局", limit=4)] == filtered[:4], q
+
+
+def test_best_n_reads_only_the_blocks_that_can_hold_a_winner(tmp_path, monkeypatch) -> None:
+    """A top-N search of one word reads its rarest gram's posting blocks best (bound, id) first
+    and stops early, over several blocks and segments: hits, order and scores are the head of
+    the full ranking, also when an update gives an old material a new, high document number,
+    when materials are deleted, and among the many ties of a word in every title."""
+    import civdesk.search.engine as engine
+
+    docs = make_docs(700, seed=5)
+    # a word in every title: all its materials tie on the title score, newest first
+    docs = [IndexDoc(**{**d.__dict__, "title": f"龘龘会文明创建活动{d.material_id}"}) if d.material_id % 3 else d
+            for d in docs]
+    ix = SearchIndex.open(tmp_path / "ix", batch_size=200)
+    ix.rebuild(docs[:500], 500)
+    ix.update(docs[500:])  # more segments
+    old = [IndexDoc(**{**d.__dict__, "version": d.version + 1, "title": d.title + " 文明创建活动 文明创建活动"})
+           for d in docs[10:40]]
+    # the newest material re-indexed before older ones: its block ends on a low material id
+    by_id = {d.material_id: d for d in docs}
+    ix.update([IndexDoc(**{**by_id[m].__dict__, "version": 9}) for m in (700, 5, 7, 8)])
+    # among equal titles the newest material comes first, wherever its block is
+    assert ix.search("龘龘会", limit=None, snippets=False)[0].material_id == 700
+    assert [h.material_id for h in ix.search("龘龘会", limit=3, snippets=False)] == [700, 698, 697]
+    ix.update(old)  # low material ids, new high document numbers
+    ix.delete([d.material_id for d in docs[600:620]])
+    decoded = []
+    real = engine._block_postings
+    monkeypatch.setattr(engine, "_block_postings", lambda b: decoded.append(b) or real(b))
+    for q in ["龘龘会", "创建活动", "文明", "活动", "工作", "志愿服务", "建设", "宣发", "材料"]:
+        everything = [(h.material_id, h.score) for h in ix.search(q, limit=None, snippets=False)]
+        assert len(everything) > 20 or q in ("志愿服务",), q
+        for limit in (1, 5, 20):
+            decoded.clear()
+            top = [(h.material_id, h.score) for h in ix.search(q, limit=limit, snippets=False)]
+            assert top == everything[:limit], (q, limit)
+        filtered = [(h.material_id, h.score) for h in ix.search(q, unit="民政局", limit=None, snippets=False)]
+        assert [(h.material_id, h.score) for h in ix.search(q, unit="民政局", limit=7, snippets=False)] == filtered[:7]
+    # the updated old materials win "创建活动" (three title hits); a few blocks are enough
+    decoded.clear()
+    top = ix.search("创建活动", limit=5, snippets=False)
+    assert {h.material_id for h in top} <= {d.material_id for d in old}
+    assert 0 < len(decoded) < 4
+    ix.close()
