@@ -144,7 +144,8 @@ class Hit:
     ``snippet`` is original text around the first hit in ``field``; ``spans``
     are ``(start, end)`` offsets of the typed words inside ``snippet``;
     ``page`` is the 1-based page of the first hit in the body text (``None``
-    when only other fields matched).
+    when only other fields matched); ``title`` and ``original_name`` are the
+    material's as indexed (empty when searched without snippets).
     """
 
     material_id: int
@@ -153,6 +154,8 @@ class Hit:
     spans: tuple[tuple[int, int], ...]
     page: int | None
     field: str
+    title: str = ""
+    original_name: str = ""
 
     def marked(self, open_mark: str = "【", close_mark: str = "】") -> str:
         """The snippet with each span wrapped in markers, e.g. ``…前文【安宁好人】后文…``."""
@@ -1028,7 +1031,7 @@ class SearchIndex:
         range (inclusive; materials without a date fail it), ``standards``
         (a code or list of codes; ``Ⅲ-5`` also matches ``Ⅲ-5:1``), ``filed``.
         ``limit`` None or 0 returns every match.  ``snippets=False`` skips
-        reading original texts (snippet ``''``, spans ``()``).
+        reading original texts (snippet, title and name ``''``, spans ``()``).
         An empty query with no filters returns nothing.
         """
         parsed = parse_query(query)
@@ -1259,7 +1262,7 @@ class SearchIndex:
         else:
             idx = FIELDS.index(field) if field else 0
             snippet, spans = _field_snippet(entry, idx, originals[idx], words, pos)
-        return Hit(mid, score, snippet, spans, page, field)
+        return Hit(mid, score, snippet, spans, page, field, originals[0], originals[3])
 
     def _originals(self, mid: int) -> tuple | None:
         docnum = self._middoc.get(mid)

@@ -31,7 +31,7 @@ from civdesk.fsnames import readable
 from civdesk.models import ChecklistNode, Link, Material, MaterialText, Standard, Unit
 from civdesk.progress import NullProgress, Progress
 from civdesk.search.engine import IndexDoc, SearchIndex
-from civdesk.search.results import SearchResult, join_names
+from civdesk.search.results import SearchResult, results
 
 if TYPE_CHECKING:
     from civdesk.library import Library
@@ -272,13 +272,7 @@ class IndexKeeper:
                 self._reset_marks()
                 self.rebuild()
             hits = self.index.search(query, **filters)
-        if not hits:
-            return []
-        with self.lib.session() as s:
-            names = {mid: (title, name) for mid, title, name in s.execute(
-                select(Material.id, Material.title, Material.original_name)
-                .where(Material.id.in_([h.material_id for h in hits])))}
-        return join_names(hits, names)
+        return results(hits)
 
 
 class LocalMarks:

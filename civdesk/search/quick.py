@@ -4,8 +4,8 @@
 longer here than the search itself (about 0.6 s of 1 s on a 2-core office PC).  When the
 library is already in the state the full path would bring it to — schema current, every
 material indexed at its current version, the index healthy — a search needs only the index
-and one small query, done here with :mod:`sqlite3` on a read-only connection, under the
-library's lock like any other command.
+and a look at the schema version and the index marks, done here with :mod:`sqlite3` on a
+read-only connection, under the library's lock like any other command.
 
 Anything else (an older schema, materials not yet indexed, a damaged index, a standard given
 with its number, any error at all) returns ``None``, and the caller opens the library the
@@ -24,7 +24,7 @@ from civdesk.fsnames import readable
 from civdesk.lock import LibraryLock, LibraryLockedError
 from civdesk.migrations import head_from_files
 from civdesk.search.engine import SearchIndex
-from civdesk.search.results import SearchResult, join_names
+from civdesk.search.results import SearchResult, results
 
 
 def quick_search(library: Path, query: str, *, standards: str | None = None,
@@ -57,13 +57,7 @@ def quick_search(library: Path, query: str, *, standards: str | None = None,
                                     date_to=date_to, filed=filed, limit=limit or None)
             finally:
                 index.close()
-            if not hits:
-                return []
-            ids = [h.material_id for h in hits]
-            rows = con.execute(
-                f"SELECT id, title, original_name FROM materials WHERE id IN ({','.join('?' * len(ids))})",
-                ids)
-            return join_names(hits, {mid: (title or "", name or "") for mid, title, name in rows})
+            return results(hits)
     except Exception:  # noqa: BLE001 - whatever went wrong, the full path handles it properly
         return None
     finally:

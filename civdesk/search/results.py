@@ -1,11 +1,11 @@
-"""What a library search returns: index hits joined with the materials' titles and names.
+"""What a library search returns: index hits with the materials' titles and names.
 
 Kept apart from :mod:`civdesk.search.indexing` (which needs the ORM) so the command line's
 quick path (:mod:`civdesk.search.quick`) builds the same results without SQLAlchemy.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from civdesk.search.engine import Hit
@@ -31,8 +31,13 @@ class SearchResult:
         return "".join(out)
 
 
-def join_names(hits: Iterable[Hit], names: Mapping[int, tuple[str, str]]) -> list[SearchResult]:
-    """Results in the hits' order; a hit whose material is gone (deleted meanwhile) is dropped."""
-    return [SearchResult(h.material_id, names[h.material_id][0], names[h.material_id][1],
-                         round(h.score, 4), h.snippet, h.page, tuple(h.spans), h.field)
-            for h in hits if h.material_id in names]
+def results(hits: Iterable[Hit]) -> list[SearchResult]:
+    """Results in the hits' order, with the title and file name the index holds.
+
+    Materials are never deleted, and the index is caught up before a search (on a shared
+    library, to within :data:`~civdesk.search.indexing.SHARED_RECHECK_S`, as the hits
+    themselves), so the names need no trip to the database: on a server that trip cost
+    more than the search.
+    """
+    return [SearchResult(h.material_id, h.title, h.original_name, round(h.score, 4), h.snippet,
+                         h.page, tuple(h.spans), h.field) for h in hits]

@@ -56,6 +56,12 @@ def test_imported_and_edited_materials_are_found(sample_lib, fixtures, tmp_path)
     mid = min(hits)
     mat.update(sample_lib, [mid], title="安宁好人推荐评议情况", caption_place="人民广场")
     assert [r.material_id for r in sample_lib.search("安宁好人推荐评议")] == [mid]
+    # results carry the material's current title and file name (as the list shows them)
+    found = sample_lib.search(phrase, limit=0)
+    with sample_lib.session() as s:
+        names = {i: (t or "", n) for i, t, n in s.execute(select(Material.id, Material.title, Material.original_name))}
+    assert [(r.title, r.original_name) for r in found] == [names[r.material_id] for r in found]
+    assert names[mid][0] == "安宁好人推荐评议情况"
     assert [r.material_id for r in sample_lib.search("人民广场")] == [mid]
     st = cl.find_standard(sample_lib, "Ⅲ-6:1")
     mat.link(sample_lib, [mid], st.id)
@@ -63,6 +69,7 @@ def test_imported_and_edited_materials_are_found(sample_lib, fixtures, tmp_path)
     assert sample_lib.search(phrase, standards="Ⅲ-5", limit=0) == []
     mat.update(sample_lib, [mid], title="改过的题名")
     assert sample_lib.search("安宁好人推荐评议") == []  # the old title is gone
+    assert [r.title for r in sample_lib.search(phrase, limit=0) if r.material_id == mid] == ["改过的题名"]
 
 
 def _corrupt(index_dir, how: str) -> None:

@@ -304,8 +304,8 @@ def test_each_workstation_indexes_the_other_clerks_imports(server, tmp_path, mon
         assert len(b.search("志愿服务")) == 3  # b's own index caught up from the catalog
         assert (tmp_path / "b" / "index" / "marks.sqlite").is_file()
         mid = b.search("第1次")[0].material_id
-        materials.update(a, [mid], notes="文明实践站")
-        assert [h.material_id for h in b.search("文明实践站")] == [mid]
+        materials.update(a, [mid], notes="文明实践站", title="第一次志愿服务记录")
+        assert [(h.material_id, h.title) for h in b.search("文明实践站")] == [(mid, "第一次志愿服务记录")]
     finally:
         a.close()
         b.close()
