@@ -203,7 +203,9 @@ class Link(Base):
     __table_args__ = (UniqueConstraint("material_id", "standard_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     material_id: Mapped[int] = mapped_column(ForeignKey("materials.id", ondelete="CASCADE"), index=True)
-    standard_id: Mapped[int] = mapped_column(ForeignKey("standards.id", ondelete="CASCADE"), index=True)
+    # indexed with the material (ix_links_standard_id_material_id, below): a node's materials
+    # and the tree's counts come from the index alone
+    standard_id: Mapped[int] = mapped_column(ForeignKey("standards.id", ondelete="CASCADE"))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     source: Mapped[str] = mapped_column(String(20), default="manual", server_default="manual")
@@ -329,6 +331,7 @@ class Presence(Base):
 
 
 Index("ix_materials_unit_date", Material.unit_id, Material.date)
+Index("ix_links_standard_id_material_id", Link.standard_id, Link.material_id)
 
 
 # --------------------------------------------- the round trip with departments (revision 0007)

@@ -1,6 +1,7 @@
 """GUI entry point: opens the main window on the default (or last) library.
 
-``python main.py [--library PATH] [--screenshot FILE] [--quit-after MS] [--quit-when-shown]``
+``python main.py [--library PATH] [--screenshot FILE] [--quit-after MS] [--quit-when-shown]
+[--quit-when-ready]``
 """
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--quit-after", type=int, default=0, help="（测试用）若干毫秒后自动退出")
     p.add_argument("--quit-when-shown", action="store_true",
                    help="（测试用）窗口首次绘制后在标准错误输出时刻（first-paint 秒）并退出")
+    p.add_argument("--quit-when-ready", action="store_true",
+                   help="（测试用）同上，并等材料列表显示出来后再输出时刻（ready 秒 行数）并退出")
     return p.parse_args(argv)
 
 
@@ -76,14 +79,28 @@ def open_library_interactively(path: Path) -> Library | None:
 
 
 class _QuitWhenShown(QObject):
-    """Prints the wall-clock time of the window's first paint, then closes the window."""
+    """Prints the wall-clock time of the window's first paint, then closes the window; with
+    ``ready``, first waits until the material list is shown (a big node is listed on a worker)
+    and prints that time and the number of rows too: the window is then usable."""
+
+    def __init__(self, window, ready: bool = False) -> None:  # noqa: ANN001
+        super().__init__(window)
+        self.window, self.ready = window, ready
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.Paint:
             print(f"first-paint {time.time():.3f}", file=sys.stderr, flush=True)
             obj.removeEventFilter(self)
-            QTimer.singleShot(0, obj.close)
+            QTimer.singleShot(0, self._when_listed if self.ready else obj.close)
         return False
+
+    def _when_listed(self) -> None:
+        if self.window.listing_pending():
+            QTimer.singleShot(5, self._when_listed)
+            return
+        self.window.repaint()  # the list as the clerk sees it
+        print(f"ready {time.time():.3f} {self.window.model.rowCount()}", file=sys.stderr, flush=True)
+        self.window.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError:
         pass
     window = MainWindow(lib)
-    if args.quit_when_shown:
-        window.installEventFilter(_QuitWhenShown(window))
+    if args.quit_when_shown or args.quit_when_ready:
+        window.installEventFilter(_QuitWhenShown(window, ready=args.quit_when_ready))
     window.show()
     if args.screenshot:
         def shoot() -> None:

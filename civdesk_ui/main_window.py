@@ -798,6 +798,10 @@ class MainWindow(QMainWindow):
         self._listing = job
         QTimer.singleShot(READING_HINT_MS, self, reading)
 
+    def listing_pending(self) -> bool:
+        """A node's materials are still being read on a worker thread."""
+        return self._listing is not None
+
     def _show_ids(self, ids: list[int]) -> None:
         self.year_note.setText(self._year_text(len(ids)))
         if self.problems_only.isChecked():

@@ -27,4 +27,7 @@ def test_a_node_lists_its_materials_by_date_with_undated_ones_last_either_way(sa
         s.query(Link).filter(Link.material_id == elsewhere).delete()
         unit_id = s.query(Unit.id).filter(Unit.name == "甲单位").scalar()
     assert mat.list_ids(sample_lib, unfiled=True) == [elsewhere]
+    assert mat.unfiled_count(sample_lib) == 1  # the tree's 未归类 count agrees with its list
+    mat.link(sample_lib, [early], find_standard(sample_lib, "Ⅲ-5:1").id)  # filed twice: still one material
+    assert mat.unfiled_count(sample_lib) == 1
     assert mat.list_ids(sample_lib, unit_id=unit_id) == [late]

@@ -72,6 +72,9 @@ def test_a_year_view_lists_that_year_and_undated_material(sample_lib):
     assert not span.is_period and span.label == "2021年"
     assert set(mat.list_ids(sample_lib, dated=span.dates)) == {old, undated}
     assert set(mat.list_ids(sample_lib)) == {old, last_period, this, undated}  # all years
+    add_doc(sample_lib, "Ⅲ-5:1", date=dt.date(2019, 12, 31))  # the last day of a year
+    add_doc(sample_lib, "Ⅲ-5:1", date=dt.date(2020, 1, 1))  # the first of the next
+    assert material_years(sample_lib) == [2024, 2023, 2021, 2020, 2019]
 
 
 def test_the_default_year_of_the_views():
