@@ -1,7 +1,7 @@
 """Benchmark: a library of years of material on both back ends, and two clerks importing at once.
 
     python bench/bench_shared.py [--materials 100000] [--photos 500] [--queries 100] [--skip-import]
-        [--skip-search] [--skip-check]
+        [--skip-search] [--skip-check] [--skip-window]
 
 Needs PostgreSQL's programs (Debian: ``postgresql``); the server is a throwaway cluster
 (:mod:`tests.pgcluster`), the "share" a local folder.  For each back end (a SQLite library
@@ -14,6 +14,8 @@ under a standard, with a unit), files 5,000 of them under one standard, then mea
 - **node**: the ids of a standard holding 5,000 materials plus their first 200 rows (goal ≤ 200 ms);
 - **check**: a full check against reading the rows it needs (goal ≤ 2×): the materials and links
   tables, and (``check_over_read_with_texts``) also the heads of the documents' texts the checks read;
+- **window**: the window started (offscreen, a process of its own) on the library, to its first paint
+  and to the material list shown, against the same on an empty library (goal ≤ 1.5 s);
 - **search p95** (wall clock, and CPU time) over the ``--queries`` queries of bench_search (1–8 characters
   sampled from the texts), the index built by the library itself, against SQLite FTS5 trigram on the same texts
   (``instr()`` for 1–2 characters, as in bench_search) — both in this run;
@@ -126,6 +128,30 @@ def measure(folder: Path, sid: int, queries: list[str], search: bool = True, che
         lib.close()
 
 
+def window_start(folder: Path, runs: int = 3) -> dict:
+    """Seconds from launching the window (offscreen) on ``folder`` to its first paint and to the
+    material list shown (``--quit-when-ready``: a big node is listed on a worker), medians."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
+               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    paint, ready, rows = [], [], 0
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as home:
+            t0 = time.time()
+            proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "--library", str(folder),
+                                   "--quit-when-ready"], capture_output=True, env=dict(env, CIVDESK_HOME=home),
+                                  cwd=ROOT, timeout=300)
+        err = proc.stderr.decode("utf-8", "replace")
+        marks = {line.split()[0]: line.split()[1:] for line in err.splitlines()
+                 if line.startswith(("first-paint ", "ready "))}
+        if proc.returncode != 0 or "ready" not in marks:
+            raise SystemExit(f"the window did not start on {folder} ({proc.returncode}):\n{err}")
+        paint.append(float(marks["first-paint"][0]) - t0)
+        ready.append(float(marks["ready"][0]) - t0)
+        rows = int(marks["ready"][1])
+    return {"window_first_paint_s": round(statistics.median(paint), 2),
+            "window_ready_s": round(statistics.median(ready), 2), "window_rows_shown": rows}
+
+
 def fts5_baseline(folder: Path, queries: list[str]) -> dict:
     """SQLite FTS5 trigram over the same texts and titles (built from the SQLite library)."""
     con = sqlite3.connect(folder / "library.db")
@@ -231,6 +257,7 @@ def main() -> None:
     ap.add_argument("--skip-search", action="store_true",
                     help="no search index or search figures (the check and node figures only)")
     ap.add_argument("--skip-check", action="store_true", help="no full-check figures (they take long at 100,000)")
+    ap.add_argument("--skip-window", action="store_true", help="no window start figures")
     args = ap.parse_args()
     from tests.pgcluster import Cluster, find_bindir
 
@@ -251,6 +278,13 @@ def main() -> None:
             search, check = not args.skip_search, not args.skip_check
             report["sqlite"] = measure(tmp / "sqlite", sid, queries, search, check)
             report["postgresql"] = measure(tmp / "server-library", sid, queries, search, check)
+            if not args.skip_window:
+                Library.create(tmp / "empty").close()  # the baseline: the same window on an empty library
+                report["window_empty_library"] = window_start(tmp / "empty")
+                base = report["window_empty_library"]["window_ready_s"]
+                for key, folder in (("sqlite", tmp / "sqlite"), ("postgresql", tmp / "server-library")):
+                    report[key].update(window_start(folder))
+                    report[key]["window_ready_over_empty"] = round(report[key]["window_ready_s"] / base, 2)
             if search:
                 report["fts5_trigram_baseline"] = fts5_baseline(tmp / "sqlite", queries)
                 for key in ("sqlite", "postgresql"):
