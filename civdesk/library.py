@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import errno
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -110,6 +111,7 @@ class Library:
         self._sessions = None
         self.backup_made: str | None = None
         self._search = None
+        self._search_lock = threading.Lock()  # the keeper is first asked for on a worker thread
 
     @property
     def is_shared(self) -> bool:
@@ -470,11 +472,12 @@ class Library:
     @property
     def search_index(self) -> Any:
         """The :class:`civdesk.search.indexing.IndexKeeper` (opened on first use)."""
-        if self._search is None:
-            from civdesk.search.indexing import IndexKeeper
+        with self._search_lock:
+            if self._search is None:
+                from civdesk.search.indexing import IndexKeeper
 
-            self._search = IndexKeeper(self)
-        return self._search
+                self._search = IndexKeeper(self)
+            return self._search
 
     def search(self, query: str, **filters: Any) -> list[Any]:
         """Materials containing ``query`` (see :meth:`IndexKeeper.search`)."""

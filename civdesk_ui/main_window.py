@@ -1231,9 +1231,10 @@ class MainWindow(QMainWindow):
     # -------------------------------------------------------- background work
     def update_index(self) -> None:
         """Catch the search index up in the background (rebuilding it when damaged)."""
-        keeper = self.lib.search_index
+        lib = self.lib
 
         def work(progress):  # noqa: ANN001, ANN202
+            keeper = lib.search_index  # opened here: its imports and files, off the UI thread
             n = keeper.catch_up(progress)
             message, keeper.message = keeper.message, ""
             return n, message
