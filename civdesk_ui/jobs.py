@@ -181,6 +181,7 @@ class JobRunner(QObject):
             box.deleteLater()
         self.jobs.remove(job)
         job.ended.emit()
+        _release(job)
 
     def _dialog(self, job: Job) -> QProgressDialog:
         title, progress = job.title, job.progress
@@ -245,6 +246,24 @@ class JobRunner(QObject):
         """:meth:`stop`, and start no job after this."""
         self.closed = True
         return self.stop(timeout_ms)
+
+
+def _release(job: Job) -> None:
+    """Disconnect an ended job's signals from the runner's closures.
+
+    Each closure refers to the job, and a connection to a Python callable lives in Qt, out of
+    the garbage collector's sight: without this, every job (a search, a listing, with its
+    result) would stay in memory as long as the window.  The task still holds its signals
+    object until its thread lets go of it, so a signal already on its way finds a sender.
+    """
+    signals = getattr(job, "signals", None)
+    job.signals = None
+    for signal in ((signals.finished, signals.failed, signals.cancelled) if signals is not None else ()) \
+            + (job.progress.changed,):
+        try:
+            signal.disconnect()
+        except (RuntimeError, TypeError):  # nothing connected (a job refused at close)
+            pass
 
 
 def _abandon(jobs: list[Job]) -> None:

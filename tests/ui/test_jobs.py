@@ -140,3 +140,36 @@ def test_deleting_the_window_mid_job_delivers_nothing_and_ends_the_thread(qtbot)
     assert thread_ended.is_set()
     assert deleted_in < 2.0  # cancelled, not waited out
     assert delivered == [] and job.was_cancelled
+
+
+def test_ended_jobs_and_their_results_are_freed(qtbot):
+    """A window runs a job per search and per listing all day: once a job has ended (done,
+    failed or cancelled) and nobody holds it, it and its result are freed."""
+    import gc
+    import weakref
+
+    runner = JobRunner(None)
+
+    class Result:  # a search's results, say
+        pass
+
+    def fail(_progress):
+        raise ValueError("坏文件")
+
+    def cancel(progress):
+        progress.cancel()
+        progress.check_cancelled()
+
+    refs = []
+    for fn in (lambda _p: Result(), fail, cancel):
+        job = runner.run("任务", fn, dialog=False, show_errors=False, on_done=lambda r: None)
+        qtbot.waitUntil(lambda job=job: job.finished, timeout=5000)
+        refs.append(weakref.ref(job))
+        if job.result is not None:
+            refs.append(weakref.ref(job.result))
+        del job
+    assert len(refs) == 4
+    runner.pool.waitForDone(5000)
+    qtbot.wait(50)  # the pool's tasks are deleted once run
+    gc.collect()
+    assert [r() for r in refs] == [None] * 4
