@@ -182,11 +182,11 @@ def upgrade(engine: Engine, db_path: Path | None, revision: str = "head") -> str
 
 
 def _upgrade_server(engine: Engine, revision: str) -> None:
+    if revision == "head" and current_revision(engine) == head_from_files():
+        return None  # current: Alembic is not even imported (0.1 s of every window start)
     from alembic import command
     from alembic.script import ScriptDirectory
 
-    if revision == "head" and current_revision(engine) == head_from_files():
-        return None
     script = ScriptDirectory.from_config(alembic_config())
     cfg = alembic_config()
     with engine.connect() as conn, conn.begin():
