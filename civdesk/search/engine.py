@@ -106,7 +106,7 @@ BODY_CAP = 199  # body occurrences counted for ranking, at most
 
 _CURRENT = "CURRENT"
 _EXACT_F32 = float(2 ** 24)  # weights are stored as 32-bit floats: larger bounds become infinite
-_POSTINGS_BUDGET = 500_000  # decoded gram postings kept in memory (about 90 bytes each)
+_POSTINGS_BUDGET = 500_000  # decoded gram postings kept in memory (about 60 bytes each)
 _SNIPPET_BEFORE = 24
 _SNIPPET_AFTER = 56
 _SHORT_FIELD = 80
@@ -607,7 +607,7 @@ class SearchIndex:
         self._middoc: dict[int, int] = {}
         self._reader_token = 0  # changes with every new reader
         self._by_doc: tuple[object, int, list[_Entry | None]] | None = None
-        self._postings: dict[bytes, dict[int, float]] = {}  # gram → {docnum: bound}, this reader
+        self._postings: dict[bytes, set[int]] = {}  # gram → document numbers, this reader
         self._postings_size = 0
         self._top_mid: list[int] | None = None  # prefix maximum of ``_docmid``, this reader
 
@@ -790,15 +790,15 @@ class SearchIndex:
         self._by_doc = (catalog, self._reader_token, entries)
         return entries
 
-    def _gram_docs(self, tb: bytes, leaves) -> dict[int, float]:
-        """``{docnum: bound}`` (whole index, deleted documents included) of a gram, kept for
+    def _gram_docs(self, tb: bytes, leaves) -> set[int]:
+        """The document numbers (whole index, deleted documents included) of a gram, kept for
         this reader (up to a budget)."""
         found = self._postings.get(tb)
         if found is None:
-            found = {}
+            found = set()
             for seg, base in leaves:
-                ids, weights = _segment_postings(seg, tb)
-                found.update(zip(map(base.__add__, ids) if base else ids, weights))
+                ids = _segment_ids(seg, tb)
+                found.update(map(base.__add__, ids) if base else ids)
             while self._postings and self._postings_size + len(found) > _POSTINGS_BUDGET:
                 self._postings_size -= len(self._postings.pop(next(iter(self._postings))))
             if len(found) <= _POSTINGS_BUDGET:
@@ -1047,11 +1047,9 @@ class SearchIndex:
             return [self._hit(-nmid, -nscore, parsed.include, catalog[-nmid], snippets)
                     for nscore, nmid in top]
 
-    def _candidates(self, word: str, within, rarest_only: bool = False,
-                    ) -> tuple[Collection[int] | None, dict[int, float] | None]:
-        """Document numbers that may contain ``word`` (a superset), or None for "all"; and
-        when ``within`` is None, ``{docnum: bound}`` of the rarest gram of ``word``.
-        ``rarest_only``: only the rarest gram's postings are read (a looser superset).
+    def _candidates(self, word: str, within: Collection[int] | None) -> Collection[int] | None:
+        """Document numbers that may contain ``word`` (a superset of those that do, within
+        ``within``), or None for "all".
 
         A one-character word has no bigram; checking each material's folded
         text in memory costs about what reading a unigram posting list of
@@ -1059,7 +1057,7 @@ class SearchIndex:
         """
         assert self._reader is not None
         if len(word) == 1:
-            return within, None  # one character: every material is checked in memory
+            return within  # one character: every material is checked in memory
         terms = list(dict.fromkeys(word[i:i + 2] for i in range(len(word) - 1)))
         leaves = list(self._reader.leaf_readers())
         keyed = []
@@ -1068,43 +1066,34 @@ class SearchIndex:
             cached = self._postings.get(tb)
             df = len(cached) if cached is not None else sum(seg.doc_frequency("grams", tb) for seg, _ in leaves)
             if df == 0:
-                return set(), None
+                return set()
             keyed.append((df, tb))
         keyed.sort()
         result = within
-        bounds = None
         for k, (_df, tb) in enumerate(keyed):
-            if k > 0 and (rarest_only or (result is not None and len(result) <= 200)):
+            if k > 0 and result is not None and len(result) <= 200:
                 break  # few enough: checking the text is cheaper than more postings
             ids = self._gram_docs(tb, leaves)
-            if result is None:
-                result, bounds = ids.keys(), ids
-            else:
-                result = result & ids.keys()
+            result = ids if result is None else result & ids
             if not result:
                 break
-        return result, bounds
+        return result
 
     def _score(self, parsed: ParsedQuery, filt: _Filter, entries: list[_Entry | None],
                limit: int | None = None) -> list[tuple[float, int]]:
         """``(-score, -material id)`` of every match, or of at least the best ``limit``
         (exact either way: each candidate's text is checked)."""
         cands: Collection[int] | None = None
-        bounds = None
         include, exclude = parsed.include, parsed.exclude
         accepts = None if filt.is_empty else filt.accepts
         if limit and len(include) == 1 and len(include[0]) > 1:
             found = self._best_by_blocks(include[0], entries, accepts, exclude, limit)
             if found is not None:
                 return found
-        # one word, best ``limit``: the rarest gram's bounds order the check, which stops early
-        rarest_only = bool(limit) and len(include) == 1
         for word in sorted(include, key=len, reverse=True):
-            cands, bounds = self._candidates(word, cands, rarest_only)
+            cands = self._candidates(word, cands)
             if cands is not None and not cands:
                 return []
-        if limit and bounds is not None and len(include) == 1 and cands is not None and len(cands) > limit:
-            return self._best_bounded(include[0], cands, bounds, entries, accepts, exclude, limit)
         pool: Iterable[int] = range(len(entries)) if cands is None else cands
         out: list[tuple[float, int]] = []
         docmid = self._docmid
@@ -1204,46 +1193,6 @@ class SearchIndex:
         if self._top_mid is None:
             self._top_mid = list(itertools.accumulate(self._docmid, max))
         return self._top_mid
-
-    def _best_bounded(self, word: str, cands: Collection[int], bounds: dict[int, float],
-                      entries: list[_Entry | None], accepts: Callable | None,
-                      exclude: tuple[str, ...], limit: int) -> list[tuple[float, int]]:
-        """The best ``limit`` matches of one word, checking candidates best bound first.
-
-        A gram's weight bounds what any word containing it can score in a document
-        (:func:`gram_bounds`), so once ``limit`` matches are known, a candidate whose
-        (bound, material id) ranks below the worst of them cannot enter: it and every
-        candidate after it are left unchecked.
-        """
-        docmid = self._docmid
-        by_bound: defaultdict[float, list[int]] = defaultdict(list)
-        for d in cands:
-            by_bound[bounds[d]].append(d)
-        best: list[tuple[float, int]] = []  # (score, mid), worst first
-        for bound in sorted(by_bound, reverse=True):
-            if len(best) >= limit and bound < best[0][0]:
-                break
-            group = sorted(by_bound[bound], key=docmid.__getitem__, reverse=True)
-            for d in group:
-                mid = docmid[d]
-                if len(best) >= limit and (bound, mid) < best[0]:
-                    break
-                entry = entries[d]
-                if entry is None or (accepts is not None and not accepts(entry)):
-                    continue
-                if exclude and any(x in entry.folded for x in exclude):
-                    continue
-                score = _word_score(entry, word)
-                if score <= 0.0:
-                    continue
-                if len(best) < limit:
-                    heapq.heappush(best, (score, mid))
-                elif (score, mid) > best[0]:
-                    heapq.heapreplace(best, (score, mid))
-            else:
-                continue
-            break
-        return [(-score, -mid) for score, mid in best]
 
     def _hit(self, mid: int, score: float, words: tuple[str, ...], entry: _Entry,
              snippets: bool) -> Hit:
