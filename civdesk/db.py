@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from civdesk import conflicts, material_versions
+from civdesk import conflicts, material_versions, text_keys
 from civdesk.errors import LibraryError
 from civdesk.migrations import MIGRATIONS, head_from_files
 
@@ -104,10 +104,12 @@ def is_server(engine: Engine) -> bool:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that bump ``Material.version`` themselves (:mod:`civdesk.material_versions`) and
-    note what they edit for a conflict message (:mod:`civdesk.conflicts`)."""
+    """Sessions that bump ``Material.version`` themselves (:mod:`civdesk.material_versions`),
+    keep the materials' text keys current (:mod:`civdesk.text_keys`) and note what they edit
+    for a conflict message (:mod:`civdesk.conflicts`)."""
     sessions = sessionmaker(engine, expire_on_commit=False)
     material_versions.install(sessions)
+    text_keys.install(sessions)
     conflicts.install(sessions)
     return sessions
 

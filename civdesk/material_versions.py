@@ -25,7 +25,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from civdesk.models import ChecklistNode, Link, Material, MaterialText, Standard, Unit
 
-BOOKKEEPING = frozenset({"version", "indexed_version", "updated_at", "edit_version"})
+BOOKKEEPING = frozenset({"version", "indexed_version", "updated_at", "edit_version", "text_key"})
 _OWNED = (Link, MaterialText)  # rows that belong to one material through material_id
 
 

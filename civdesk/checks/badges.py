@@ -17,15 +17,13 @@ badge          when
 
 :func:`compute_badges` runs on a worker thread as two SQL queries (the rules' conditions
 written in SQL, a test keeps the two in agreement) plus, for documents, the check's own
-content fingerprint (kept per material version, so only changed documents are read again);
-the window receives one
+content fingerprint (stored with each document, :mod:`civdesk.text_keys`); the window receives one
 :class:`BadgeSummary` (all badge codes, problem counts per standard) in one hand-over and
 asks :func:`explain` for the reasons of the one material under the mouse.
 """
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -36,10 +34,12 @@ from civdesk.checks import data
 from civdesk.checks.model import ERROR, PeriodInfo
 from civdesk.checks.rules import (
     MISLABEL_PREFIX,
+    ContentKey,
     Context,
     blur_rule,
     caption_rule,
     content_key,
+    document_key,
     period_rule,
     resolution_rule,
     unreadable_rule,
@@ -244,44 +244,28 @@ def _labelled(s, firsts: Mapping[int, int]) -> dict[int, tuple[int, str]]:  # no
     return {mid: (first, labels.get(first, "")) for mid, first in firsts.items()}
 
 
-#: per database: material id → (its version, its content fingerprint) of each document read so far
-_DOCUMENT_KEYS: dict[str, dict[int, tuple[int, str | None]]] = {}
-_DOCUMENT_KEYS_LOCK = threading.Lock()
-
-
 def document_twins(lib: Library, s) -> dict[int, int]:  # noqa: ANN001
     """Documents with the same content as an earlier material: id → the earliest such material.
 
     "The same content" is the duplicate check's fingerprint (:func:`~civdesk.checks.rules.content_key`:
-    the same number of pages and the same text on the first pages), so the badge and the
-    check call the same documents duplicates.  A document's fingerprint is kept while its
-    ``version`` stays the same (an edit, new OCR text, … bump it), so after an edit only that
-    document is read again.
+    the same number of pages and the same text on the first pages, whose fingerprint is stored
+    with each document), so the badge and the check call the same documents duplicates.
     """
     photo = "(kind IN ({}) OR category = '图片')".format(", ".join(f"'{k}'" for k in sorted(PHOTO_KINDS)))
     statuses = ", ".join(f"'{t}'" for t in data.TEXT_STATUSES)
-    versions = dict(s.execute(text(f"SELECT id, version FROM materials WHERE text_status IN ({statuses})"
-                                   f" AND NOT {photo}")).all())
-    cache_id = str(lib.engine.url)
-    with _DOCUMENT_KEYS_LOCK:
-        known = dict(_DOCUMENT_KEYS.get(cache_id, {}))
-    stale = [mid for mid, v in versions.items() if known.get(mid, (None,))[0] != v]
-    for i in range(0, len(stale), 500):
-        rows = data.load_materials(s, ids=stale[i:i + 500])
-        texts = data.load_texts(s, rows)
-        for mid, m in rows.items():
-            known[mid] = (versions[mid], content_key(m, texts.get(mid)))
-    keys = {mid: known[mid] for mid in versions if mid in known}
-    with _DOCUMENT_KEYS_LOCK:
-        _DOCUMENT_KEYS[cache_id] = keys
-    first: dict[str, int] = {}
+    rows = s.execute(text(f"SELECT id, pages, text_key FROM materials WHERE text_status IN ({statuses})"
+                          f" AND NOT {photo} AND (text_key IS NULL OR text_key != '') ORDER BY id")).all()
+    unknown = [mid for mid, _pages, key in rows if key is None]
+    # keys not stored yet (rows written around the session): worked out from the texts this once
+    worked_out = data.load_materials(s, ids=unknown) if unknown else {}
+    first: dict[ContentKey, int] = {}
     twins: dict[int, int] = {}
-    for mid in sorted(keys):
-        key = keys[mid][1]
-        if key is None:
+    for mid, pages, key in rows:
+        k = content_key(worked_out[mid]) if key is None else document_key(pages, key)
+        if k is None:
             continue
-        if key in first:
-            twins[mid] = first[key]
+        if k in first:
+            twins[mid] = first[k]
         else:
-            first[key] = mid
+            first[k] = mid
     return twins

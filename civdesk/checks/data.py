@@ -2,8 +2,9 @@
 
 One query per table, only the columns the rules need: the quality measures
 (blur, dHash, JPEG quality, EXIF date) were computed at import, so a check
-never opens a file.  Texts are read only for documents, and only their first
-pages (enough for key terms and a content fingerprint).
+never opens a file.  A document's content fingerprint is stored with it
+(:mod:`civdesk.text_keys`), so texts are read only for the reports whose key
+terms the relevance rule counts, and only their first pages.
 """
 from __future__ import annotations
 
@@ -12,15 +13,16 @@ from collections.abc import Iterable
 from pathlib import PurePath
 from typing import Any, NamedTuple
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
-from civdesk.models import ChecklistNode, Link, Material, MaterialText, Standard, Unit
+from civdesk import text_keys
+from civdesk.models import ChecklistNode, Link, Material, Standard, Unit
+from civdesk.text_keys import TEXT_HEAD, TEXT_PAGES  # noqa: F401 - where the checks' readers look
 from civdesk.vocabulary import PHOTO_KINDS
 
-TEXT_PAGES = 3  # pages read per document
-TEXT_HEAD = 3000  # characters read per page
 TEXT_STATUSES = ("ok", "ocr")
+REPORT = "说明报告"  # the category whose text the relevance rule reads
 
 _COLUMNS = (
     Material.id, Material.sha256, Material.size, Material.original_name, Material.kind,
@@ -28,7 +30,7 @@ _COLUMNS = (
     Material.caption_time, Material.caption_place, Material.caption_people,
     Material.caption_event, Material.pages, Material.width, Material.height,
     Material.text_status, Material.encrypted, Material.problem, Material.taken_at,
-    Material.blur, Material.phash, Material.jpeg_quality,
+    Material.blur, Material.phash, Material.jpeg_quality, Material.text_key,
     # worked out once here, not in each rule (100,000 materials × 9 rules)
     case((or_(Material.kind.in_(PHOTO_KINDS), Material.category == "图片"), True), else_=False),
 )
@@ -61,6 +63,7 @@ class MaterialRow(NamedTuple):
     blur: float | None
     phash: str
     jpeg_quality: int | None
+    text_key: str | None  # fingerprint of the text head ("" too short to compare)
     is_photo: bool  # kind in PHOTO_KINDS or category 图片
 
     @property
@@ -103,7 +106,10 @@ def _returned(s: Session) -> set[tuple[int, int]]:
 
 def load_materials(s: Session, checklist_id: int | None = None,
                    ids: Iterable[int] | None = None) -> dict[int, MaterialRow]:
-    """Materials linked into the checklist (or the given ids)."""
+    """Materials linked into the checklist (or the given ids).
+
+    ``text_key`` is the stored fingerprint of the text (see :mod:`civdesk.text_keys`); a
+    document with text whose key is not stored yet has it worked out here."""
     q = select(*_COLUMNS)
     if ids is not None:
         q = q.where(Material.id.in_(list(ids)))
@@ -111,43 +117,34 @@ def load_materials(s: Session, checklist_id: int | None = None,
         linked = select(Link.material_id).where(Link.standard_id.in_(standard_ids_query(checklist_id)))
         q = q.where(Material.id.in_(linked))
     make = MaterialRow._make
-    return {r[0]: make(r) for r in s.connection().execute(q).fetchall()}
+    rows = {r[0]: make(r) for r in s.connection().execute(q).fetchall()}
+    unknown = [mid for mid, m in rows.items() if m.text_key is None and _has_text(m)]
+    if unknown:  # written around the session: read the texts this once
+        for mid, key in text_keys.keys_of(s.connection(), unknown).items():
+            rows[mid] = rows[mid]._replace(text_key=key)
+    return rows
 
 
 def load_texts(s: Session, materials: dict[int, MaterialRow], checklist_id: int | None = None) -> dict[int, str]:
-    """The head of each document's text (first pages), for relevance and duplicates.
+    """The head of each report's text (first pages), for the relevance rule.
 
     With ``checklist_id`` (``materials`` being the checklist's) one query reads them all;
     otherwise they are read by id, 900 at a time."""
-    wanted = {m.id for m in materials.values() if m.text_status in TEXT_STATUSES and not m.is_photo}
+    wanted = {m.id for m in materials.values() if _has_text(m) and m.category == REPORT}
     if not wanted:
         return {}
-    cut = func.substr(MaterialText.text, 1, TEXT_HEAD)
-    if s.get_bind().dialect.name == "postgresql":
-        # substr() on a compressed (TOASTed) text costs more than sending it: a page of at most
-        # 4 × TEXT_HEAD bytes comes whole and is cut to TEXT_HEAD characters below
-        cut = case((func.octet_length(MaterialText.text) <= 4 * TEXT_HEAD, MaterialText.text), else_=cut)
-    head = select(MaterialText.material_id, MaterialText.page, cut).where(MaterialText.page <= TEXT_PAGES)
-    if checklist_id is not None:
-        linked = select(Link.material_id).where(Link.standard_id.in_(standard_ids_query(checklist_id)))
-        queries = [head.join(Material, Material.id == MaterialText.material_id)
-                   .where(Material.text_status.in_(TEXT_STATUSES), Material.id.in_(linked))]
-    else:
-        queries = [head.where(MaterialText.material_id.in_(chunk)) for chunk in _chunks(sorted(wanted), 900)]
-    rows = [r for q in queries for r in s.connection().execute(q).fetchall() if r[0] in wanted]
-    # sorted here, not by the server: an ORDER BY over a hundred megabytes of text at 100,000
-    # materials spills PostgreSQL's sort to disk
-    rows.sort(key=lambda r: (r[0], r[1]))
-    out: dict[int, list[str]] = {}
-    for mid, _page, text in rows:
-        out.setdefault(mid, []).append(text[:TEXT_HEAD] if text else "")
-    return {mid: "\n".join(parts) for mid, parts in out.items()}
+    conn = s.connection()
+    if checklist_id is None:
+        return text_keys.read_heads(conn, wanted)
+    linked = select(Link.material_id).where(Link.standard_id.in_(standard_ids_query(checklist_id)))
+    heads = text_keys.read_heads(conn, where=Material.text_status.in_(TEXT_STATUSES) & (Material.category == REPORT)
+                                 & Material.id.in_(linked))
+    return {mid: h for mid, h in heads.items() if mid in wanted}
+
+
+def _has_text(m: MaterialRow) -> bool:
+    return m.text_status in TEXT_STATUSES and not m.is_photo
 
 
 def load_unit_names(s: Session) -> dict[int, str]:
     return dict(s.execute(select(Unit.id, Unit.name)).all())
-
-
-def _chunks(items: list[int], n: int) -> Iterable[list[int]]:
-    for i in range(0, len(items), n):
-        yield items[i:i + n]

@@ -100,7 +100,7 @@ def _run_checks(lib: Library, checklist_id: int | None, unit: str | None, year: 
     with lib.session() as s:
         links = data.load_links(s, cid)
         materials = data.load_materials(s, cid)
-        texts = data.load_texts(s, materials, cid)
+        texts = data.load_texts(s, materials, cid) if settings.enabled("relevance") else {}
         unit_names = data.load_unit_names(s)
     standards = {st.id: st for st in tree.all_standards()}
     node_titles = {st.id: n.title for r in tree.roots for n in r.walk() for st in n.standards}
@@ -109,7 +109,7 @@ def _run_checks(lib: Library, checklist_id: int | None, unit: str | None, year: 
     for mid, sid in links:
         std_mats[sid].append(mid)
         mat_stds.setdefault(mid, []).append(sid)
-    keys = {mid: k for mid, m in materials.items() if (k := content_key(m, texts.get(mid)))}
+    keys = {mid: k for mid, m in materials.items() if (k := content_key(m))}
     state = _State(
         tree=tree, standards=standards, node_titles=node_titles, settings=settings, period=period,
         today=today, unit_filter=unit, materials=materials, texts=texts,
@@ -143,7 +143,7 @@ def _recheck(lib: Library, old: _State, ids: set[int]) -> CheckResult:
     with lib.session() as s:
         links = data.load_material_links(s, cid, ids)
         rows = data.load_materials(s, ids=ids)
-        texts = data.load_texts(s, rows)
+        texts = data.load_texts(s, rows) if old.settings.enabled("relevance") else {}
         unit_names = data.load_unit_names(s)
     linked = {mid for mid, _ in links}
     materials = dict(old.materials)
@@ -167,7 +167,7 @@ def _recheck(lib: Library, old: _State, ids: set[int]) -> CheckResult:
             materials[mid] = m
             if mid in texts:
                 all_texts[mid] = texts[mid]
-            if k := content_key(m, texts.get(mid)):
+            if k := content_key(m):
                 keys[mid] = k
                 touched_keys.add(k)
     std_mats = dict(old.std_materials)

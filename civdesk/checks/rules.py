@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from civdesk.checklist.merge import STALE_DEADLINE
 from civdesk.checklist.store import StandardView
-from civdesk.checks.data import TEXT_STATUSES, MaterialRow
+from civdesk.checks.data import REPORT, TEXT_STATUSES, MaterialRow
 from civdesk.checks.model import ERROR, NOTICE, WARNING, KindCount, PeriodInfo
 from civdesk.checks.settings import CheckSettings, normalise_format
 from civdesk.vocabulary import CAPTION_LABELS, CAPTION_REQUIRED, CONVERTED_TO_JPEG
@@ -47,7 +47,7 @@ class Context:
     settings: CheckSettings
     period: PeriodInfo | None
     today: dt.date
-    texts: Mapping[int, str]  # document id → head of its text
+    texts: Mapping[int, str]  # report id → head of its text
     content_keys: Mapping[int, ContentKey]  # material id → content fingerprint
     key_standards: Mapping[ContentKey, frozenset[int]]  # fingerprint → standards holding it
     codes: Mapping[int, str]  # standard id → code
@@ -333,11 +333,11 @@ def _bands(bits: int) -> list[tuple[int, int]]:
 
 
 def _reports(f: StandardFacts) -> list[MaterialRow]:
-    return [m for m in f.materials if m.category == "说明报告" and m.id not in f.invalid]
+    return [m for m in f.materials if m.category == REPORT and m.id not in f.invalid]
 
 
 def _needs_report(f: StandardFacts) -> bool:
-    return any(r.kind == "说明报告" for r in f.standard.requirements)
+    return any(r.kind == REPORT for r in f.standard.requirements)
 
 
 def no_text_rule(f: StandardFacts, ctx: Context) -> Iterable[Issue]:
@@ -418,20 +418,26 @@ def key_terms(text: str) -> frozenset[str]:
     return frozenset(out - STOP_TERMS)
 
 
-def content_key(m: MaterialRow, text: str | None) -> ContentKey | None:
+def content_key(m: MaterialRow) -> ContentKey | None:
     """A fingerprint equal for two files with the same content (not bytes), to compare and
     group by (a tuple: no string built or hashed through for each of 100,000 materials).
 
     Photos: the same pixels give the same dHash, size and Laplacian variance
-    (re-saved with other metadata).  Documents: the same pages and text.
+    (re-saved with other metadata).  Documents: the same number of pages and the same
+    text on the first pages (its stored fingerprint, :mod:`civdesk.text_keys`).
     """
     if m.is_photo:
         if m.phash and m.blur is not None and m.width:
             return ("p", m.phash, m.width, m.height, m.blur)
         return None
-    if text and len(text) >= 50:
-        return ("t", m.pages, text)
+    if m.text_status in TEXT_STATUSES:
+        return document_key(m.pages, m.text_key)
     return None
+
+
+def document_key(pages: int | None, text_key: str | None) -> ContentKey | None:
+    """The fingerprint of a document with text (see :func:`content_key`)."""
+    return ("t", pages, text_key) if text_key else None
 
 
 # ---------------------------------------------------------------- registry
