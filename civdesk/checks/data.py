@@ -9,7 +9,7 @@ terms the relevance rule counts, and only their first pages.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import PurePath
 from typing import Any, NamedTuple
 
@@ -125,21 +125,13 @@ def load_materials(s: Session, checklist_id: int | None = None,
     return rows
 
 
-def load_texts(s: Session, materials: dict[int, MaterialRow], checklist_id: int | None = None) -> dict[int, str]:
+def load_texts(s: Session, materials: Mapping[int, MaterialRow]) -> dict[int, str]:
     """The head of each report's text (first pages), for the relevance rule.
 
-    With ``checklist_id`` (``materials`` being the checklist's) one query reads them all;
-    otherwise they are read by id, 900 at a time."""
-    wanted = {m.id for m in materials.values() if _has_text(m) and m.category == REPORT}
-    if not wanted:
-        return {}
-    conn = s.connection()
-    if checklist_id is None:
-        return text_keys.read_heads(conn, wanted)
-    linked = select(Link.material_id).where(Link.standard_id.in_(standard_ids_query(checklist_id)))
-    heads = text_keys.read_heads(conn, where=Material.text_status.in_(TEXT_STATUSES) & (Material.category == REPORT)
-                                 & Material.id.in_(linked))
-    return {mid: h for mid, h in heads.items() if mid in wanted}
+    Read by id, 900 at a time: on PostgreSQL half the time of one query joined to the
+    checklist's links, which walks every linked material to find the reports."""
+    wanted = [m.id for m in materials.values() if m.category == REPORT and _has_text(m)]
+    return text_keys.read_heads(s.connection(), wanted) if wanted else {}
 
 
 def _has_text(m: MaterialRow) -> bool:

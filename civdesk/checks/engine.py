@@ -100,7 +100,7 @@ def _run_checks(lib: Library, checklist_id: int | None, unit: str | None, year: 
     with lib.session() as s:
         links = data.load_links(s, cid)
         materials = data.load_materials(s, cid)
-        texts = data.load_texts(s, materials, cid) if settings.enabled("relevance") else {}
+        texts = data.load_texts(s, materials) if settings.enabled("relevance") else {}
         unit_names = data.load_unit_names(s)
     standards = {st.id: st for st in tree.all_standards()}
     node_titles = {st.id: n.title for r in tree.roots for n in r.walk() for st in n.standards}

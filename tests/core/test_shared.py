@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from civdesk import db, materials
+from civdesk import db, materials, text_keys
 from civdesk.conflicts import ConflictError
 from civdesk.errors import LibraryError
 from civdesk.library import Library
@@ -82,10 +82,15 @@ def test_migrations_run_up_and_down_on_postgresql(pg_cluster, server):
                               "encrypted, problem, meta, imported_at, updated_at, version) VALUES ('a', 1, 'x.docx',"
                               " 'docx', '', '', '', '', '', '', '', '', '', '', '', '', '', 3, 'ok', false, '', '{}',"
                               " now(), now(), 1)"))
+            conn.execute(text("INSERT INTO material_texts (material_id, page, text, source) SELECT id, 1, :t, 'text'"
+                              " FROM materials"), {"t": "关于开展第三次志愿服务活动的通知。" * 40})
         db.upgrade(engine, None)
         assert db.current_revision(engine) == db.head_revision()
         with engine.connect() as conn:
             assert conn.execute(text("SELECT pages_estimated, edit_version FROM materials")).one() == (True, 1)
+            # revision 0009 worked out the text key of the older document, as the session would
+            assert conn.execute(text("SELECT text_key FROM materials")).scalar() == \
+                text_keys.fingerprint("关于开展第三次志愿服务活动的通知。" * 40)
         from alembic import command
 
         cfg = db.alembic_config()

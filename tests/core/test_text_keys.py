@@ -104,7 +104,7 @@ def test_the_upgrade_fills_in_the_keys_of_older_libraries(sample_lib):
     assert kept[:3] == [text_keys.fingerprint(TEXT), text_keys.fingerprint("甲" * 3000 + "\n" + "乙" * 10), ""]
     _back_to(sample_lib, "0008")
     with sample_lib.engine.connect() as conn:
-        assert "text_key" not in {c for c in conn.execute(text("SELECT * FROM materials")).keys()}
+        assert "text_key" not in list(conn.execute(text("SELECT * FROM materials")).keys())
     db.upgrade(sample_lib.engine, sample_lib.db_path if sample_lib.engine.dialect.name == "sqlite" else None)
     assert _keys(sample_lib, *ids) == [*kept[:3], ""]
     copy = add_doc(sample_lib, CODE, text=TEXT)
