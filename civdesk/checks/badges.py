@@ -257,7 +257,9 @@ def document_twins(lib: Library, s) -> dict[int, int]:  # noqa: ANN001
                           f" AND NOT {photo} AND (text_key IS NULL OR text_key != '') ORDER BY id")).all()
     unknown = [mid for mid, _pages, key in rows if key is None]
     # keys not stored yet (rows written around the session): worked out from the texts this once
-    worked_out = data.load_materials(s, ids=unknown) if unknown else {}
+    worked_out: dict[int, data.MaterialRow] = {}
+    for i in range(0, len(unknown), 500):
+        worked_out.update(data.load_materials(s, ids=unknown[i:i + 500]))
     first: dict[ContentKey, int] = {}
     twins: dict[int, int] = {}
     for mid, pages, key in rows:

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import PurePath
 from typing import Any, NamedTuple
 
-from sqlalchemy import case, or_, select
+from sqlalchemy import Integer, any_, bindparam, case, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from civdesk import text_keys
@@ -112,7 +113,11 @@ def load_materials(s: Session, checklist_id: int | None = None,
     document with text whose key is not stored yet has it worked out here."""
     q = select(*_COLUMNS)
     if ids is not None:
-        q = q.where(Material.id.in_(list(ids)))
+        ids = list(ids)
+        if s.get_bind().dialect.name == "postgresql":  # one array parameter, however many ids
+            q = q.where(Material.id == any_(bindparam("ids", ids, type_=ARRAY(Integer))))
+        else:
+            q = q.where(Material.id.in_(ids))
     elif checklist_id is not None:
         linked = select(Link.material_id).where(Link.standard_id.in_(standard_ids_query(checklist_id)))
         q = q.where(Material.id.in_(linked))
@@ -123,6 +128,17 @@ def load_materials(s: Session, checklist_id: int | None = None,
         for mid, key in text_keys.keys_of(s.connection(), unknown).items():
             rows[mid] = rows[mid]._replace(text_key=key)
     return rows
+
+
+def load_linked_materials(s: Session, checklist_id: int, links: Iterable[tuple[int, int]]) -> dict[int, MaterialRow]:
+    """The materials of the checklist's links (as :func:`load_links` read them)."""
+    linked = {mid for mid, _sid in links}
+    if s.get_bind().dialect.name == "postgresql":
+        # by id: joined to the links, PostgreSQL plans 100,000 index look-ups while its statistics
+        # lag behind a large import (a third of a second more at 100,000 materials)
+        return load_materials(s, ids=linked)
+    rows = load_materials(s, checklist_id)
+    return rows if len(rows) == len(linked) else {mid: m for mid, m in rows.items() if mid in linked}
 
 
 def load_texts(s: Session, materials: Mapping[int, MaterialRow]) -> dict[int, str]:

@@ -99,7 +99,7 @@ def _run_checks(lib: Library, checklist_id: int | None, unit: str | None, year: 
     cid = tree.checklist.id
     with lib.session() as s:
         links = data.load_links(s, cid)
-        materials = data.load_materials(s, cid)
+        materials = data.load_linked_materials(s, cid, links)
         texts = data.load_texts(s, materials) if settings.enabled("relevance") else {}
         unit_names = data.load_unit_names(s)
     standards = {st.id: st for st in tree.all_standards()}
