@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from civdesk import text_keys
 from civdesk.models import ChecklistNode, Link, Material, Standard, Unit
-from civdesk.text_keys import TEXT_HEAD, TEXT_PAGES  # noqa: F401 - where the checks' readers look
 from civdesk.vocabulary import PHOTO_KINDS
 
 TEXT_STATUSES = ("ok", "ocr")

@@ -18,12 +18,12 @@ def test_the_text_head_is_the_first_characters_of_the_first_pages(sample_lib):
     with sample_lib.session() as s:
         rows = data.load_materials(s, checklist)
         texts = data.load_texts(s, rows)
-    assert texts[chinese] == "甲" * data.TEXT_HEAD
+    assert texts[chinese] == "甲" * text_keys.TEXT_HEAD
     assert texts[latin] == "a" * 2999 + "b"
     assert texts[short] == "文明城市创建工作情况说明" * 10
     assert photo_like not in texts
     # only the reports' texts are read (for the relevance rule's key terms); the fingerprint of
     # every document's head is stored with it
     assert notice not in texts
-    assert rows[chinese].text_key == text_keys.fingerprint("甲" * data.TEXT_HEAD)
+    assert rows[chinese].text_key == text_keys.fingerprint("甲" * text_keys.TEXT_HEAD)
     assert rows[notice].text_key == text_keys.fingerprint("关于开展文明城市创建工作的通知" * 10)
