@@ -8,7 +8,7 @@ from civdesk import db, text_keys
 from civdesk.checks import run_checks
 from civdesk.checks.badges import compute_badges
 from civdesk.models import Material, MaterialText
-from tests.core.checks_helpers import add_doc
+from tests.core.checks_helpers import add_doc, import_real
 
 TEXT = "市委理论学习中心组2024年度学习计划执行情况说明，全年集体学习十二次，专题研讨四次。" * 3
 OTHER = "志愿服务站点建设情况：全市建成新时代文明实践站一百二十个，开展志愿服务三千余场。" * 3
@@ -79,6 +79,18 @@ def test_the_fingerprint_follows_every_write_of_the_text(sample_lib):
     with sample_lib.session() as s:
         s.get(Material, b).pages = 9
     assert _duplicates(sample_lib) == set()
+
+
+def test_imported_copies_of_a_document_are_found_from_the_keys_the_import_stored(sample_lib, tmp_path):
+    # the same notice saved twice (a different line ending: other bytes, the same text)
+    one, two = tmp_path / "通知.txt", tmp_path / "通知（副本）.txt"
+    one.write_bytes(TEXT.encode("utf-8") + b"\n")
+    two.write_bytes(TEXT.encode("utf-8") + b"\r\n")
+    ids = import_real(sample_lib, [one, two], CODE)
+    with sample_lib.session() as s:
+        page = s.scalar(select(MaterialText.text).where(MaterialText.material_id == ids[0]))
+    assert _keys(sample_lib, *ids) == [text_keys.fingerprint(page)] * 2
+    assert _duplicates(sample_lib) == {max(ids)}  # the later one is the copy
 
 
 def test_a_key_not_stored_is_worked_out_from_the_text(sample_lib):
