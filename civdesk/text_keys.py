@@ -49,22 +49,17 @@ def fingerprint(head: str) -> str:
     return hashlib.blake2b(head.encode("utf-8"), digest_size=16).hexdigest()
 
 
-def read_heads(conn: Connection, ids: Iterable[int] | None = None,
-               where: Any = None) -> dict[int, str]:
-    """The text head of each material (by ``ids``, or those matching ``where``, a condition on
-    ``materials`` joined to its text rows); materials without text rows are left out."""
+def read_heads(conn: Connection, ids: Iterable[int]) -> dict[int, str]:
+    """The text head of each of these materials (those without text rows are left out)."""
     cut = func.substr(MaterialText.text, 1, TEXT_HEAD)
     if conn.dialect.name == "postgresql":
         # substr() on a compressed (TOASTed) text costs more than sending it: a page of at most
         # 4 × TEXT_HEAD bytes comes whole and is cut to TEXT_HEAD characters below
         cut = case((func.octet_length(MaterialText.text) <= 4 * TEXT_HEAD, MaterialText.text), else_=cut)
     head = select(MaterialText.material_id, MaterialText.page, cut).where(MaterialText.page <= TEXT_PAGES)
-    if ids is None:
-        queries = [head.join(Material, Material.id == MaterialText.material_id).where(where)]
-    else:
-        wanted = sorted(set(ids))
-        queries = [head.where(MaterialText.material_id.in_(wanted[i:i + _IDS_PER_QUERY]))
-                   for i in range(0, len(wanted), _IDS_PER_QUERY)]
+    wanted = sorted(set(ids))
+    queries = [head.where(MaterialText.material_id.in_(wanted[i:i + _IDS_PER_QUERY]))
+               for i in range(0, len(wanted), _IDS_PER_QUERY)]
     rows = [r for q in queries for r in conn.execute(q).fetchall()]
     # sorted here, not by the server: an ORDER BY over a hundred megabytes of text at 100,000
     # materials spills PostgreSQL's sort to disk
