@@ -118,6 +118,9 @@ def _material_ids(obj: MaterialText) -> set[int]:
 def _after_flush(s: Session, _context: Any) -> None:
     ids = s.info.pop(_PENDING, None)
     if ids:
+        # the materials' rows are locked by now (material_versions bumped their version before
+        # the flush), so a second clerk writing the same material's text waits for this commit
+        # and then reads this text with its own
         refresh(s.connection(), ids)
 
 
