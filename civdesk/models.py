@@ -181,7 +181,7 @@ class Material(Base):
     # revision 0008: optimistic concurrency between clerks (a stale write raises StaleDataError);
     # ``version`` above counts changes for the search index and is bumped in bulk, so it cannot be this
     edit_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    # revision 0009: fingerprint of the first pages of text, kept by the session (civdesk.text_keys);
+    # revision 0010: fingerprint of the first pages of text, kept by the session (civdesk.text_keys);
     # NULL while not worked out
     text_key: Mapped[str | None] = mapped_column(String(32))
 

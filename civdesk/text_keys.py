@@ -14,7 +14,7 @@ is stored in ``materials.text_key`` when the text rows are written, and the chec
 The session keeps it current (:func:`install`, done by :func:`civdesk.db.make_sessionmaker`):
 after each flush that adds, changes or deletes text rows, and after each bulk insert, update
 or delete of text rows, the keys of the materials concerned are worked out again from the
-database.  Revision 0009 filled them in for the materials of older libraries (with its own copy
+database.  Revision 0010 filled them in for the materials of older libraries (with its own copy
 of :func:`fingerprint`; a test keeps the two equal).
 """
 from __future__ import annotations

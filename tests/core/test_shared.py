@@ -88,7 +88,7 @@ def test_migrations_run_up_and_down_on_postgresql(pg_cluster, server):
         assert db.current_revision(engine) == db.head_revision()
         with engine.connect() as conn:
             assert conn.execute(text("SELECT pages_estimated, edit_version FROM materials")).one() == (True, 1)
-            # revision 0009 worked out the text key of the older document, as the session would
+            # revision 0010 worked out the text key of the older document, as the session would
             assert conn.execute(text("SELECT text_key FROM materials")).scalar() == \
                 text_keys.fingerprint("关于开展第三次志愿服务活动的通知。" * 40)
         from alembic import command

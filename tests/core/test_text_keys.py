@@ -114,7 +114,7 @@ def test_the_upgrade_fills_in_the_keys_of_older_libraries(sample_lib):
     ids = (long_one, pages, short, no_text)
     kept = _keys(sample_lib, *ids)
     assert kept[:3] == [text_keys.fingerprint(TEXT), text_keys.fingerprint("甲" * 3000 + "\n" + "乙" * 10), ""]
-    _back_to(sample_lib, "0008")
+    _back_to(sample_lib, "0009")
     with sample_lib.engine.connect() as conn:
         assert "text_key" not in list(conn.execute(text("SELECT * FROM materials")).keys())
     db.upgrade(sample_lib.engine, sample_lib.db_path if sample_lib.engine.dialect.name == "sqlite" else None)

@@ -1,8 +1,8 @@
 """text keys: a fingerprint of each material's first pages of text, so that a check finds
 duplicate documents without reading (on PostgreSQL: unpacking) every document's text
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-02 14:30:00
 
 The keys of the existing materials are worked out here, a thousand materials at a time, with
@@ -16,8 +16,8 @@ import hashlib
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
