@@ -1025,12 +1025,13 @@ class MainWindow(QMainWindow):
         checklist_id = self.checklist_panel.checklist_id
         year = self.period_year
 
-        def work(_progress):  # noqa: ANN001, ANN202
+        def work(progress):  # noqa: ANN001, ANN202
             period = None
             if checklist_id is not None:
                 p = effective_period(cl.get_checklist(lib, checklist_id).periods, year)
                 period = PeriodInfo(p.year, p.start, p.end) if p else None
-            return compute_badges(lib, period=period, checklist_id=checklist_id)
+            # cancellable midway: closing the window does not wait for the queries
+            return compute_badges(lib, period=period, checklist_id=checklist_id, progress=progress)
 
         def done(summary: BadgeSummary) -> None:
             older, self.badge_summary = self.badge_summary, summary

@@ -24,7 +24,9 @@ asks :func:`explain` for the reasons of the one material under the mouse.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -46,6 +48,7 @@ from civdesk.checks.rules import (
 )
 from civdesk.checks.settings import CheckSettings, get_check_settings
 from civdesk.models import Material
+from civdesk.progress import Cancelled, Progress
 from civdesk.vocabulary import CAPTION_REQUIRED, PHOTO_KINDS
 
 if TYPE_CHECKING:
@@ -92,11 +95,14 @@ _BITS = (UNREADABLE, OUT_OF_PERIOD, DUPLICATE, BLURRED, LOW_RESOLUTION, NO_CAPTI
 
 
 def compute_badges(lib: Library, *, period: PeriodInfo | None = None,
-                   settings: CheckSettings | None = None, checklist_id: int | None = None) -> BadgeSummary:
+                   settings: CheckSettings | None = None, checklist_id: int | None = None,
+                   progress: Progress | None = None) -> BadgeSummary:
     """Badges of the whole library and problem counts per standard, in two SQL queries.
 
     No row is turned into a Python object unless it has a badge; meant for a worker thread
-    (SQLite works with the interpreter lock released).
+    (SQLite works with the interpreter lock released).  A cancel through ``progress`` (the
+    window closing) raises :class:`Cancelled`; on SQLite it stops the queries midway, which
+    take half a second at 100,000 materials.
     """
     settings = settings or get_check_settings(lib)
     dialect = lib.engine.dialect.name
@@ -116,14 +122,46 @@ def compute_badges(lib: Library, *, period: PeriodInfo | None = None,
     with lib.session() as s:
         if dialect == "sqlite":
             conn = s.connection().connection.driver_connection  # plain sqlite3: no per-row overhead
-            rows = conn.execute(q_rows, params).fetchall()
-            counts = conn.execute(q_counts, params).fetchall()
+            with _interruptible(conn, progress):
+                rows = conn.execute(q_rows, params).fetchall()
+                counts = conn.execute(q_counts, params).fetchall()
         else:
+            if progress is not None:
+                progress.check_cancelled()
             rows = s.execute(text(q_rows), params).all()
             counts = s.execute(text(q_counts), params).all()
     codes_of = _codes_of()
     badges = {mid: codes_of(flags) for mid, flags in rows}
     return BadgeSummary(badges, dict(counts), period, settings, twins)
+
+
+@contextmanager
+def _interruptible(conn: sqlite3.Connection, progress: Progress | None) -> Iterator[None]:
+    """SQLite asks ``progress`` every few thousand steps of a statement whether to go on: a
+    cancel ends the statement at once, as :class:`Cancelled`."""
+    if progress is None:
+        yield
+        return
+    stopped: list[Cancelled] = []
+
+    def ask() -> int:
+        try:
+            progress.check_cancelled()
+        except Cancelled as exc:
+            stopped.append(exc)
+            return 1  # non-zero: SQLite interrupts the statement
+        return 0
+
+    progress.check_cancelled()
+    conn.set_progress_handler(ask, 20_000)
+    try:
+        yield
+    except sqlite3.OperationalError:
+        if stopped:
+            raise stopped[0] from None
+        raise
+    finally:
+        conn.set_progress_handler(None, 0)
 
 
 def _codes_of():  # noqa: ANN202
