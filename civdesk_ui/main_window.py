@@ -1208,10 +1208,10 @@ class MainWindow(QMainWindow):
                 standards = [self.checklist_panel.standards[s].code
                              for s in self.checklist_panel.standard_ids_under(item)]
         kind = self.search_kind.currentData()
-        keeper = self.lib.search_index
+        lib = self.lib
 
         def work(_progress):  # noqa: ANN001, ANN202
-            return keeper.search(query, standards=standards, kind=kind, limit=500, catch_up=False)
+            return lib.search_index.search(query, standards=standards, kind=kind, limit=500, catch_up=False)
 
         def shown(results) -> None:  # noqa: ANN001
             if self.search_box.text().strip() != query:

@@ -517,7 +517,6 @@ class _Block(NamedTuple):
     start: int  # where the block's data starts in ``buf``
     end: int
     compressed: bool
-    inlined: tuple | None  # (ids, weights) of a posting list kept in the term info
 
 
 def _gram_blocks(segreader, term: bytes, base: int) -> list[_Block] | None:
@@ -525,8 +524,9 @@ def _gram_blocks(segreader, term: bytes, base: int) -> list[_Block] | None:
     ids and weights are decoded by :func:`_block_postings`, for the blocks that are needed).
 
     The term's postings are read with one call and the headers parsed from memory (Whoosh's
-    matcher reads each header through a dozen small file reads).  None when this Whoosh
-    keeps its postings differently: the caller then reads them whole.
+    matcher reads each header through a dozen small file reads).  None when they are kept
+    otherwise (inlined in the term info, or another Whoosh's layout): the caller then reads
+    them whole.
     """
     try:
         info = segreader.term_info("grams", term)
@@ -534,12 +534,7 @@ def _gram_blocks(segreader, term: bytes, base: int) -> list[_Block] | None:
         return []
     try:
         if info.is_inlined():
-            ids, weights, _values = info.inlined_postings()
-            if not ids:
-                return []
-            if weights is None or isinstance(weights, float):
-                weights = [1.0 if weights is None else weights] * len(ids)
-            return [_Block(max(weights), ids[-1], base, b"", 0, 0, False, (tuple(ids), tuple(weights)))]
+            return None
         offset, length = info.extent()
         if isinstance(length, tuple):  # Whoosh reads the stored length back as a 1-tuple
             (length,) = length
@@ -556,7 +551,7 @@ def _gram_blocks(segreader, term: bytes, base: int) -> list[_Block] | None:
         f.seek(pos + _INT.size)
         count, last, maxweight, comp, _mn, _mx = pickle.load(f)
         end = pos + _INT.size + abs(size)
-        blocks.append(_Block(maxweight, last, base, buf, f.tell(), end, bool(comp), None))
+        blocks.append(_Block(maxweight, last, base, buf, f.tell(), end, bool(comp)))
         if size < 0:  # the last block
             break
         pos = end
@@ -565,8 +560,6 @@ def _gram_blocks(segreader, term: bytes, base: int) -> list[_Block] | None:
 
 def _block_postings(block: _Block) -> tuple[Iterable[int], Sequence[float]]:
     """Segment-local document numbers and weights of one block."""
-    if block.inlined is not None:
-        return block.inlined
     data = block.buf[block.start:block.end]
     if block.compressed:
         data = zlib.decompress(data)
@@ -1058,17 +1051,10 @@ class SearchIndex:
         assert self._reader is not None
         if len(word) == 1:
             return within  # one character: every material is checked in memory
-        terms = list(dict.fromkeys(word[i:i + 2] for i in range(len(word) - 1)))
         leaves = list(self._reader.leaf_readers())
-        keyed = []
-        for t in terms:
-            tb = t.encode("utf-8")
-            cached = self._postings.get(tb)
-            df = len(cached) if cached is not None else sum(seg.doc_frequency("grams", tb) for seg, _ in leaves)
-            if df == 0:
-                return set()
-            keyed.append((df, tb))
-        keyed.sort()
+        keyed = self._grams_rarest_first(word, leaves)
+        if not keyed:
+            return set()
         result = within
         for k, (_df, tb) in enumerate(keyed):
             if k > 0 and result is not None and len(result) <= 200:
@@ -1078,6 +1064,19 @@ class SearchIndex:
             if not result:
                 break
         return result
+
+    def _grams_rarest_first(self, word: str, leaves: list) -> list[tuple[int, bytes]]:
+        """``(document frequency, gram)`` of each distinct bigram of ``word``, rarest first;
+        empty when one of them is in no document (nothing can match)."""
+        keyed = []
+        for gram in dict.fromkeys(word[i:i + 2] for i in range(len(word) - 1)):
+            tb = gram.encode("utf-8")
+            cached = self._postings.get(tb)
+            df = len(cached) if cached is not None else sum(seg.doc_frequency("grams", tb) for seg, _ in leaves)
+            if df == 0:
+                return []
+            keyed.append((df, tb))
+        return sorted(keyed)
 
     def _score(self, parsed: ParsedQuery, filt: _Filter, entries: list[_Entry | None],
                limit: int | None = None) -> list[tuple[float, int]]:
@@ -1143,18 +1142,13 @@ class SearchIndex:
         """
         assert self._reader is not None
         leaves = list(self._reader.leaf_readers())
-        rarest: tuple[int, bytes] | None = None
-        for gram in dict.fromkeys(word[i:i + 2] for i in range(len(word) - 1)):
-            tb = gram.encode("utf-8")
-            df = sum(seg.doc_frequency("grams", tb) for seg, _ in leaves)
-            if df == 0:
-                return []
-            if rarest is None or df < rarest[0]:
-                rarest = (df, tb)
-        assert rarest is not None
+        keyed = self._grams_rarest_first(word, leaves)
+        if not keyed:
+            return []
+        rarest = keyed[0][1]
         blocks: list[_Block] = []
         for seg, base in leaves:
-            found = _gram_blocks(seg, rarest[1], base)
+            found = _gram_blocks(seg, rarest, base)
             if found is None:
                 return None
             blocks.extend(found)

@@ -115,6 +115,32 @@ def test_gui_quit_when_shown_reports_the_first_paint(tmp_path):
     assert len(painted) == 1 and before < painted[0] < time.time()
 
 
+def test_gui_quit_when_ready_reports_when_the_list_is_shown(tmp_path, fixtures):
+    """`main.py --quit-when-ready` (used by bench/bench_shared.py) prints the first paint, then
+    the moment the material list is shown with its number of rows, and exits by itself."""
+    from civdesk import materials as mat
+    from civdesk.checklist.store import checklist_tree
+    from civdesk.library import Library
+
+    with Library.create(tmp_path / "lib") as lib:
+        lib.import_paths([fixtures / "corpus" / "photos"])
+        first = checklist_tree(lib).roots[0]  # the item the window selects at start
+        standard = next(st for n in first.walk() for st in n.standards)
+        mat.link(lib, mat.list_ids(lib), standard.id)
+        count = lib.info().materials
+    env = {"CIVDESK_HOME": str(tmp_path / "home"), "QT_QPA_PLATFORM": "offscreen",
+           "PATH": "/usr/bin:/bin"}
+    before = time.time()
+    proc = subprocess.run([sys.executable, "main.py", "--library", str(tmp_path / "lib"), "--quit-when-ready"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    marks = {line.split()[0]: line.split()[1:] for line in proc.stderr.splitlines()
+             if line.startswith(("first-paint ", "ready "))}
+    painted, (ready, rows) = float(marks["first-paint"][0]), marks["ready"]
+    assert before < painted <= float(ready) < time.time()
+    assert int(rows) == count > 0  # all of them filed under the first item, all of them listed
+
+
 def _scan_pdf(path) -> None:
     """An image-only PDF (no text layer): it waits for OCR after import."""
     import pymupdf
